@@ -1,0 +1,63 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/esbtui/esbtui/pki"
+)
+
+type certFlags struct {
+	names   []string
+	keyType string
+}
+
+func (f *certFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.names, "name", nil, "extra DNS name or IP for the server certificate (repeatable); a new CA also permits it")
+	cmd.Flags().StringVar(&f.keyType, "key-type", "ecdsa-p256", "server key type: ecdsa-p256 or rsa2048 (for old clients)")
+}
+
+func (f *certFlags) options() (pki.Options, error) {
+	kt, err := pki.ParseKeyType(f.keyType)
+	if err != nil {
+		return pki.Options{}, &usageError{err}
+	}
+	if _, err := pki.ParseNames(f.names); err != nil {
+		return pki.Options{}, &usageError{err}
+	}
+	return pki.Options{Names: f.names, KeyType: kt}, nil
+}
+
+func init() {
+	register(func(a *app) *cobra.Command {
+		var cf certFlags
+		cmd := &cobra.Command{
+			Use:   "init",
+			Short: "Create the private CA and server certificate (idempotent), then trust the CA",
+			Long: `init makes ~/.esb/certs complete: a root CA (RSA 4096, 10 years, name-constrained
+to local names and private IPs) created once and never regenerated, and a server
+certificate (ECDSA P-256, 199 days) for localhost, 127.0.0.1, ::1, esb-registry,
+host.docker.internal, esb-gateway and any --name. The server certificate is
+reissued only when missing, expiring within 30 days, not covering the names,
+not matching its key or not signed by the CA.`,
+			Args: usageArgs(cobra.NoArgs),
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				o, err := cf.options()
+				if err != nil {
+					return err
+				}
+				res, err := a.env.InitCerts(cmd.Context(), o, a.sink())
+				if err != nil {
+					return err
+				}
+				rep := a.env.Certs.Inspect(a.env.Now())
+				if a.jsonOut {
+					return a.printJSON(map[string]any{"certs": res, "inspect": rep})
+				}
+				printCertReport(a, rep)
+				return nil
+			},
+		}
+		cf.add(cmd)
+		return cmd
+	})
+}

@@ -1,0 +1,53 @@
+// Command esbtui owns a developer's local HTTPS chain: a private CA, its
+// trust, an HTTPS registry and the build → push → pull → run loop.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes (DESIGN.md): 0 ok, 1 failed, 2 usage error, 3 doctor found problems.
+const (
+	exitOK       = 0
+	exitFailed   = 1
+	exitUsage    = 2
+	exitProblems = 3
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string) int {
+	a := newApp(os.Stdout, os.Stderr)
+	root := a.rootCmd()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	defer a.close()
+	if err == nil {
+		return a.exit
+	}
+	var ue *usageError
+	var ce *exitError
+	switch {
+	case errors.As(err, &ce):
+		if ce.err != nil {
+			a.printErr(ce.err)
+		}
+		return ce.code
+	case errors.As(err, &ue) || isCobraUsage(err):
+		fmt.Fprintf(a.stderr, "esbtui: %v\nRun 'esbtui --help' for usage.\n", err)
+		return exitUsage
+	default:
+		a.printErr(err)
+		return exitFailed
+	}
+}

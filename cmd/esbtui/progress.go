@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/esbtui/esbtui/internal/progress"
+)
+
+// sink prints progress events for a headless run: plain lines, or JSON lines
+// on stderr when --json keeps stdout for the result document.
+func (a *app) sink() progress.Sink {
+	if a.jsonOut {
+		return &jsonLines{w: a.stderr}
+	}
+	return progress.Coalesce(&plainLines{w: a.stdout}, time.Second)
+}
+
+type plainLines struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (p *plainLines) Emit(e progress.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	label := e.Op
+	if e.Step != "" {
+		label += " " + e.Step
+	}
+	if e.Item != "" {
+		label += " " + e.Item
+	}
+	msg := e.Message
+	if e.Status == progress.Update {
+		if pct := e.Percent(); pct >= 0 {
+			msg = fmt.Sprintf("%s %5.1f%% (%s / %s)", msg, pct, humanBytes(e.Current), humanBytes(e.Total))
+		}
+	}
+	if e.Err != "" {
+		msg += ": " + e.Err
+	}
+	fmt.Fprintf(p.w, "%s %s: %s\n", symbol(e.Status), label, msg)
+}
+
+type jsonLines struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (j *jsonLines) Emit(e progress.Event) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.w.Write(append(b, '\n'))
+}
+
+// symbol shows state without colour (NO_COLOR, dumb terminals, logs).
+func symbol(s progress.Status) string {
+	switch s {
+	case progress.Done:
+		return "✓"
+	case progress.Failed:
+		return "✗"
+	case progress.Warning:
+		return "!"
+	case progress.Skipped:
+		return "="
+	case progress.Start:
+		return "→"
+	}
+	return "·"
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,103 @@
+// Package env holds the flows users run (init, trust, up, build, push,
+// doctor, snapshot). The CLI and the TUI are two faces of this package: it
+// composes the domain packages, reports progress and records changes in the
+// audit log.
+package env
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/esbtui/esbtui/internal/config"
+	"github.com/esbtui/esbtui/pki"
+)
+
+// Env is the configured toolbox every flow runs with.
+type Env struct {
+	Cfg   config.Config
+	Certs *pki.Store
+	Log   *slog.Logger
+	Audit *Audit
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	closeLog func() error
+}
+
+// New opens an Env for cfg. The log goes to $ESB_HOME/logs/esbtui.log; when
+// that cannot be opened (read-only home) logging is dropped, never sent to
+// the terminal.
+func New(cfg config.Config) *Env {
+	e := &Env{
+		Cfg:   cfg,
+		Certs: pki.NewStore(cfg.CertDir),
+		Audit: &Audit{Path: cfg.AuditLog()},
+		Now:   time.Now,
+	}
+	var w io.Writer = io.Discard
+	if err := os.MkdirAll(cfg.LogDir(), 0o700); err == nil {
+		if f, err := os.OpenFile(filepath.Join(cfg.LogDir(), "esbtui.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
+			w = f
+			e.closeLog = f.Close
+		}
+	}
+	e.Log = slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return e
+}
+
+// Close releases the log file.
+func (e *Env) Close() error {
+	if e.closeLog != nil {
+		return e.closeLog()
+	}
+	return nil
+}
+
+// InitCerts makes the certificate store complete (CA once, server cert when
+// needed) and records what changed.
+func (e *Env) InitCerts(ctx context.Context, o pki.Options, sink progressSink) (*pki.Result, error) {
+	if o.Now == nil {
+		o.Now = e.Now
+	}
+	res, err := e.Certs.Ensure(ctx, o, sink)
+	e.recordCerts("init", res, err)
+	return res, err
+}
+
+// RotateCerts reissues the server certificate with a new key.
+func (e *Env) RotateCerts(ctx context.Context, o pki.Options, sink progressSink) (*pki.Result, error) {
+	if o.Now == nil {
+		o.Now = e.Now
+	}
+	res, err := e.Certs.Rotate(ctx, o, sink)
+	e.recordCerts("rotate", res, err)
+	return res, err
+}
+
+func (e *Env) recordCerts(op string, res *pki.Result, err error) {
+	if err != nil {
+		e.Log.Error("certs "+op, "dir", e.Cfg.CertDir, "error", err.Error())
+		return
+	}
+	if res == nil {
+		return
+	}
+	if res.CACreated {
+		e.record("ca.created", map[string]any{"file": e.Certs.Path(pki.CACertFile)})
+	}
+	if res.LeafIssued {
+		e.record("server_cert.issued", map[string]any{"file": e.Certs.Path(pki.ServerCertFile), "reason": res.LeafReason})
+	}
+}
+
+func (e *Env) record(action string, fields map[string]any) {
+	if err := e.Audit.Append(action, fields); err != nil {
+		e.Log.Warn("audit append", "action", action, "error", err.Error())
+	}
+	e.Log.Info(action, "fields", fmt.Sprint(fields))
+}

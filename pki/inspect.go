@@ -1,0 +1,211 @@
+package pki
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"strings"
+	"time"
+)
+
+// CertInfo describes one certificate file of the store.
+type CertInfo struct {
+	Role        string    `json:"role"` // "ca" or "server"
+	File        string    `json:"file"`
+	KeyFile     string    `json:"key_file"`
+	Present     bool      `json:"present"`
+	Subject     string    `json:"subject,omitempty"`
+	Issuer      string    `json:"issuer,omitempty"`
+	Serial      string    `json:"serial,omitempty"`
+	SANs        []string  `json:"sans,omitempty"`
+	KeyType     string    `json:"key_type,omitempty"`
+	Fingerprint string    `json:"sha256,omitempty"`
+	NotBefore   time.Time `json:"not_before,omitzero"`
+	NotAfter    time.Time `json:"not_after,omitzero"`
+	DaysLeft    int       `json:"days_left"`
+	KeyMatch    bool      `json:"key_match"`
+	ChainValid  bool      `json:"chain_valid"`
+	ChainError  string    `json:"chain_error,omitempty"`
+	// Constraints are the CA's permitted names (CA only).
+	Constraints []string `json:"name_constraints,omitempty"`
+	// Uncovered are SANs the CA's name constraints do not permit (server only).
+	Uncovered []string `json:"uncovered_sans,omitempty"`
+	// Problems are sentences that say what is wrong and how to fix it.
+	Problems []string `json:"problems,omitempty"`
+	// Warnings are not failures yet (e.g. expiring within 30 days).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// OK reports a present certificate with no problems.
+func (c CertInfo) OK() bool { return c.Present && len(c.Problems) == 0 }
+
+// Report is the inspection of the whole store.
+type Report struct {
+	Dir    string   `json:"dir"`
+	CA     CertInfo `json:"ca"`
+	Server CertInfo `json:"server"`
+}
+
+// OK reports that both certificates are present and sound.
+func (r Report) OK() bool { return r.CA.OK() && r.Server.OK() }
+
+// Fingerprint is the SHA-256 of the certificate's DER, as colon-free hex.
+func Fingerprint(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.Raw)
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
+}
+
+// Inspect reads the store without changing it and reports on each file.
+func (s *Store) Inspect(now time.Time) Report {
+	r := Report{Dir: s.Dir}
+	r.CA = s.inspectCA(now)
+	r.Server = s.inspectServer(now, r.CA)
+	if err := s.checkDirPerm(); err != nil {
+		r.CA.Warnings = append(r.CA.Warnings, err.Error())
+	}
+	return r
+}
+
+func describe(info *CertInfo, c *x509.Certificate, now time.Time) {
+	info.Subject = c.Subject.String()
+	if info.Subject == "" {
+		info.Subject = "(empty: names are in the SAN)"
+	}
+	info.Issuer = c.Issuer.String()
+	info.Serial = strings.ToUpper(c.SerialNumber.Text(16))
+	info.KeyType = KeyDescription(c.PublicKey)
+	info.Fingerprint = Fingerprint(c)
+	info.NotBefore, info.NotAfter = c.NotBefore, c.NotAfter
+	info.DaysLeft = int(math.Floor(c.NotAfter.Sub(now).Hours() / 24))
+	info.SANs = append(append([]string(nil), c.DNSNames...), ipStrings(c)...)
+	if now.After(c.NotAfter) {
+		info.Problems = append(info.Problems, fmt.Sprintf("expired on %s", c.NotAfter.Format("2006-01-02")))
+	} else if now.Before(c.NotBefore) {
+		info.Problems = append(info.Problems, fmt.Sprintf("not valid before %s (check the clock)", c.NotBefore.Format(time.RFC3339)))
+	}
+}
+
+func (s *Store) inspectCA(now time.Time) CertInfo {
+	info := CertInfo{Role: "ca", File: s.Path(CACertFile), KeyFile: s.Path(CAKeyFile)}
+	certPEM, err := s.readFile(CACertFile, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		info.Problems = append(info.Problems, "no root CA: run `esbtui init`")
+		return info
+	}
+	if err != nil {
+		info.Problems = append(info.Problems, err.Error())
+		return info
+	}
+	info.Present = true
+	c, err := ParseCertPEM(certPEM)
+	if err != nil {
+		info.Problems = append(info.Problems, fmt.Sprintf("%s: %v: restore it from a backup", info.File, err))
+		return info
+	}
+	describe(&info, c, now)
+	info.Constraints = append(append([]string(nil), c.PermittedDNSDomains...), cidrStrings(c)...)
+	if !c.IsCA {
+		info.Problems = append(info.Problems, "not a CA certificate")
+	}
+	if err := c.CheckSignatureFrom(c); err != nil {
+		info.Problems = append(info.Problems, "not self-signed: "+err.Error())
+	} else {
+		info.ChainValid = true
+	}
+	if !info.OK() {
+		return info
+	}
+	if _, err := s.LoadCA(); err != nil {
+		info.Problems = append(info.Problems, err.Error())
+	} else {
+		info.KeyMatch = true
+	}
+	if info.DaysLeft < 365 && info.DaysLeft >= 0 {
+		info.Warnings = append(info.Warnings, fmt.Sprintf("the CA expires in %d days: plan a new CA (move the certs directory away, run `esbtui init`, re-trust)", info.DaysLeft))
+	}
+	return info
+}
+
+func (s *Store) inspectServer(now time.Time, ca CertInfo) CertInfo {
+	info := CertInfo{Role: "server", File: s.Path(ServerCertFile), KeyFile: s.Path(ServerKeyFile)}
+	certPEM, err := s.readFile(ServerCertFile, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		info.Problems = append(info.Problems, "no server certificate: run `esbtui init`")
+		return info
+	}
+	if err != nil {
+		info.Problems = append(info.Problems, err.Error())
+		return info
+	}
+	info.Present = true
+	c, err := ParseCertPEM(certPEM)
+	if err != nil {
+		info.Problems = append(info.Problems, fmt.Sprintf("%s: %v: run `esbtui cert rotate`", info.File, err))
+		return info
+	}
+	describe(&info, c, now)
+	if len(info.Problems) > 0 {
+		info.Problems[len(info.Problems)-1] += ": run `esbtui cert rotate`"
+	} else if info.DaysLeft < int(RenewBefore.Hours()/24) {
+		info.Warnings = append(info.Warnings, fmt.Sprintf("expires in %d days: run `esbtui init` or `esbtui cert rotate`", info.DaysLeft))
+	}
+	keyPEM, err := s.readFile(ServerKeyFile, true)
+	switch {
+	case err != nil:
+		info.Problems = append(info.Problems, err.Error())
+	default:
+		k, err := ParseKeyPEM(keyPEM)
+		switch {
+		case err != nil:
+			info.Problems = append(info.Problems, fmt.Sprintf("%s: %v: run `esbtui cert rotate`", info.KeyFile, err))
+		case !publicKeysEqual(k.Public(), c.PublicKey):
+			info.Problems = append(info.Problems, fmt.Sprintf("%s does not match %s: run `esbtui cert rotate`", info.KeyFile, info.File))
+		default:
+			info.KeyMatch = true
+		}
+	}
+	caPEM, err := s.readFile(CACertFile, false)
+	if err != nil {
+		info.ChainError = "no CA to verify against"
+		return info
+	}
+	caCert, err := ParseCertPEM(caPEM)
+	if err != nil {
+		info.ChainError = "CA certificate unreadable"
+		return info
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
+	_, err = c.Verify(x509.VerifyOptions{Roots: pool, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	if err != nil {
+		info.ChainError = err.Error()
+		info.Problems = append(info.Problems, "does not verify against the CA: "+err.Error()+": run `esbtui cert rotate`")
+	} else {
+		info.ChainValid = true
+	}
+	info.Uncovered = notCovered(caCert, Names{DNS: c.DNSNames, IPs: c.IPAddresses})
+	if len(info.Uncovered) > 0 && info.ChainValid {
+		info.Problems = append(info.Problems, "the CA's name constraints do not permit "+strings.Join(info.Uncovered, ", "))
+	}
+	if missing := uncoveredNames(c, mustNames(DefaultSANs)); len(missing) > 0 {
+		info.Problems = append(info.Problems, "missing default names "+strings.Join(missing, ", ")+": run `esbtui init`")
+	}
+	return info
+}
+
+func mustNames(in []string) Names {
+	n, _ := ParseNames(in)
+	return n
+}
+
+func cidrStrings(c *x509.Certificate) []string {
+	out := make([]string, 0, len(c.PermittedIPRanges))
+	for _, n := range c.PermittedIPRanges {
+		out = append(out, n.String())
+	}
+	return out
+}
