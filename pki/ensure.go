@@ -33,10 +33,10 @@ func (o Options) now() time.Time {
 
 // Result says what Ensure or Rotate did.
 type Result struct {
-	Dir        string `json:"dir"`
-	CACreated  bool   `json:"ca_created"`
-	CARecovered bool  `json:"ca_recovered,omitempty"`
-	LeafIssued bool   `json:"server_issued"`
+	Dir         string `json:"dir"`
+	CACreated   bool   `json:"ca_created"`
+	CARecovered bool   `json:"ca_recovered,omitempty"`
+	LeafIssued  bool   `json:"server_issued"`
 	// LeafReason says why the server certificate was issued ("missing",
 	// "expires in 12 days", "rotation requested", ...), empty if kept.
 	LeafReason string `json:"server_reason,omitempty"`

@@ -276,12 +276,14 @@ func writeFile(t *testing.T, p string, b []byte, mode fs.FileMode) {
 
 func TestCAIsNeverOverwritten(t *testing.T) {
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(s *Store)
-		want  string
-		check string // file whose bytes must be unchanged
+		want   string
+		check  string // file whose bytes must be unchanged
 	}{
-		{"corrupt cert", func(s *Store) { os.WriteFile(s.Path(CACertFile), []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), 0o644) }, "rootCA.crt", CAKeyFile},
+		{"corrupt cert", func(s *Store) {
+			os.WriteFile(s.Path(CACertFile), []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), 0o644)
+		}, "rootCA.crt", CAKeyFile},
 		{"cert missing", func(s *Store) { os.Remove(s.Path(CACertFile)) }, "restore rootCA.crt", CAKeyFile},
 		{"key missing", func(s *Store) { os.Remove(s.Path(CAKeyFile)) }, "rootCA.key is missing", CACertFile},
 		{"corrupt key", func(s *Store) { os.WriteFile(s.Path(CAKeyFile), []byte("nope"), 0o600) }, "rootCA.key", CACertFile},
