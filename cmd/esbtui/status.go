@@ -39,14 +39,12 @@ func (a *app) printStatus(cmd *cobra.Command) error {
 	return nil
 }
 
-// runDashboard is `esbtui` with no command.
-func (a *app) runDashboard(cmd *cobra.Command, args []string) error {
-	return a.printStatus(cmd)
-}
-
 func printSnapshot(a *app, s env.Snapshot) {
 	a.printf("esbtui home: %s\n\n", s.Home)
 	printCertReport(a, s.Certs)
+	printTrust(a, s.Trust)
+	printStack(a, s.Stack)
+	printRegistry(a, s.Registry)
 }
 
 func printCertReport(a *app, r pki.Report) {

@@ -1,0 +1,5 @@
+package main
+
+import "github.com/esbtui/esbtui/internal/env"
+
+func printTrust(a *app, s *env.TrustStatus) {}
