@@ -53,6 +53,9 @@ not matching its key or not signed by the CA.`,
 				if a.jsonOut {
 					return a.printJSON(map[string]any{"certs": res, "inspect": rep})
 				}
+				if !res.CACreated && !res.LeafIssued && !res.CARecovered {
+					a.printf("certificates: nothing to do (CA and server certificate are valid)\n")
+				}
 				printCertReport(a, rep)
 				return nil
 			},
