@@ -572,3 +572,72 @@ func TestCertFileWithKeyIsRejected(t *testing.T) {
 		t.Fatal("a certificate file holding a private key was accepted")
 	}
 }
+
+func (s *Store) nowForTest() time.Time { return time.Now() }
+
+func errorsIsErrno(err error, target error) bool { return errors.Is(err, target) }
+
+func TestTruncatedAndNonCA(t *testing.T) {
+	s := newStore(t)
+	ensure(t, s, Options{})
+	key := read(t, s, CAKeyFile)
+	crt := read(t, s, CACertFile)
+	// A truncated CA certificate: error names the file, the key is untouched.
+	writeFile(t, s.Path(CACertFile), crt[:len(crt)/2], 0o644)
+	_, err := s.Ensure(context.Background(), Options{}, nil)
+	if err == nil || !strings.Contains(err.Error(), s.Path(CACertFile)) {
+		t.Fatalf("truncated CA cert: %v", err)
+	}
+	if !bytes.Equal(key, read(t, s, CAKeyFile)) {
+		t.Fatal("CA key changed")
+	}
+	// A truncated CA key.
+	writeFile(t, s.Path(CACertFile), crt, 0o644)
+	writeFile(t, s.Path(CAKeyFile), key[:len(key)/2], 0o600)
+	_, err = s.Ensure(context.Background(), Options{}, nil)
+	if err == nil || !strings.Contains(err.Error(), s.Path(CAKeyFile)) {
+		t.Fatalf("truncated CA key: %v", err)
+	}
+	writeFile(t, s.Path(CAKeyFile), key, 0o600)
+	// A "CA" without CA:TRUE: use the server certificate as rootCA.crt.
+	leaf := read(t, s, ServerCertFile)
+	writeFile(t, s.Path(CACertFile), leaf, 0o644)
+	_, err = s.Ensure(context.Background(), Options{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "not a CA certificate") {
+		t.Fatalf("non-CA: %v", err)
+	}
+	if !bytes.Equal(leaf, read(t, s, CACertFile)) || !bytes.Equal(key, read(t, s, CAKeyFile)) {
+		t.Fatal("files changed")
+	}
+}
+
+func TestExportPKCS12WithKeytool(t *testing.T) {
+	keytool, err := exec.LookPath("keytool")
+	if err != nil {
+		t.Fatal("keytool is needed (test/run installs a JRE)")
+	}
+	s := newStore(t)
+	ensure(t, s, Options{})
+	res, err := s.ExportPKCS12(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := strings.TrimSpace(string(read(t, s, ServerP12PassFile)))
+	for _, f := range []string{ServerP12File, ServerP12PassFile} {
+		st, _ := os.Stat(s.Path(f))
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %#o", f, st.Mode().Perm())
+		}
+	}
+	out, err := exec.Command(keytool, "-list", "-v", "-storetype", "PKCS12", "-keystore", res.KeyStore, "-storepass", pass).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "PrivateKeyEntry") || !strings.Contains(string(out), "Certificate chain length: 2") {
+		t.Fatalf("keytool keystore: %v\n%s", err, out)
+	}
+	out, err = exec.Command(keytool, "-list", "-storetype", "PKCS12", "-keystore", res.TrustStore, "-storepass", res.TrustStorePassword).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "trustedCertEntry") {
+		t.Fatalf("keytool truststore: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "PrivateKeyEntry") {
+		t.Fatal("truststore holds a private key")
+	}
+}

@@ -101,3 +101,12 @@ func (e *Env) record(action string, fields map[string]any) {
 	}
 	e.Log.Info(action, "fields", fmt.Sprint(fields))
 }
+
+// ExportPKCS12 writes the server keystore and the CA truststore.
+func (e *Env) ExportPKCS12(ctx context.Context) (*pki.ExportResult, error) {
+	res, err := e.Certs.ExportPKCS12(ctx)
+	if err == nil {
+		e.record("certs.exported", map[string]any{"keystore": res.KeyStore, "truststore": res.TrustStore})
+	}
+	return res, err
+}
