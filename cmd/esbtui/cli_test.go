@@ -114,3 +114,19 @@ func TestCertExportNeverPrintsPassword(t *testing.T) {
 		t.Fatal("password missing or printed")
 	}
 }
+
+func TestAuditSince(t *testing.T) {
+	home := t.TempDir()
+	initCerts(t, home)
+	code, out, _ := runCLI(t, home, "audit", "--since", "1h")
+	if code != 0 || !strings.Contains(out, "ca.created") || !strings.Contains(out, "server_cert.issued") {
+		t.Fatalf("audit: %d\n%s", code, out)
+	}
+	_, out, _ = runCLI(t, home, "audit", "--since", "2999-01-01")
+	if !strings.Contains(out, "no changes") {
+		t.Fatalf("future since: %s", out)
+	}
+	if code, _, _ := runCLI(t, home, "audit", "--since", "yesterday-ish"); code != exitUsage {
+		t.Fatalf("bad --since exit %d", code)
+	}
+}
