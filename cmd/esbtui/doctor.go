@@ -1,0 +1,53 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/esbtui/esbtui/internal/env"
+)
+
+func init() {
+	register(func(a *app) *cobra.Command {
+		return &cobra.Command{
+			Use:   "doctor",
+			Short: "Check every link of the chain in order; say which one is broken and how to fix it",
+			Long: `doctor checks, in order: the root CA, the server certificate, each trust store,
+the engine, certs.d entries, the stack's services, a TLS handshake to the registry
+verified with the SYSTEM roots (what curl and browsers see), the registry API, and a
+probe image pushed, pulled back, run and deleted. Each check prints ok / warn / fail,
+one line why and one line fix. Exit 3 when any check fails.`,
+			Args: usageArgs(cobra.NoArgs),
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				rep := a.env.Doctor(cmd.Context())
+				if a.jsonOut {
+					if err := a.printJSON(rep); err != nil {
+						return err
+					}
+				} else {
+					printDoctor(a, rep)
+				}
+				if rep.Failed() {
+					return &exitError{code: exitProblems}
+				}
+				return nil
+			},
+		}
+	})
+}
+
+func printDoctor(a *app, r env.DoctorReport) {
+	for _, c := range r.Checks {
+		mark := map[env.CheckStatus]string{env.CheckOK: "✓ ok  ", env.CheckWarn: "! warn", env.CheckFail: "✗ FAIL", env.CheckSkipped: "- skip"}[c.Status]
+		a.printf("%s  %-32s %s\n", mark, c.Name, c.Why)
+		if c.Fix != "" && c.Status != env.CheckOK {
+			a.printf("        %-32s fix: %s\n", "", c.Fix)
+		}
+	}
+	if f, ok := r.FirstFailure(); ok {
+		a.printf("\nFirst broken link: %s. Fix: %s\n", f.Name, f.Fix)
+	} else {
+		a.printf("\n%s\n", fmt.Sprintf("All %d checks passed.", len(r.Checks)))
+	}
+}

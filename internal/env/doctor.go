@@ -1,0 +1,255 @@
+package env
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/esbtui/esbtui/pki"
+)
+
+// CheckStatus is the verdict of one doctor check.
+type CheckStatus string
+
+// Verdicts.
+const (
+	CheckOK      CheckStatus = "ok"
+	CheckWarn    CheckStatus = "warn"
+	CheckFail    CheckStatus = "fail"
+	CheckSkipped CheckStatus = "skipped"
+)
+
+// Check is one link of the chain: what was checked, the verdict, one line
+// why and one line fix (a command).
+type Check struct {
+	Name   string      `json:"name"`
+	Status CheckStatus `json:"status"`
+	Why    string      `json:"why"`
+	Fix    string      `json:"fix,omitempty"`
+}
+
+// DoctorReport is the ordered list of checks.
+type DoctorReport struct {
+	Checks []Check `json:"checks"`
+}
+
+// Failed reports whether any check failed.
+func (r DoctorReport) Failed() bool {
+	for _, c := range r.Checks {
+		if c.Status == CheckFail {
+			return true
+		}
+	}
+	return false
+}
+
+// FirstFailure returns the first failed check, if any.
+func (r DoctorReport) FirstFailure() (Check, bool) {
+	for _, c := range r.Checks {
+		if c.Status == CheckFail {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+// doctorCheck runs one link. It sees the checks so far so it can skip when a
+// link it depends on is broken.
+type doctorCheck struct {
+	name  string
+	needs []string // names of checks that must not have failed
+	run   func(ctx context.Context, e *Env, d *doctorRun) Check
+}
+
+type doctorRun struct {
+	report DoctorReport
+	certs  pki.Report
+	// RegistryAddr is host:port of the registry the doctor probes.
+	registryAddr string
+}
+
+func (d *doctorRun) failed(name string) bool {
+	for _, c := range d.report.Checks {
+		if c.Name == name && (c.Status == CheckFail || c.Status == CheckSkipped) {
+			return true
+		}
+	}
+	return false
+}
+
+// doctorChecks lists every link in chain order. Other files append to it
+// (trust, engine, stack, registry probe) through registerDoctorCheck.
+var doctorChecks []doctorCheck
+
+func registerDoctorCheck(order int, c doctorCheck) {
+	for len(doctorChecks) <= order {
+		doctorChecks = append(doctorChecks, doctorCheck{})
+	}
+	doctorChecks[order] = c
+}
+
+// Doctor order slots: each link has a fixed place in the chain.
+const (
+	orderCA = iota
+	orderServerCert
+	orderTrust
+	orderEngine
+	orderCertsD
+	orderStack
+	orderTLS
+	orderV2
+	orderProbe
+)
+
+func init() {
+	registerDoctorCheck(orderCA, doctorCheck{name: "root CA", run: checkCA})
+	registerDoctorCheck(orderServerCert, doctorCheck{name: "server certificate", needs: []string{"root CA"}, run: checkServerCert})
+	registerDoctorCheck(orderTLS, doctorCheck{name: "TLS to registry (system roots)", needs: []string{"server certificate"}, run: checkTLSSystemRoots})
+	registerDoctorCheck(orderV2, doctorCheck{name: "registry API /v2/", needs: []string{"TLS to registry (system roots)"}, run: checkV2})
+}
+
+// Doctor checks every link of the chain in order and says which one is
+// broken and how to fix it. It changes nothing except for the probe image
+// it pushes and deletes.
+func (e *Env) Doctor(ctx context.Context) DoctorReport {
+	d := &doctorRun{certs: e.Certs.Inspect(e.Now()), registryAddr: e.Cfg.Registry}
+	for _, c := range doctorChecks {
+		if c.run == nil {
+			continue
+		}
+		var blocked string
+		for _, n := range c.needs {
+			if d.failed(n) {
+				blocked = n
+				break
+			}
+		}
+		if blocked != "" {
+			d.report.Checks = append(d.report.Checks, Check{Name: c.name, Status: CheckSkipped, Why: "skipped: " + blocked + " is broken"})
+			continue
+		}
+		res := c.run(ctx, e, d)
+		if res.Name == "" {
+			res.Name = c.name
+		}
+		d.report.Checks = append(d.report.Checks, res)
+	}
+	return d.report
+}
+
+func checkCA(_ context.Context, _ *Env, d *doctorRun) Check {
+	ca := d.certs.CA
+	switch {
+	case !ca.Present:
+		return Check{Status: CheckFail, Why: "no root CA in " + d.certs.Dir, Fix: "esbtui init"}
+	case len(ca.Problems) > 0:
+		return Check{Status: CheckFail, Why: ca.Problems[0], Fix: "restore the CA files from a backup (esbtui never regenerates a CA)"}
+	case len(ca.Warnings) > 0:
+		return Check{Status: CheckWarn, Why: ca.Warnings[0], Fix: "esbtui cert show"}
+	}
+	return Check{Status: CheckOK, Why: fmt.Sprintf("%s, %d days left, name-constrained to %d local names/ranges", ca.KeyType, ca.DaysLeft, len(ca.Constraints))}
+}
+
+func checkServerCert(_ context.Context, _ *Env, d *doctorRun) Check {
+	s := d.certs.Server
+	switch {
+	case !s.Present:
+		return Check{Status: CheckFail, Why: "no server certificate", Fix: "esbtui init"}
+	case len(s.Problems) > 0:
+		fix := "esbtui cert rotate"
+		if strings.Contains(s.Problems[0], "esbtui init") {
+			fix = "esbtui init"
+		}
+		return Check{Status: CheckFail, Why: s.Problems[0], Fix: fix}
+	case len(s.Warnings) > 0:
+		return Check{Status: CheckWarn, Why: s.Warnings[0], Fix: "esbtui cert rotate"}
+	}
+	return Check{Status: CheckOK, Why: fmt.Sprintf("signed by the CA, key matches, covers %s, %d days left", strings.Join(s.SANs, ", "), s.DaysLeft)}
+}
+
+// checkTLSSystemRoots connects to the registry and verifies its certificate
+// with the system roots only (not our pool): this is what curl, browsers and
+// other tools see.
+func checkTLSSystemRoots(ctx context.Context, e *Env, d *doctorRun) Check {
+	host, _, err := net.SplitHostPort(d.registryAddr)
+	if err != nil {
+		return Check{Status: CheckFail, Why: fmt.Sprintf("registry address %q: %v", d.registryAddr, err), Fix: "set ESB_REGISTRY to host:port"}
+	}
+	dialer := &net.Dialer{Timeout: 3 * time.Second}
+	raw, err := dialer.DialContext(ctx, "tcp", d.registryAddr)
+	if err != nil {
+		return Check{Status: CheckFail, Why: fmt.Sprintf("nothing answers on %s: %v", d.registryAddr, err), Fix: "esbtui up (or esbtui serve without Docker)"}
+	}
+	defer raw.Close()
+	// Handshake without verification to see the chain, then verify it
+	// against the system roots ourselves: the error then says exactly why.
+	conn := tls.Client(raw, &tls.Config{ServerName: host, InsecureSkipVerify: true})
+	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := conn.HandshakeContext(hctx); err != nil {
+		return Check{Status: CheckFail, Why: fmt.Sprintf("TLS handshake with %s failed: %v", d.registryAddr, err), Fix: "esbtui up (the registry must serve HTTPS with the server certificate)"}
+	}
+	peer := conn.ConnectionState().PeerCertificates
+	if len(peer) == 0 {
+		return Check{Status: CheckFail, Why: "the registry sent no certificate", Fix: "esbtui up"}
+	}
+	inter := x509.NewCertPool()
+	for _, c := range peer[1:] {
+		inter.AddCert(c)
+	}
+	roots, err := systemRoots()
+	if err != nil {
+		return Check{Status: CheckFail, Why: "cannot read the system trust store: " + err.Error(), Fix: "esbtui trust install"}
+	}
+	_, verr := peer[0].Verify(x509.VerifyOptions{DNSName: host, Roots: roots, Intermediates: inter})
+	if verr == nil {
+		return Check{Status: CheckOK, Why: fmt.Sprintf("%s presents a certificate the system trusts for %s", d.registryAddr, host)}
+	}
+	// Not trusted by the system: is it at least ours?
+	ourPool := x509.NewCertPool()
+	if ca, err := e.Certs.LoadCA(); err == nil {
+		ourPool.AddCert(ca.Cert)
+	}
+	if _, err := peer[0].Verify(x509.VerifyOptions{DNSName: host, Roots: ourPool, Intermediates: inter}); err != nil {
+		var hn x509.HostnameError
+		if errors.As(err, &hn) {
+			return Check{Status: CheckFail, Why: fmt.Sprintf("the certificate on %s does not cover %s", d.registryAddr, host), Fix: "esbtui init --name " + host + " && esbtui up"}
+		}
+		return Check{Status: CheckFail, Why: fmt.Sprintf("%s serves a certificate not issued by our CA (issuer %q)", d.registryAddr, peer[0].Issuer.String()), Fix: "esbtui down && esbtui up (another server holds the port, or it uses old certificates)"}
+	}
+	return Check{Status: CheckFail, Why: fmt.Sprintf("%s uses our certificate, but the system trust store does not trust our CA: %v", d.registryAddr, verr), Fix: "esbtui trust install"}
+}
+
+func checkV2(ctx context.Context, e *Env, d *doctorRun) Check {
+	pool, _ := systemRoots()
+	if ca, err := e.Certs.LoadCA(); err == nil {
+		pool = pool.Clone()
+		pool.AddCert(ca.Cert)
+	}
+	cl := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+d.registryAddr+"/v2/", nil)
+	resp, err := cl.Do(req)
+	if err != nil {
+		return Check{Status: CheckFail, Why: "GET /v2/: " + err.Error(), Fix: "esbtui up"}
+	}
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return Check{Status: CheckOK, Why: "GET https://" + d.registryAddr + "/v2/ answered 200 (" + resp.Header.Get("Docker-Distribution-Api-Version") + ")"}
+	case http.StatusUnauthorized:
+		return Check{Status: CheckOK, Why: "GET /v2/ answered 401: the registry requires authentication (credentials are checked by the probe)"}
+	}
+	return Check{Status: CheckFail, Why: fmt.Sprintf("GET /v2/ answered %s: not a registry", resp.Status), Fix: "esbtui down && esbtui up"}
+}
+
+// systemRoots loads the system pool fresh: x509.SystemCertPool is cached for
+// the process (golang/go#24540) and would miss a trust install made since.
+func systemRoots() (*x509.CertPool, error) {
+	return freshSystemPool()
+}
