@@ -138,7 +138,10 @@ func (s *Store) writePending(name string, data []byte, perm os.FileMode) error {
 // commit renames each pending file over its final name, in order, then
 // syncs the directory.
 func (s *Store) commit(names ...string) error {
-	for _, n := range names {
+	for i, n := range names {
+		if i > 0 {
+			failpoint("commit-between:" + names[i-1] + ":" + n)
+		}
 		if err := os.Rename(s.Path(n+pendingSuffix), s.Path(n)); err != nil {
 			return fmt.Errorf("pki: install %s: %w", s.Path(n), err)
 		}
@@ -164,6 +167,7 @@ func (s *Store) writeSet(files []pendingFile) error {
 	if err := syncDir(s.Dir); err != nil {
 		return err
 	}
+	failpoint("before-commit:" + names[0])
 	return s.commit(names...)
 }
 
