@@ -1,9 +1,16 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/esbtui/esbtui/tui"
+)
 
 // runDashboard is `esbtui` with no command: the TUI on a terminal, the status
-// printout otherwise.
+// printout otherwise (--no-tui, --json, or stdout not a terminal).
 func (a *app) runDashboard(cmd *cobra.Command, args []string) error {
-	return a.printStatus(cmd)
+	if a.headless() {
+		return a.printStatus(cmd)
+	}
+	return tui.Run(cmd.Context(), tui.NewEnvBackend(a.env), tui.Options{})
 }

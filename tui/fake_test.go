@@ -1,0 +1,264 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/pki"
+)
+
+// t0 is the fixed clock of every test.
+var t0 = time.Date(2026, 11, 20, 10, 30, 0, 0, time.UTC)
+
+func fixedNow() time.Time { return t0 }
+
+// fake is a Backend that records calls and answers from fixed data.
+type fake struct {
+	mu    sync.Mutex
+	state State
+	calls []string
+	tags  map[string][]string
+	// pushEvents are emitted by Push/Build; with hold the job then waits
+	// for its context (a push in progress).
+	pushEvents []progress.Event
+	hold       bool
+	plan       []string
+	noted      []progress.Event
+	fail       map[string]error
+}
+
+func (f *fake) call(s string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, s)
+	return f.fail[s]
+}
+
+func (f *fake) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func (f *fake) Snapshot(ctx context.Context) State {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.state
+}
+
+func (f *fake) InitCerts(ctx context.Context, sink progress.Sink) (string, error) {
+	if err := f.call("init"); err != nil {
+		return "", err
+	}
+	sink.Emit(progress.Event{Time: t0, Op: "init", Step: "ca", Status: progress.Done, Message: "created rootCA.crt"})
+	f.mu.Lock()
+	f.state = healthyState()
+	f.mu.Unlock()
+	return "created the CA and the server certificate", nil
+}
+
+func (f *fake) TrustPlan(ctx context.Context) ([]string, error) {
+	return f.plan, f.call("trust-plan")
+}
+
+func (f *fake) InstallTrust(ctx context.Context, sink progress.Sink) (string, error) {
+	return "2 stores updated", f.call("trust")
+}
+
+func (f *fake) Up(ctx context.Context, sink progress.Sink) (string, error) {
+	return "1 service up", f.call("up")
+}
+
+func (f *fake) Down(ctx context.Context, sink progress.Sink) (string, error) {
+	return "stack down", f.call("down")
+}
+
+func (f *fake) transfer(ctx context.Context, op string, names []string, sink progress.Sink) (string, error) {
+	if err := f.call(fmt.Sprint(op, names)); err != nil {
+		return "", err
+	}
+	for _, e := range f.pushEvents {
+		sink.Emit(e)
+	}
+	if f.hold {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	return "localhost:5000/hello@sha256:4f1c0e9a7b2d", nil
+}
+
+func (f *fake) Build(ctx context.Context, names []string, sink progress.Sink) (string, error) {
+	return f.transfer(ctx, "build", names, sink)
+}
+
+func (f *fake) Push(ctx context.Context, names []string, sink progress.Sink) (string, error) {
+	return f.transfer(ctx, "push", names, sink)
+}
+
+func (f *fake) Catalog(ctx context.Context) ([]string, error) {
+	return f.state.Registry.Repos, f.call("catalog")
+}
+
+func (f *fake) Tags(ctx context.Context, repo string) ([]string, error) {
+	if err := f.call("tags " + repo); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tags[repo], nil
+}
+
+func (f *fake) Inspect(ctx context.Context, ref string) (Image, error) {
+	return Image{
+		Ref: ref, Digest: "sha256:4f1c0e9a7b2d5e8f00112233445566778899aabbccddeeff0011223344556677",
+		MediaType: "application/vnd.oci.image.manifest.v1+json", Platform: "linux/amd64", Size: 7_340_032,
+		Layers: []Layer{{Digest: "sha256:aa11bb22cc33dd44", Size: 3_600_000}, {Digest: "sha256:ee55ff6600771188", Size: 3_740_032}},
+	}, f.call("inspect " + ref)
+}
+
+func (f *fake) Delete(ctx context.Context, ref string, sink progress.Sink) (string, error) {
+	if err := f.call("delete " + ref); err != nil {
+		return "", err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for repo, tags := range f.tags {
+		for i, t := range tags {
+			if repo+":"+t == ref {
+				f.tags[repo] = append(tags[:i:i], tags[i+1:]...)
+			}
+		}
+	}
+	return "deleted " + ref, nil
+}
+
+func (f *fake) GC(ctx context.Context, sink progress.Sink) (string, error) {
+	return "freed 12.0 MB", f.call("gc")
+}
+
+func (f *fake) Logs(ctx context.Context, service string, sink progress.Sink) error {
+	if err := f.call("logs " + service); err != nil {
+		return err
+	}
+	sink.Emit(progress.Event{Time: t0, Op: "logs", Item: service, Status: progress.Info, Message: "level=info msg=\"listening on [::]:5000, tls\""})
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (f *fake) Serve(ctx context.Context, sink progress.Sink) error {
+	if err := f.call("serve"); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	if f.state.Stack != nil {
+		st := *f.state.Stack
+		st.Serving = true
+		f.state.Stack = &st
+	}
+	f.mu.Unlock()
+	sink.Emit(progress.Event{Time: t0, Op: "serve", Status: progress.Start, Message: "serving https://localhost:5000"})
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (f *fake) Watch(ctx context.Context, sink progress.Sink) error {
+	return notYet("watch")
+}
+
+func (f *fake) Note(e progress.Event) {
+	f.mu.Lock()
+	f.noted = append(f.noted, e)
+	f.mu.Unlock()
+}
+
+// Scenarios.
+
+func certInfo(role string, days int) pki.CertInfo {
+	c := pki.CertInfo{
+		Role: role, Present: true, KeyMatch: true, ChainValid: true,
+		File: "/home/dev/.esb/certs/server.crt", KeyFile: "/home/dev/.esb/certs/server.key",
+		KeyType: "ECDSA P-256", DaysLeft: days, NotBefore: t0.AddDate(0, 0, -1), NotAfter: t0.AddDate(0, 0, days),
+		Fingerprint: "9C3B6A0E51D2F4478E0A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60",
+		SANs:        []string{"localhost", "esb-registry", "host.docker.internal", "esb-gateway", "127.0.0.1", "::1"},
+	}
+	if role == "ca" {
+		c.File, c.KeyFile = "/home/dev/.esb/certs/rootCA.crt", "/home/dev/.esb/certs/rootCA.key"
+		c.KeyType, c.SANs = "RSA 4096", nil
+		c.Fingerprint = "1F2E3D4C5B6A79880716253443526170F1E2D3C4B5A69788A1B2C3D4E5F60718"
+		c.Constraints = []string{"localhost", ".localhost", "esb-registry", "127.0.0.0/8", "10.0.0.0/8"}
+	}
+	return c
+}
+
+func healthyState() State {
+	return State{
+		Home: "/home/dev/.esb",
+		Certs: pki.Report{Dir: "/home/dev/.esb/certs",
+			CA: certInfo("ca", 3649), Server: certInfo("server", 198)},
+		Trust: &TrustState{Stores: []TrustStore{
+			{Name: "system", State: Trusted, Reason: "debian /usr/local/share/ca-certificates"},
+			{Name: "docker", State: Trusted, Reason: "/etc/docker/certs.d/localhost:5000"},
+			{Name: "nss", State: Trusted, Reason: "~/.pki/nssdb"},
+			{Name: "java", State: NA, Reason: "no JDK found"},
+		}},
+		Stack: &StackState{Engine: "docker 20.10.24 (API 1.41)", Project: "esb", Services: []Service{
+			{Name: "registry", State: "running", Health: "healthy", Ports: []string{"127.0.0.1:5000→5000"}, Started: t0.Add(-2*time.Hour - 5*time.Minute)},
+			{Name: "hello", State: "running", Health: "", Ports: []string{"8080→8080"}, Started: t0.Add(-12 * time.Minute)},
+		}},
+		Registry:  &RegistryState{Addr: "localhost:5000", Reachable: true, Repos: []string{"esb/base", "hello", "registry-ui", "worker"}},
+		Functions: []string{"hello", "worker"},
+	}
+}
+
+func freshState() State {
+	s := healthyState()
+	s.Certs = pki.Report{Dir: "/home/dev/.esb/certs",
+		CA:     pki.CertInfo{Role: "ca", File: "/home/dev/.esb/certs/rootCA.crt", Problems: []string{"no root CA: run `esbtui init`"}},
+		Server: pki.CertInfo{Role: "server", File: "/home/dev/.esb/certs/server.crt", Problems: []string{"no server certificate: run `esbtui init`"}},
+	}
+	s.Trust = &TrustState{Stores: []TrustStore{
+		{Name: "system", State: Missing, Reason: "no CA to install yet"},
+		{Name: "docker", State: Missing, Reason: "no CA to install yet"},
+		{Name: "nss", State: NA, Reason: "certutil not installed"},
+	}}
+	s.Stack = &StackState{Engine: "docker 20.10.24 (API 1.41)", Project: "esb"}
+	s.Registry = &RegistryState{Addr: "localhost:5000", Err: "dial tcp 127.0.0.1:5000: connection refused"}
+	return s
+}
+
+func engineDownState() State {
+	s := healthyState()
+	s.Stack = &StackState{EngineErr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock (is dockerd running?)"}
+	s.Registry = &RegistryState{Addr: "localhost:5000", Err: "dial tcp 127.0.0.1:5000: connection refused"}
+	return s
+}
+
+func expiringState() State {
+	s := healthyState()
+	s.Certs.Server = certInfo("server", 12)
+	s.Certs.Server.Warnings = []string{"expires in 12 days: run `esbtui init` or `esbtui cert rotate`"}
+	s.Trust.Stores[1] = TrustStore{Name: "docker", State: Stale, Reason: "holds an older CA: press t"}
+	return s
+}
+
+// pushEvents is a push half-way: three layers, one done.
+func pushEvents() []progress.Event {
+	mb := int64(1_000_000)
+	ev := func(sec int, item string, st progress.Status, cur, total int64) progress.Event {
+		return progress.Event{Time: t0.Add(time.Duration(sec) * time.Second), Op: "push", Step: "layer", Item: item, Status: st, Current: cur, Total: total}
+	}
+	return []progress.Event{
+		{Time: t0, Op: "push", Step: "image", Item: "localhost:5000/hello:latest", Status: progress.Start, Message: "pushing"},
+		ev(0, "sha256:aa11bb22cc33dd44", progress.Start, 0, 3*mb),
+		ev(0, "sha256:ee55ff6600771188", progress.Start, 0, 20*mb),
+		ev(0, "sha256:99887766554433aa", progress.Start, 0, 8*mb),
+		ev(1, "sha256:aa11bb22cc33dd44", progress.Update, 2*mb, 3*mb),
+		ev(2, "sha256:aa11bb22cc33dd44", progress.Done, 3*mb, 3*mb),
+		ev(2, "sha256:ee55ff6600771188", progress.Update, 5*mb, 20*mb),
+		ev(4, "sha256:ee55ff6600771188", progress.Update, 9*mb, 20*mb),
+		ev(4, "sha256:99887766554433aa", progress.Update, 4*mb, 8*mb),
+	}
+}

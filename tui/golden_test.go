@@ -1,0 +1,46 @@
+package tui
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+// TestGolden pins the final frame of each scenario at 80x24 and 160x48.
+// Regenerate with: go test ./tui -run TestGolden -update
+func TestGolden(t *testing.T) {
+	scenarios := []struct {
+		name  string
+		state func() State
+		setup func(h *harness)
+	}{
+		{name: "fresh", state: freshState},
+		{name: "healthy", state: healthyState},
+		{name: "engine_down", state: engineDownState},
+		{name: "cert_expiring", state: expiringState},
+		{name: "push", state: healthyState, setup: func(h *harness) {
+			h.keys("p")
+			h.until("all push events", func(m *Model) bool {
+				j := m.jobs.current()
+				if j == nil || len(j.order) != 3 {
+					return false
+				}
+				cur, _ := j.totals()
+				return cur == 16_000_000
+			})
+		}},
+	}
+	for _, sc := range scenarios {
+		for _, size := range [][2]int{{80, 24}, {160, 48}} {
+			t.Run(fmt.Sprintf("%s_%dx%d", sc.name, size[0], size[1]), func(t *testing.T) {
+				f := &fake{state: sc.state(), pushEvents: pushEvents(), hold: true}
+				h := newHarness(t, f, size[0], size[1])
+				if sc.setup != nil {
+					sc.setup(h)
+				}
+				golden.RequireEqual(t, h.final().View().Content)
+			})
+		}
+	}
+}

@@ -1,0 +1,279 @@
+package tui
+
+import (
+	tea "charm.land/bubbletea/v2"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/esbtui/esbtui/internal/progress"
+)
+
+// Job states.
+const (
+	jobRunning   = "running"
+	jobDone      = "done"
+	jobFailed    = "failed"
+	jobCancelled = "cancelled"
+)
+
+// job is one long operation started from the dashboard.
+type job struct {
+	id      int
+	name    string
+	s       *stream
+	state   string
+	result  string
+	err     error
+	items   map[string]*itemProgress
+	order   []string
+	first   time.Time // first event time (producer clock)
+	last    time.Time // latest event time
+	message string    // latest step message
+	// bg jobs (logs, serve) are long-lived and do not block other actions.
+	bg bool
+	// after runs when the job succeeds (e.g. reload the tags after a delete).
+	after func(*Model) tea.Cmd
+}
+
+// itemProgress is one layer (or other item with a size) of a job.
+type itemProgress struct {
+	name       string
+	cur, total int64
+	status     progress.Status
+}
+
+func (j *job) apply(e progress.Event) {
+	if j.first.IsZero() {
+		j.first = e.Time
+	}
+	if e.Time.After(j.last) {
+		j.last = e.Time
+	}
+	if e.Message != "" && e.Status != progress.Info {
+		j.message = stepText(e)
+	}
+	if e.Total <= 0 && e.Item == "" {
+		return
+	}
+	key := e.Step + "\x00" + e.Item
+	it := j.items[key]
+	if it == nil {
+		if e.Total <= 0 {
+			return
+		}
+		it = &itemProgress{name: e.Item}
+		if it.name == "" {
+			it.name = e.Step
+		}
+		j.items[key] = it
+		j.order = append(j.order, key)
+	}
+	if e.Total > 0 {
+		it.cur, it.total = e.Current, e.Total
+	}
+	it.status = e.Status
+	if e.Status == progress.Done || e.Status == progress.Skipped {
+		it.cur = it.total
+	}
+}
+
+func stepText(e progress.Event) string {
+	s := e.Step
+	if e.Item != "" {
+		s += " " + e.Item
+	}
+	if e.Message != "" {
+		if s != "" {
+			s += ": "
+		}
+		s += e.Message
+	}
+	return s
+}
+
+func (j *job) finish(res string, err error) {
+	j.result, j.err = res, err
+	switch {
+	case errors.Is(err, context.Canceled):
+		j.state = jobCancelled
+	case err != nil:
+		j.state = jobFailed
+	default:
+		j.state = jobDone
+	}
+}
+
+// totals sums the items with a known size.
+func (j *job) totals() (cur, total int64) {
+	for _, k := range j.order {
+		it := j.items[k]
+		cur += it.cur
+		total += it.total
+	}
+	return cur, total
+}
+
+// rate is bytes per second over the job so far, from the producer's clock.
+func (j *job) rate() float64 {
+	cur, _ := j.totals()
+	d := j.last.Sub(j.first).Seconds()
+	if d <= 0 {
+		return 0
+	}
+	return float64(cur) / d
+}
+
+// jobsPane shows the latest job in detail and earlier ones in one line each.
+type jobsPane struct {
+	jobs    []*job
+	version int
+}
+
+func (p *jobsPane) title() string { return "Jobs" }
+
+func (p *jobsPane) running() []*job {
+	var out []*job
+	for _, j := range p.jobs {
+		if j.state == jobRunning {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+func (p *jobsPane) byID(id int) *job {
+	for _, j := range p.jobs {
+		if j.id == id {
+			return j
+		}
+	}
+	return nil
+}
+
+func (p *jobsPane) add(j *job) {
+	p.jobs = append(p.jobs, j)
+	if len(p.jobs) > 50 {
+		p.jobs = p.jobs[len(p.jobs)-50:]
+	}
+	p.version++
+}
+
+// current is the job shown in detail: the latest foreground one running,
+// else the latest one.
+func (p *jobsPane) current() *job {
+	for i := len(p.jobs) - 1; i >= 0; i-- {
+		if j := p.jobs[i]; j.state == jobRunning && !j.bg {
+			return j
+		}
+	}
+	if len(p.jobs) > 0 {
+		return p.jobs[len(p.jobs)-1]
+	}
+	return nil
+}
+
+func jobLevel(j *job) int {
+	switch j.state {
+	case jobRunning:
+		return lvlBusy
+	case jobDone:
+		return lvlOK
+	case jobCancelled:
+		return lvlWarn
+	}
+	return lvlBad
+}
+
+func (p *jobsPane) level() int {
+	if j := p.current(); j != nil {
+		return jobLevel(j)
+	}
+	return lvlNone
+}
+
+// transferText is "16.0 MB/31.0 MB · 4.0 MB/s · ETA 4s".
+func transferText(j *job) string {
+	cur, total := j.totals()
+	s := humanBytes(cur) + "/" + humanBytes(total)
+	if r := j.rate(); r > 0 {
+		s += " · " + humanBytes(int64(r)) + "/s"
+		if j.state == jobRunning && cur < total {
+			s += " · ETA " + humanDuration(time.Duration(float64(total-cur)/r*float64(time.Second)))
+		}
+	}
+	return s
+}
+
+func (p *jobsPane) status(st *styles) string {
+	if j := p.current(); j != nil && j.state == jobRunning {
+		text := j.name
+		if cur, total := j.totals(); total > 0 {
+			text += fmt.Sprintf(" %d%%", cur*100/total)
+		}
+		if n := len(p.running()); n > 1 {
+			text += fmt.Sprintf(" (+%d)", n-1)
+		}
+		return st.mark(lvlBusy, text)
+	}
+	if j := p.current(); j != nil {
+		return st.mark(jobLevel(j), j.name+" "+j.state)
+	}
+	return st.mark(lvlNone, "idle")
+}
+
+func (p *jobsPane) summary(st *styles) string {
+	j := p.current()
+	if j == nil {
+		return "no jobs yet"
+	}
+	s := j.name + " " + j.state
+	if cur, total := j.totals(); total > 0 && j.state == jobRunning {
+		s += fmt.Sprintf(" %d%%", cur*100/total)
+	}
+	return s
+}
+
+func (p *jobsPane) body(st *styles, w, h int) []string {
+	j := p.current()
+	if j == nil {
+		return []string{st.dim.Render("no jobs yet: i init · t trust · u up · b build · p push")}
+	}
+	lines := []string{st.mark(jobLevel(j), j.name+" "+j.state)}
+	if j.state == jobRunning && j.message != "" {
+		lines[0] += st.dim.Render("  " + j.message)
+	}
+	switch {
+	case j.err != nil:
+		lines = append(lines, st.bad.Render(symBad+" "+j.err.Error()))
+	case j.result != "":
+		lines = append(lines, st.ok.Render(symOK+" ")+j.result)
+	}
+	cur, total := j.totals()
+	if total > 0 {
+		bw := max(min(w-14, 40), 8)
+		frac := float64(cur) / float64(total)
+		lines = append(lines, fmt.Sprintf("overall %s %3d%%", bar(frac, bw), int(frac*100)))
+		lines = append(lines, "  "+transferText(j))
+		lw := max(min(w-34, 30), 6)
+		for _, k := range j.order {
+			it := j.items[k]
+			f := float64(it.cur) / float64(max(it.total, 1))
+			mark := st.sym(lvlBusy)
+			switch it.status {
+			case progress.Done, progress.Skipped:
+				mark = st.sym(lvlOK)
+			case progress.Failed:
+				mark = st.sym(lvlBad)
+			}
+			lines = append(lines, fmt.Sprintf("  %s %-19s %s %s", mark, shortDigest(it.name), bar(f, lw), humanBytes(it.total)))
+		}
+	}
+	for i := len(p.jobs) - 1; i >= 0; i-- {
+		if o := p.jobs[i]; o != j {
+			lines = append(lines, st.dim.Render("  ")+st.mark(jobLevel(o), o.name+" "+o.state))
+		}
+	}
+	return lines
+}

@@ -1,0 +1,147 @@
+package tui
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+func plainView(m *Model) string { return ansi.Strip(m.View().Content) }
+
+func TestKeyInitCerts(t *testing.T) {
+	f := &fake{state: freshState()}
+	h := newHarness(t, f, 80, 24)
+	h.keys("i")
+	h.until("init done and certs healthy", func(m *Model) bool {
+		return jobIs("init", jobDone)(m) && m.certs.level() == lvlOK
+	})
+	h.called("init")
+	v := plainView(h.final())
+	for _, want := range []string{"✓ init done", "created the CA", "✓ valid"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("frame lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+func TestKeyTrustAsksFirst(t *testing.T) {
+	f := &fake{state: freshState(), plan: []string{"sudo cp rootCA.crt /usr/local/share/ca-certificates/esbtui.crt", "sudo update-ca-certificates"}}
+	h := newHarness(t, f, 80, 24)
+	h.keys("t")
+	h.until("the plan is shown", func(m *Model) bool { return m.confirm != nil })
+	if slices.Contains(f.Calls(), "trust") {
+		t.Fatal("trust installed before the user said yes")
+	}
+	h.keys("n")
+	h.until("plan dismissed", func(m *Model) bool { return m.confirm == nil })
+	h.keys("t")
+	h.until("plan shown again", func(m *Model) bool { return m.confirm != nil })
+	h.keys("y")
+	h.until("trust done", jobIs("trust", jobDone))
+	h.called("trust")
+}
+
+func TestKeyStackAndBuild(t *testing.T) {
+	f := &fake{state: healthyState(), pushEvents: pushEvents()}
+	h := newHarness(t, f, 160, 48)
+	h.keys("u")
+	h.until("up done", jobIs("up", jobDone))
+	h.keys("d")
+	h.until("down done", jobIs("down", jobDone))
+	h.keys("b")
+	h.until("build all done", jobIs("build all", jobDone))
+	h.called("build[]")
+	// Focus Services (tab tab), select "hello" (down), build it alone.
+	h.keys("tab", "tab", "down", "b")
+	h.until("build hello done", jobIs("build hello", jobDone))
+	h.called("build[hello]")
+	h.keys("p")
+	h.until("push hello done", jobIs("push hello", jobDone))
+	h.called("push[hello]")
+	v := plainView(h.final())
+	if !strings.Contains(v, "localhost:5000/hello@sha256:4f1c0e9a7b2d") {
+		t.Errorf("result digest missing from the frame:\n%s", v)
+	}
+}
+
+func TestKeyRegistryBrowseAndDelete(t *testing.T) {
+	f := &fake{state: healthyState(), tags: map[string][]string{"worker": {"latest", "v1"}}}
+	h := newHarness(t, f, 80, 24)
+	h.keys("/", "w", "o", "r", "enter")
+	h.until("filtered to worker", func(m *Model) bool {
+		return !m.reg.filtering && slices.Equal(m.reg.items(), []string{"worker"})
+	})
+	h.keys("enter")
+	h.until("tags open", func(m *Model) bool { return m.reg.mode == regTags && len(m.reg.tags) == 2 })
+	h.called("tags worker")
+	h.keys("enter")
+	h.until("image open", func(m *Model) bool { return m.reg.mode == regImage })
+	h.called("inspect worker:latest")
+	h.keys("x")
+	h.until("delete asks", func(m *Model) bool { return m.confirm != nil })
+	h.keys("y")
+	h.until("deleted and tags reloaded", func(m *Model) bool {
+		return jobIs("delete worker:latest", jobDone)(m) && m.reg.mode == regTags && slices.Equal(m.reg.tags, []string{"v1"})
+	})
+	h.keys("esc", "esc")
+	h.until("back to repos", func(m *Model) bool { return m.reg.mode == regRepos })
+	h.keys("g")
+	h.until("gc asks", func(m *Model) bool { return m.confirm != nil })
+	h.keys("y")
+	h.until("gc done", jobIs("gc", jobDone))
+	h.called("gc")
+}
+
+func TestKeyLogsServeRefresh(t *testing.T) {
+	f := &fake{state: engineDownState()}
+	h := newHarness(t, f, 80, 24)
+	h.keys("s")
+	h.until("serving shown", func(m *Model) bool { return m.svc.st != nil && m.svc.st.Serving })
+	h.keys("s")
+	h.until("serve stopped", jobIs("serve", jobCancelled))
+
+	f.mu.Lock()
+	f.state = healthyState()
+	f.mu.Unlock()
+	h.keys("r")
+	h.until("refreshed", func(m *Model) bool { return m.svc.level() == lvlOK })
+	h.keys("tab", "tab", "l")
+	h.until("log line", func(m *Model) bool {
+		return strings.Contains(strings.Join(m.log.lines, "\n"), "listening on [::]:5000")
+	})
+	h.called("logs registry")
+	h.keys("l")
+	h.until("logs stopped", jobIs("logs registry", jobCancelled))
+}
+
+func TestCtrlCCancelsJobThenQuits(t *testing.T) {
+	f := &fake{state: healthyState(), pushEvents: pushEvents(), hold: true}
+	h := newHarness(t, f, 80, 24)
+	h.keys("p")
+	h.until("push running", jobIs("push all", jobRunning))
+	h.keys("q")
+	h.until("quit asks", func(m *Model) bool { return m.confirm != nil })
+	h.keys("n")
+	h.until("still running", func(m *Model) bool { return m.confirm == nil && jobIs("push all", jobRunning)(m) })
+	h.keys("ctrl+c")
+	h.until("push cancelled", jobIs("push all", jobCancelled))
+	h.keys("q") // nothing runs: quits at once
+	fm := h.tm.FinalModel(t).(*Model)
+	if !strings.Contains(strings.Join(fm.log.lines, "\n"), "push all cancelled") {
+		t.Errorf("log lacks the cancellation:\n%s", strings.Join(fm.log.lines, "\n"))
+	}
+}
+
+func TestFailedJobSaysWhy(t *testing.T) {
+	f := &fake{state: healthyState(), fail: map[string]error{"up": errors.New("stack: up esb: port 5000 in use by pid 42 (nginx): stop it or set ESB_REGISTRY")}}
+	h := newHarness(t, f, 80, 24)
+	h.keys("u")
+	h.until("up failed", jobIs("up", jobFailed))
+	v := plainView(h.final())
+	if !strings.Contains(v, "✗ up failed") || !strings.Contains(v, "port 5000 in use") {
+		t.Errorf("failure not shown in words:\n%s", v)
+	}
+}

@@ -1,0 +1,619 @@
+// Package tui is esbtui's dashboard: a Bubble Tea root model with one
+// sub-model per pane (Certificates, Trust, Services, Registry, Jobs, Log).
+// It reaches the machine only through a Backend (internal/env in the
+// binary, a fake in tests), always from tea.Cmds.
+package tui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/esbtui/esbtui/internal/progress"
+)
+
+// Panes in tab order.
+const (
+	paneCerts = iota
+	paneTrust
+	paneServices
+	paneRegistry
+	paneJobs
+	paneLog
+	numPanes
+)
+
+// Options configure a Model.
+type Options struct {
+	// Now is the clock (uptimes, log timestamps); tests fix it.
+	Now func() time.Time
+	// Width and Height are the size drawn before the first WindowSizeMsg.
+	Width, Height int
+}
+
+// Model is the root model. Use it as a pointer (*Model implements tea.Model).
+type Model struct {
+	b    Backend
+	ctx  context.Context
+	stop context.CancelFunc
+	now  func() time.Time
+
+	w, h     int
+	st       *styles
+	styleGen int
+	keys     keyMap
+	help     help.Model
+
+	certs *certPane
+	trust *trustPane
+	svc   *servicesPane
+	reg   *registryPane
+	jobs  *jobsPane
+	log   *logPane
+	focus int
+
+	state        State
+	refreshing   bool
+	refreshAgain bool
+	showHelp     bool
+	confirm      *confirmation
+	nextID       int
+	watch        *stream
+	cache        [numPanes]cached
+	// observe, when set (tests), sees the model after every Update.
+	observe func(*Model)
+}
+
+type cached struct {
+	w, h, ver, gen int
+	focused        bool
+	s              string
+}
+
+// confirmation is a question the user answers with y or n.
+type confirmation struct {
+	title string
+	lines []string
+	yes   func(m *Model) tea.Cmd
+}
+
+// New builds the dashboard over b. Cancelling ctx stops every job.
+func New(ctx context.Context, b Backend, o Options) *Model {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Width == 0 {
+		o.Width, o.Height = 80, 24
+	}
+	ctx, stop := context.WithCancel(ctx)
+	m := &Model{
+		b: b, ctx: ctx, stop: stop, now: o.Now,
+		w: o.Width, h: o.Height,
+		st:    newStyles(true),
+		keys:  newKeys(),
+		help:  help.New(),
+		certs: &certPane{}, trust: &trustPane{}, svc: &servicesPane{},
+		reg: &registryPane{}, jobs: &jobsPane{}, log: newLogPane(),
+	}
+	m.help.Styles = m.st.help
+	return m
+}
+
+// Messages from Cmds.
+type (
+	snapshotMsg struct{ s State }
+	tagsMsg     struct {
+		repo string
+		tags []string
+		err  error
+	}
+	inspectMsg struct {
+		img Image
+		err error
+	}
+	trustPlanMsg struct {
+		plan []string
+		err  error
+	}
+	tickMsg time.Time
+)
+
+// uptimeEvery re-renders uptimes; cheap, and keeps idle CPU near zero.
+const uptimeEvery = 30 * time.Second
+
+// Init asks for the background colour, takes the first snapshot and starts
+// watching the engine.
+func (m *Model) Init() tea.Cmd {
+	m.refreshing = true
+	id := m.id()
+	s, watch := start(m.ctx, id, func(ctx context.Context, sink progress.Sink) (string, error) {
+		return "", m.b.Watch(ctx, sink)
+	})
+	m.watch = s
+	return tea.Batch(tea.RequestBackgroundColor, m.snapshot(), watch, uptimeTick())
+}
+
+func uptimeTick() tea.Cmd {
+	return tea.Tick(uptimeEvery, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+func (m *Model) id() int { m.nextID++; return m.nextID }
+
+func (m *Model) snapshot() tea.Cmd {
+	b, ctx := m.b, m.ctx
+	return func() tea.Msg { return snapshotMsg{b.Snapshot(ctx)} }
+}
+
+// refresh takes a new snapshot unless one is under way (then one more after).
+func (m *Model) refresh() tea.Cmd {
+	if m.refreshing {
+		m.refreshAgain = true
+		return nil
+	}
+	m.refreshing = true
+	return m.snapshot()
+}
+
+func (m *Model) setState(s State) {
+	m.state = s
+	m.certs.set(s.Certs)
+	m.trust.set(s.Trust)
+	m.svc.set(s.Stack)
+	m.reg.set(s.Registry)
+}
+
+// Update handles one message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	mm, cmd := m.update(msg)
+	if m.observe != nil {
+		m.observe(m)
+	}
+	return mm, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.st = newStyles(msg.IsDark())
+		m.help.Styles = m.st.help
+		m.styleGen++
+		return m, nil
+	case tickMsg:
+		m.svc.version++
+		return m, uptimeTick()
+	case snapshotMsg:
+		m.setState(msg.s)
+		m.refreshing = false
+		if m.refreshAgain {
+			m.refreshAgain = false
+			return m, m.refresh()
+		}
+		return m, nil
+	case jobEventsMsg:
+		return m, m.onEvents(msg)
+	case jobDoneMsg:
+		return m, m.onDone(msg)
+	case tagsMsg:
+		if msg.err != nil {
+			m.fail("tags "+msg.repo, msg.err)
+			return m, nil
+		}
+		m.reg.openTags(msg.repo, msg.tags)
+		return m, nil
+	case inspectMsg:
+		if msg.err != nil {
+			m.fail("inspect", msg.err)
+			return m, nil
+		}
+		m.reg.openImage(msg.img)
+		return m, nil
+	case trustPlanMsg:
+		if msg.err != nil {
+			m.fail("trust plan", msg.err)
+			return m, nil
+		}
+		m.confirm = &confirmation{
+			title: "Install the CA into these trust stores?",
+			lines: msg.plan,
+			yes: func(m *Model) tea.Cmd {
+				return m.run("trust", false, m.b.InstallTrust, nil)
+			},
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.onKey(msg)
+	case tea.MouseWheelMsg:
+		if m.focus == paneLog {
+			return m, m.log.update(msg)
+		}
+	}
+	return m, nil
+}
+
+// fail logs an error of a quick (non-job) call.
+func (m *Model) fail(op string, err error) {
+	m.logLine(m.now(), m.st.mark(lvlBad, op+": "+err.Error()))
+	m.b.Note(progress.Event{Op: op, Status: progress.Failed, Err: err.Error()})
+	if op != "trust plan" {
+		m.reg.err = op + ": " + err.Error()
+		m.reg.version++
+	}
+}
+
+func (m *Model) logLine(t time.Time, s string) {
+	m.log.add(t, s)
+}
+
+// run starts a job. Foreground jobs run one at a time; bg ones (logs,
+// serve) run beside them. after runs when the job ends successfully.
+func (m *Model) run(name string, bg bool, fn jobFunc, after func(*Model) tea.Cmd) tea.Cmd {
+	if !bg {
+		for _, j := range m.jobs.running() {
+			if !j.bg {
+				m.logLine(m.now(), m.st.mark(lvlWarn, "busy: "+j.name+" is running (ctrl+c cancels it)"))
+				return nil
+			}
+		}
+	}
+	id := m.id()
+	s, cmd := start(m.ctx, id, fn)
+	j := &job{id: id, name: name, s: s, state: jobRunning, items: map[string]*itemProgress{}, bg: bg, after: after}
+	m.jobs.add(j)
+	m.logLine(m.now(), m.st.mark(lvlBusy, name+" started"))
+	m.b.Note(progress.Event{Op: name, Status: progress.Start})
+	return cmd
+}
+
+func (m *Model) onEvents(msg jobEventsMsg) tea.Cmd {
+	if m.watch != nil && msg.id == m.watch.id {
+		return tea.Batch(m.watch.next(), m.refresh())
+	}
+	j := m.jobs.byID(msg.id)
+	if j == nil {
+		return nil
+	}
+	for _, e := range msg.events {
+		j.apply(e)
+		if e.Status == progress.Update {
+			continue
+		}
+		t := e.Time
+		if t.IsZero() {
+			t = m.now()
+		}
+		m.logLine(t, eventLine(m.st, j.name, e))
+	}
+	if len(msg.events) > 0 {
+		m.jobs.version++
+		if j.name == "serve" {
+			return tea.Batch(j.s.next(), m.refresh())
+		}
+	}
+	return j.s.next()
+}
+
+func eventLine(st *styles, name string, e progress.Event) string {
+	text := name
+	if s := stepText(e); s != "" {
+		text += ": " + s
+	}
+	switch e.Status {
+	case progress.Failed:
+		if e.Err != "" {
+			text += ": " + e.Err
+		}
+		return st.mark(lvlBad, text)
+	case progress.Warning:
+		return st.mark(lvlWarn, text)
+	case progress.Done:
+		return st.mark(lvlOK, text)
+	case progress.Info:
+		return "  " + text
+	case progress.Skipped:
+		return st.mark(lvlNone, text+" (skipped)")
+	}
+	return st.mark(lvlBusy, text)
+}
+
+func (m *Model) onDone(msg jobDoneMsg) tea.Cmd {
+	if m.watch != nil && msg.id == m.watch.id {
+		m.watch = nil // the backend cannot watch: `r` and jobs refresh instead
+		return nil
+	}
+	j := m.jobs.byID(msg.id)
+	if j == nil {
+		return nil
+	}
+	j.finish(msg.result, msg.err)
+	m.jobs.version++
+	ev := progress.Event{Op: j.name, Status: progress.Done, Message: msg.result}
+	switch j.state {
+	case jobDone:
+		text := j.name + " done"
+		if msg.result != "" {
+			text += ": " + msg.result
+		}
+		m.logLine(m.now(), m.st.mark(lvlOK, text))
+	case jobCancelled:
+		ev.Status = progress.Warning
+		ev.Message = "cancelled"
+		m.logLine(m.now(), m.st.mark(lvlWarn, j.name+" cancelled"))
+	default:
+		ev.Status, ev.Err = progress.Failed, msg.err.Error()
+		m.logLine(m.now(), m.st.mark(lvlBad, j.name+" failed: "+msg.err.Error()))
+	}
+	m.b.Note(ev)
+	cmds := []tea.Cmd{m.refresh()}
+	if j.state == jobDone && j.after != nil {
+		cmds = append(cmds, j.after(m))
+	}
+	return tea.Batch(cmds...)
+}
+
+// cancelJobs cancels every running job; it reports whether there was one.
+func (m *Model) cancelJobs() bool {
+	r := m.jobs.running()
+	for _, j := range r {
+		j.s.cancel()
+		m.logLine(m.now(), m.st.mark(lvlWarn, "cancelling "+j.name))
+	}
+	return len(r) > 0
+}
+
+func (m *Model) quit() tea.Cmd {
+	m.cancelJobs()
+	m.stop()
+	return tea.Quit
+}
+
+func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	if key.Matches(msg, k.Cancel) {
+		if m.confirm != nil {
+			m.confirm = nil
+			return nil
+		}
+		if m.cancelJobs() {
+			return nil
+		}
+		return m.quit()
+	}
+	if c := m.confirm; c != nil {
+		switch msg.String() {
+		case "y", "Y", "enter":
+			m.confirm = nil
+			return c.yes(m)
+		case "n", "N", "esc", "q":
+			m.confirm = nil
+			m.logLine(m.now(), m.st.mark(lvlNone, "not confirmed: "+c.title))
+		}
+		return nil
+	}
+	if m.showHelp {
+		switch {
+		case key.Matches(msg, k.Help, k.Back):
+			m.showHelp = false
+		case key.Matches(msg, k.Quit):
+			return m.askQuit()
+		}
+		return nil
+	}
+	if m.reg.filtering {
+		return m.filterKey(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.askQuit()
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+	case key.Matches(msg, k.Next):
+		m.focus = (m.focus + 1) % numPanes
+	case key.Matches(msg, k.Prev):
+		m.focus = (m.focus + numPanes - 1) % numPanes
+	case key.Matches(msg, k.Init):
+		return m.run("init", false, m.b.InitCerts, nil)
+	case key.Matches(msg, k.Trust):
+		b, ctx := m.b, m.ctx
+		return func() tea.Msg {
+			plan, err := b.TrustPlan(ctx)
+			return trustPlanMsg{plan, err}
+		}
+	case key.Matches(msg, k.Up):
+		return m.run("up", false, m.b.Up, nil)
+	case key.Matches(msg, k.Down):
+		return m.run("down", false, m.b.Down, nil)
+	case key.Matches(msg, k.Build), key.Matches(msg, k.Push):
+		return m.buildOrPush(key.Matches(msg, k.Push))
+	case key.Matches(msg, k.Refresh):
+		m.logLine(m.now(), m.st.mark(lvlNone, "refresh"))
+		return m.refresh()
+	case key.Matches(msg, k.Serve):
+		return m.toggleBg("serve", func(ctx context.Context, sink progress.Sink) (string, error) {
+			return "", m.b.Serve(ctx, sink)
+		})
+	case key.Matches(msg, k.Logs):
+		svc := m.svc.selected()
+		if svc == "" {
+			m.logLine(m.now(), m.st.mark(lvlWarn, "logs: select a service in the Services pane first"))
+			return nil
+		}
+		return m.toggleBg("logs "+svc, func(ctx context.Context, sink progress.Sink) (string, error) {
+			return "", m.b.Logs(ctx, svc, sink)
+		})
+	case key.Matches(msg, k.GC):
+		m.confirm = &confirmation{
+			title: "Garbage-collect the registry?",
+			lines: []string{"Removes blobs no manifest references. The registry is read-only meanwhile."},
+			yes:   func(m *Model) tea.Cmd { return m.run("gc", false, m.b.GC, nil) },
+		}
+	case key.Matches(msg, k.Filter):
+		m.focus = paneRegistry
+		if m.reg.mode == regImage {
+			m.reg.back()
+		}
+		m.reg.filtering = true
+		m.reg.version++
+	case key.Matches(msg, k.Delete):
+		return m.askDelete()
+	default:
+		return m.paneKey(msg)
+	}
+	return nil
+}
+
+func (m *Model) askQuit() tea.Cmd {
+	var names []string
+	for _, j := range m.jobs.running() {
+		names = append(names, j.name)
+	}
+	if len(names) == 0 {
+		return m.quit()
+	}
+	m.confirm = &confirmation{
+		title: "Quit? This cancels " + strings.Join(names, ", "),
+		lines: []string{"Running: " + strings.Join(names, ", ")},
+		yes:   func(m *Model) tea.Cmd { return m.quit() },
+	}
+	return nil
+}
+
+// toggleBg starts a background job, or cancels it when it already runs.
+func (m *Model) toggleBg(name string, fn jobFunc) tea.Cmd {
+	for _, j := range m.jobs.running() {
+		if j.name == name {
+			j.s.cancel()
+			return nil
+		}
+	}
+	return m.run(name, true, fn, nil)
+}
+
+func (m *Model) buildOrPush(push bool) tea.Cmd {
+	var names []string
+	if m.focus == paneServices {
+		if s := m.svc.selected(); s != "" && slices.Contains(m.state.Functions, s) {
+			names = []string{s}
+		}
+	}
+	what := "all"
+	if len(names) > 0 {
+		what = names[0]
+	}
+	op, fn := "build", m.b.Build
+	if push {
+		op, fn = "push", m.b.Push
+	}
+	return m.run(op+" "+what, false, func(ctx context.Context, sink progress.Sink) (string, error) {
+		return fn(ctx, names, sink)
+	}, nil)
+}
+
+func (m *Model) askDelete() tea.Cmd {
+	ref := ""
+	if m.focus == paneRegistry {
+		ref = m.reg.selectedRef()
+	}
+	if ref == "" {
+		m.logLine(m.now(), m.st.mark(lvlWarn, "delete: open a repository in the Registry pane (enter) and select a tag"))
+		return nil
+	}
+	repo := m.reg.repo
+	m.confirm = &confirmation{
+		title: "Delete " + ref + "?",
+		lines: []string{"Deletes the manifest " + ref + " from the registry.", "Run g (GC) afterwards to free the space."},
+		yes: func(m *Model) tea.Cmd {
+			return m.run("delete "+ref, false, func(ctx context.Context, sink progress.Sink) (string, error) {
+				return m.b.Delete(ctx, ref, sink)
+			}, func(m *Model) tea.Cmd { return m.loadTags(repo) })
+		},
+	}
+	return nil
+}
+
+func (m *Model) loadTags(repo string) tea.Cmd {
+	b, ctx := m.b, m.ctx
+	return func() tea.Msg {
+		tags, err := b.Tags(ctx, repo)
+		return tagsMsg{repo, tags, err}
+	}
+}
+
+func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	r := m.reg
+	switch {
+	case msg.Code == tea.KeyEscape:
+		r.filtering, r.filter = false, ""
+	case msg.Code == tea.KeyEnter:
+		r.filtering = false
+	case msg.Code == tea.KeyBackspace:
+		if n := len([]rune(r.filter)); n > 0 {
+			r.filter = string([]rune(r.filter)[:n-1])
+		}
+	case msg.Code == tea.KeyUp:
+		r.move(-1)
+	case msg.Code == tea.KeyDown:
+		r.move(1)
+	case len(msg.Text) > 0:
+		r.filter += msg.Text
+	}
+	r.cursor = 0
+	r.clamp()
+	r.version++
+	return nil
+}
+
+// paneKey handles navigation inside the focused pane.
+func (m *Model) paneKey(msg tea.KeyPressMsg) tea.Cmd {
+	s := msg.String()
+	d := 0
+	switch s {
+	case "up", "k":
+		d = -1
+	case "down", "j":
+		d = 1
+	}
+	switch m.focus {
+	case paneServices:
+		m.svc.move(d)
+	case paneRegistry:
+		switch {
+		case d != 0:
+			m.reg.move(d)
+		case s == "esc":
+			m.reg.back()
+		case s == "enter":
+			return m.openSelected()
+		}
+	case paneLog:
+		return m.log.update(msg)
+	}
+	return nil
+}
+
+func (m *Model) openSelected() tea.Cmd {
+	r := m.reg
+	sel := r.selected()
+	if sel == "" {
+		return nil
+	}
+	b, ctx := m.b, m.ctx
+	switch r.mode {
+	case regRepos:
+		return m.loadTags(sel)
+	case regTags:
+		ref := r.repo + ":" + sel
+		return func() tea.Msg {
+			img, err := b.Inspect(ctx, ref)
+			return inspectMsg{img, err}
+		}
+	}
+	return nil
+}

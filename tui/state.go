@@ -1,0 +1,89 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/esbtui/esbtui/pki"
+)
+
+// State is what the dashboard shows: one picture of the chain, gathered by
+// Backend.Snapshot. A nil section means the backend cannot gather it (yet);
+// the pane says so instead of guessing.
+type State struct {
+	Home     string
+	Certs    pki.Report
+	Trust    *TrustState
+	Stack    *StackState
+	Registry *RegistryState
+	// Functions are the buildable images (functions/ dirs, compose build:
+	// sections); `b` and `p` act on them.
+	Functions []string
+}
+
+// TrustState lists every trust store the CA should be in.
+type TrustState struct {
+	Stores []TrustStore
+	Err    string
+}
+
+// Trust states of one store.
+const (
+	Trusted = "trusted"
+	Missing = "missing"
+	Stale   = "stale"
+	NA      = "n/a"
+)
+
+// TrustStore is one store (system, docker certs.d, NSS, Java...).
+type TrustStore struct {
+	Name   string
+	State  string // Trusted, Missing, Stale or NA
+	Reason string
+}
+
+// StackState is the compose project and the engine under it.
+type StackState struct {
+	// Engine describes the engine ("docker 20.10.24, API 1.41"); empty with
+	// EngineErr set when it cannot be reached.
+	Engine    string
+	EngineErr string
+	Project   string
+	Services  []Service
+	// Serving is true while the in-process registry (`s`) runs.
+	Serving bool
+}
+
+// Service is one compose service.
+type Service struct {
+	Name    string
+	State   string // running, exited, created...
+	Health  string // healthy, unhealthy, starting, or "" without a healthcheck
+	Ports   []string
+	Started time.Time
+}
+
+// RegistryState is the registry the stack publishes.
+type RegistryState struct {
+	Addr      string
+	Reachable bool
+	Err       string
+	Repos     []string
+}
+
+// Image is what Inspect reports about one reference.
+type Image struct {
+	Ref       string
+	Digest    string
+	MediaType string
+	Platform  string
+	Size      int64
+	Created   time.Time
+	Layers    []Layer
+}
+
+// Layer is one blob of an image.
+type Layer struct {
+	Digest    string
+	MediaType string
+	Size      int64
+}

@@ -1,0 +1,110 @@
+package tui
+
+import "fmt"
+
+// trustPane lists every trust store and whether it trusts the CA.
+type trustPane struct {
+	st      *TrustState
+	loaded  bool
+	version int
+}
+
+func (p *trustPane) set(s *TrustState) { p.st, p.loaded = s, true; p.version++ }
+
+func (p *trustPane) title() string { return "Trust" }
+
+func trustLevel(state string) int {
+	switch state {
+	case Trusted:
+		return lvlOK
+	case Stale:
+		return lvlWarn
+	case Missing:
+		return lvlBad
+	}
+	return lvlNone
+}
+
+func (p *trustPane) level() int {
+	if p.st == nil {
+		return lvlNone
+	}
+	if p.st.Err != "" {
+		return lvlBad
+	}
+	lvl := lvlNone
+	for _, s := range p.st.Stores {
+		lvl = max(lvl, trustLevel(s.State))
+	}
+	return lvl
+}
+
+func (p *trustPane) counts() (ok, total int) {
+	for _, s := range p.st.Stores {
+		if s.State == NA {
+			continue
+		}
+		total++
+		if s.State == Trusted {
+			ok++
+		}
+	}
+	return ok, total
+}
+
+func (p *trustPane) status(st *styles) string {
+	switch {
+	case !p.loaded:
+		return st.mark(lvlNone, "loading")
+	case p.st == nil:
+		return st.mark(lvlNone, "not available")
+	case p.st.Err != "":
+		return st.mark(lvlBad, "error")
+	}
+	ok, total := p.counts()
+	return st.mark(p.level(), fmt.Sprintf("%d/%d trusted", ok, total))
+}
+
+func (p *trustPane) summary(st *styles) string {
+	if p.st == nil {
+		return "not available in this build"
+	}
+	var s string
+	for _, t := range p.st.Stores {
+		if t.State != Trusted && t.State != NA {
+			s += " " + t.Name + " " + t.State
+		}
+	}
+	if s == "" {
+		return "all stores trust the CA"
+	}
+	return s[1:]
+}
+
+func (p *trustPane) body(st *styles, w, h int) []string {
+	switch {
+	case !p.loaded:
+		return nil
+	case p.st == nil:
+		return []string{st.dim.Render(symOff + " trust stores: not available in this build")}
+	case p.st.Err != "":
+		return []string{st.bad.Render(symBad + " " + p.st.Err)}
+	}
+	nw := 8
+	for _, s := range p.st.Stores {
+		nw = max(nw, len(s.Name))
+	}
+	nw = min(nw, 20)
+	lines := make([]string, 0, len(p.st.Stores)+1)
+	for _, s := range p.st.Stores {
+		line := st.mark(trustLevel(s.State), fmt.Sprintf("%-*s %s", nw, s.Name, s.State))
+		if s.Reason != "" {
+			line += st.dim.Render("  " + s.Reason)
+		}
+		lines = append(lines, line)
+	}
+	if ok, total := p.counts(); ok < total {
+		lines = append(lines, st.dim.Render("press t to install the CA where it is missing"))
+	}
+	return lines
+}
