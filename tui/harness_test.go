@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"io"
 	"slices"
 	"sync"
 	"testing"
@@ -121,4 +122,14 @@ func (h *harness) called(want string) {
 	if !slices.Contains(h.f.Calls(), want) {
 		h.t.Fatalf("backend calls %v, want %q among them", h.f.Calls(), want)
 	}
+}
+
+// readAll returns what the program wrote to the terminal (call after final).
+func readAll(t *testing.T, h *harness) string {
+	t.Helper()
+	b, err := io.ReadAll(h.tm.FinalOutput(t, teatest.WithFinalTimeout(5*time.Second)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

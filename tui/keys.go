@@ -33,7 +33,7 @@ func newKeys() keyMap {
 		Nav:     b([]string{"up", "down", "k", "j", "pgup", "pgdown"}, "↑/↓", "move/scroll"),
 		Help:    b([]string{"?"}, "?", "help"),
 		Quit:    b([]string{"q"}, "q", "quit"),
-		Cancel:  b([]string{"ctrl+c"}, "ctrl+c", "cancel job / quit"),
+		Cancel:  b([]string{"ctrl+c"}, "ctrl+c", "cancel jobs/quit"),
 	}
 }
 
@@ -45,9 +45,8 @@ func (k keyMap) ShortHelp() []key.Binding {
 // FullHelp is the `?` screen.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Init, k.Trust, k.Up, k.Down, k.Build, k.Push},
-		{k.Refresh, k.Serve, k.Logs, k.GC, k.Filter, k.Open},
-		{k.Delete, k.Back, k.Next, k.Prev, k.Nav},
-		{k.Help, k.Quit, k.Cancel},
+		{k.Init, k.Trust, k.Up, k.Down, k.Build, k.Push, k.Refresh},
+		{k.Serve, k.Logs, k.GC, k.Filter, k.Open, k.Delete, k.Back},
+		{k.Next, k.Prev, k.Nav, k.Help, k.Quit, k.Cancel},
 	}
 }

@@ -186,6 +186,9 @@ func (m *Model) compact(w, h int, header, footer string) string {
 			lines = append(lines, fit(cur+m.st.sym(lvl)+" "+m.st.bold.Render(padRight(title, 12))+" "+sum, w))
 		}
 	}
+	for len(lines) < h-1 {
+		lines = append(lines, "")
+	}
 	if len(lines) < h {
 		lines = append(lines, footer)
 	}
