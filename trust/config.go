@@ -1,0 +1,126 @@
+package trust
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// DefaultSudo is the prefix a plan that needs root runs through when esbtui
+// is not root. sudo reads any password from the terminal, never from esbtui.
+var DefaultSudo = []string{"sudo", "--"}
+
+// Config is what every backend shares: where the machine's files are, which
+// tools to run and how to become root.
+type Config struct {
+	// Root prefixes every system and user path (a sandbox for tests and
+	// dry runs); "" is the real machine. Under a Root, tools are also told
+	// to work under it where they can (update-ca-certificates flags).
+	Root string
+	// Home is the user's home directory (NSS databases); default $HOME.
+	Home string
+	// Registries are the host:port names the container engines pull from
+	// (certs.d entries are made for the non-loopback ones).
+	Registries []string
+	// Tools overrides where a tool is found: name → path; an empty path
+	// means "not installed". Others are looked up in PATH and the sbin dirs.
+	Tools map[string]string
+	// Sudo is the prefix for plans that need root when not root; nil means
+	// never elevate (the plan fails with a NeedsRootError).
+	Sudo []string
+	// GOOS selects the system backend; default runtime.GOOS.
+	GOOS string
+	// Env is added to every tool's environment.
+	Env []string
+	// JavaKeystore overrides the cacerts file of the default JDK (used as
+	// given, not under Root).
+	JavaKeystore string
+}
+
+func (c *Config) goos() string {
+	if c.GOOS != "" {
+		return c.GOOS
+	}
+	return runtime.GOOS
+}
+
+// path maps an absolute machine path into Root.
+func (c *Config) path(p string) string {
+	if c.Root == "" {
+		return p
+	}
+	return filepath.Join(c.Root, p)
+}
+
+// home is the user's home directory inside Root.
+func (c *Config) home() string {
+	h := c.Home
+	if h == "" {
+		h, _ = os.UserHomeDir()
+	}
+	if h == "" {
+		return ""
+	}
+	return c.path(h)
+}
+
+// sbinDirs are searched after PATH: a non-root PATH often lacks /usr/sbin,
+// where update-ca-certificates lives.
+var sbinDirs = []string{"/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"}
+
+// tool returns the path of a tool, or "" when it is not installed.
+func (c *Config) tool(name string) string {
+	if p, ok := c.Tools[name]; ok {
+		return p
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs
+		}
+		return p
+	}
+	if c.goos() == "windows" {
+		return ""
+	}
+	for _, d := range sbinDirs {
+		p := filepath.Join(d, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
+}
+
+// exists reports whether a path exists (no error for other failures: the
+// caller's next read reports them precisely).
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// needsRoot reports whether writing into any of dirs needs privileges we do
+// not have (the nearest existing ancestor of each is checked).
+func needsRoot(dirs ...string) bool {
+	for _, d := range dirs {
+		for d != "" {
+			if _, err := os.Stat(d); err == nil {
+				if !canWrite(d) {
+					return true
+				}
+				break
+			}
+			parent := filepath.Dir(d)
+			if parent == d {
+				break
+			}
+			d = parent
+		}
+	}
+	return false
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}

@@ -1,0 +1,188 @@
+package trust
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+)
+
+const stderrTail = 2048
+
+// run runs one command and returns its stdout. Output is read with LC_ALL=C
+// so parsers see untranslated text.
+func (c *Config) run(ctx context.Context, argv []string, stdin []byte) ([]byte, error) {
+	if len(argv) == 0 || argv[0] == "" {
+		return nil, &ToolError{Argv: argv, ExitCode: -1, Err: errors.New("no command (tool not installed)")}
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = append(append(os.Environ(), "LC_ALL=C"), c.Env...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if err != nil {
+		te := &ToolError{Argv: argv, ExitCode: -1, Err: err}
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			te.ExitCode = ee.ExitCode()
+		}
+		if ctx.Err() != nil {
+			te.Err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+			te.ExitCode = -1
+		}
+		s := errb.Bytes()
+		if len(s) > stderrTail {
+			s = s[len(s)-stderrTail:]
+		}
+		te.Stderr = string(s)
+		if te.Stderr == "" && te.ExitCode >= 0 {
+			o := out.Bytes()
+			if len(o) > stderrTail {
+				o = o[len(o)-stderrTail:]
+			}
+			te.Stderr = string(o)
+		}
+		return out.Bytes(), te
+	}
+	return out.Bytes(), nil
+}
+
+// execute runs a plan in order, through sudo when the plan needs root and we
+// are not root. It stops at the first failing step and says what ran.
+func (c *Config) execute(ctx context.Context, p Plan) error {
+	elevate := p.NeedsRoot && !isRoot()
+	if elevate {
+		switch {
+		case c.goos() == "windows":
+			return &NeedsRootError{Plan: p, Why: "run esbtui from an elevated (Administrator) prompt"}
+		case len(c.Sudo) == 0:
+			return &NeedsRootError{Plan: p, Why: "run as root, or allow sudo (interactive, or --yes headless)"}
+		}
+	}
+	for i, s := range p.Steps {
+		if err := ctx.Err(); err != nil {
+			return &StepError{Store: p.Store, Op: p.Op, Step: s, Done: p.Steps[:i], Left: p.Steps[i+1:], Err: err}
+		}
+		var err error
+		if elevate {
+			err = c.doSudo(ctx, s)
+		} else {
+			err = c.do(ctx, s)
+		}
+		if err != nil {
+			return &StepError{Store: p.Store, Op: p.Op, Step: s, Done: p.Steps[:i], Left: p.Steps[i+1:], Err: err}
+		}
+	}
+	return nil
+}
+
+func (c *Config) do(ctx context.Context, s Step) error {
+	switch s.Kind {
+	case StepWrite:
+		return writeFileAtomic(s.Path, s.data, s.Mode)
+	case StepRemove:
+		if err := os.Remove(s.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	case StepRmdir:
+		removeEmptyDir(s.Path)
+		return nil
+	case StepRun:
+		_, err := c.run(ctx, s.Argv, nil)
+		return err
+	case StepCall:
+		if s.call == nil {
+			return fmt.Errorf("%s: not available on this system", s.Desc)
+		}
+		return s.call(ctx)
+	}
+	return fmt.Errorf("unknown step kind %q", s.Kind)
+}
+
+// doSudo runs a step through sudo: files are written with `tee` (stdout
+// discarded), removed with `rm -f`, directories with `rmdir`.
+func (c *Config) doSudo(ctx context.Context, s Step) error {
+	sudo := func(stdin []byte, argv ...string) error {
+		_, err := c.run(ctx, append(append([]string(nil), c.Sudo...), argv...), stdin)
+		return err
+	}
+	switch s.Kind {
+	case StepWrite:
+		if err := sudo(nil, "mkdir", "-p", "--", filepath.Dir(s.Path)); err != nil {
+			return err
+		}
+		if err := sudo(s.data, "tee", "--", s.Path); err != nil {
+			return err
+		}
+		return sudo(nil, "chmod", strconv.FormatUint(uint64(s.Mode.Perm()), 8), "--", s.Path)
+	case StepRemove:
+		return sudo(nil, "rm", "-f", "--", s.Path)
+	case StepRmdir:
+		if !dirEmpty(s.Path) {
+			return nil
+		}
+		_ = sudo(nil, "rmdir", "--", s.Path)
+		return nil
+	case StepRun:
+		return sudo(nil, s.Argv...)
+	}
+	return c.do(ctx, s)
+}
+
+// writeFileAtomic writes data to path through a temp file in the same
+// directory (fsync, rename), creating the directory 0755 when needed.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".esbtui-*.tmp")
+	if err != nil {
+		return err
+	}
+	fail := func(e error) error {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return e
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return fail(err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+func dirEmpty(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	return err == nil && len(ents) == 0
+}
+
+// removeEmptyDir removes dir when it is empty; anything else is left alone.
+func removeEmptyDir(dir string) {
+	if dirEmpty(dir) {
+		os.Remove(dir)
+	}
+}

@@ -1,0 +1,212 @@
+package trust
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+const (
+	javaStorePass     = "changeit"
+	debianJavaCacerts = "/etc/ssl/certs/java/cacerts"
+	javaWarning       = "Java ignores name constraints on trust anchors: while this CA is in Java's cacerts, its key could sign for any name as far as Java is concerned; keep rootCA.key private"
+)
+
+// ksEntry is one trusted certificate in a Java keystore.
+type ksEntry struct {
+	Alias string
+	Cert  []byte // PEM
+}
+
+// listKeystore lists a keystore's certificates with `keytool -list -rfc`
+// (English labels forced; fingerprints are computed here, not parsed).
+func listKeystore(ctx context.Context, cfg *Config, keytool, keystore string) ([]ksEntry, error) {
+	out, err := cfg.run(ctx, []string{keytool, "-J-Duser.language=en", "-J-Duser.country=US", "-list", "-rfc", "-keystore", keystore, "-storepass", javaStorePass}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", keystore, err)
+	}
+	var entries []ksEntry
+	var cur *ksEntry
+	inPEM := false
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		switch {
+		case strings.HasPrefix(line, "Alias name: "):
+			entries = append(entries, ksEntry{Alias: strings.TrimPrefix(line, "Alias name: ")})
+			cur = &entries[len(entries)-1]
+		case cur != nil && line == "-----BEGIN CERTIFICATE-----":
+			inPEM = true
+			cur.Cert = append(cur.Cert, line+"\n"...)
+		case cur != nil && inPEM:
+			cur.Cert = append(cur.Cert, line+"\n"...)
+			if line == "-----END CERTIFICATE-----" {
+				inPEM = false
+			}
+		}
+	}
+	return entries, nil
+}
+
+// javaStore is the default JDK's cacerts, through keytool.
+type javaStore struct {
+	cfg      *Config
+	ca       CA
+	keytool  string
+	keystore string // "" when not found
+	why      string // why keystore is ""
+}
+
+func newJavaStore(cfg *Config, ca CA) *javaStore {
+	s := &javaStore{cfg: cfg, ca: ca, keytool: cfg.tool("keytool")}
+	if s.keytool == "" {
+		return s
+	}
+	if cfg.JavaKeystore != "" {
+		s.keystore = cfg.JavaKeystore
+		return s
+	}
+	var candidates []string
+	if jh := os.Getenv("JAVA_HOME"); jh != "" {
+		candidates = append(candidates, filepath.Join(jh, "lib", "security", "cacerts"), filepath.Join(jh, "jre", "lib", "security", "cacerts"))
+	}
+	if real, err := filepath.EvalSymlinks(s.keytool); err == nil {
+		home := filepath.Dir(filepath.Dir(real))
+		candidates = append(candidates, filepath.Join(home, "lib", "security", "cacerts"), filepath.Join(home, "jre", "lib", "security", "cacerts"))
+	}
+	for _, c := range candidates {
+		if exists(cfg.path(c)) {
+			s.keystore = cfg.path(c)
+			if real, err := filepath.EvalSymlinks(s.keystore); err == nil {
+				s.keystore = real // Debian: /etc/ssl/certs/java/cacerts
+			}
+			return s
+		}
+	}
+	s.why = fmt.Sprintf("keytool %s has no cacerts next to it (looked at %s): set JAVA_HOME", s.keytool, strings.Join(candidates, ", "))
+	return s
+}
+
+func (s *javaStore) Name() string { return "java" }
+
+func (s *javaStore) Applies() (bool, string) {
+	switch {
+	case s.keytool == "":
+		return false, "keytool not found: install a JDK (apt-get install default-jre-headless) if your Java tools need the CA"
+	case s.keystore == "":
+		return false, s.why
+	}
+	if _, err := os.Stat(s.keystore); err != nil {
+		return false, fmt.Sprintf("keystore %s: %v", s.keystore, err)
+	}
+	return true, ""
+}
+
+type javaState struct {
+	current []string // aliases holding our CA
+	stale   []string // aliases holding an older CA of ours
+}
+
+func (s *javaStore) read(ctx context.Context) (javaState, error) {
+	var st javaState
+	entries, err := listKeystore(ctx, s.cfg, s.keytool, s.keystore)
+	if err != nil {
+		return st, err
+	}
+	for _, e := range entries {
+		for _, c := range parsePEMCerts(e.Cert) {
+			switch relate(c, s.ca.Cert) {
+			case current:
+				st.current = append(st.current, e.Alias)
+			case stale:
+				st.stale = append(st.stale, e.Alias)
+			}
+		}
+	}
+	return st, nil
+}
+
+func (s *javaStore) Check(ctx context.Context) Status {
+	st := Status{Store: s.Name()}
+	if ok, why := s.Applies(); !ok {
+		st.State, st.Reason = NotApplicable, why
+		return st
+	}
+	st.Detail = []string{"keystore " + s.keystore, "sha256 " + Fingerprint(s.ca.Cert)}
+	r, err := s.read(ctx)
+	switch {
+	case err != nil:
+		st.State, st.Reason = Unknown, err.Error()
+	case len(r.current) > 0:
+		st.State = Trusted
+		st.Warnings = append(st.Warnings, javaWarning)
+	case len(r.stale) > 0:
+		st.State, st.Reason = Stale, "an older esbtui CA is in "+s.keystore+", the current one is not: run `esbtui trust install`"
+	default:
+		st.State, st.Reason = Missing, "the CA is not in "+s.keystore+": run `esbtui trust install`"
+	}
+	for _, a := range r.current {
+		st.Detail = append(st.Detail, "alias "+a)
+	}
+	for _, a := range r.stale {
+		st.Detail = append(st.Detail, "stale alias "+a)
+	}
+	return st
+}
+
+func (s *javaStore) Plan(ctx context.Context, op Op) (Plan, error) {
+	if ok, why := s.Applies(); !ok {
+		return Plan{}, &NotApplicableError{Store: s.Name(), Reason: why}
+	}
+	if err := s.ca.Validate(); err != nil {
+		return Plan{}, err
+	}
+	r, err := s.read(ctx)
+	if err != nil {
+		return Plan{}, fmt.Errorf("trust: java: %w", err)
+	}
+	return s.plan(op, r), nil
+}
+
+func (s *javaStore) del(alias string) Step {
+	return runStep(s.keytool, "-delete", "-alias", alias, "-keystore", s.keystore, "-storepass", javaStorePass)
+}
+
+func (s *javaStore) plan(op Op, r javaState) Plan {
+	p := Plan{Store: s.Name(), Op: op}
+	for _, a := range r.stale {
+		p.Steps = append(p.Steps, s.del(a))
+	}
+	switch op {
+	case OpInstall:
+		if len(r.current) == 0 {
+			p.Steps = append(p.Steps, runStep(s.keytool, "-importcert", "-noprompt", "-trustcacerts",
+				"-alias", javaAlias(s.ca.Cert), "-file", s.ca.File, "-keystore", s.keystore, "-storepass", javaStorePass))
+		}
+		p.Notes = []string{javaWarning}
+	case OpUninstall:
+		for _, a := range r.current {
+			p.Steps = append(p.Steps, s.del(a))
+		}
+	}
+	if !p.Empty() {
+		p.NeedsRoot = needsRoot(s.keystore)
+	}
+	return p
+}
+
+func (s *javaStore) Install(ctx context.Context) error   { return s.apply(ctx, OpInstall) }
+func (s *javaStore) Uninstall(ctx context.Context) error { return s.apply(ctx, OpUninstall) }
+
+func (s *javaStore) apply(ctx context.Context, op Op) error {
+	p, err := s.Plan(ctx, op)
+	if err != nil {
+		return err
+	}
+	return s.cfg.execute(ctx, p)
+}
