@@ -6,8 +6,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // Environment variables esbtui reads.
@@ -15,7 +17,20 @@ const (
 	EnvHome     = "ESB_HOME"
 	EnvCertDir  = "ESB_CERT_DIR"
 	EnvRegistry = "ESB_REGISTRY"
+	// EnvProject names the compose project (default "esb"); tests use their own.
+	EnvProject = "ESB_PROJECT"
+	// EnvRegistryPort is the host port the registry is published on
+	// (default: the port of ESB_REGISTRY when it is a loopback address, else 5000).
+	EnvRegistryPort = "ESB_REGISTRY_PORT"
+	// EnvComposeFile names a user compose file (like `esbtui up -f FILE`).
+	EnvComposeFile = "ESB_COMPOSE_FILE"
 )
+
+// DefaultProject is the compose project name of the default stack.
+const DefaultProject = "esb"
+
+// DefaultRegistryPort is where the default stack publishes its registry.
+const DefaultRegistryPort = 5000
 
 // DefaultRegistry is where the default stack publishes its registry.
 const DefaultRegistry = "localhost:5000"
@@ -25,6 +40,14 @@ type Config struct {
 	Home     string // $ESB_HOME, default ~/.esb
 	CertDir  string // $ESB_CERT_DIR, default $ESB_HOME/certs
 	Registry string // host:port of the registry, default localhost:5000
+	// Project is the compose project name, default "esb".
+	Project string
+	// RegistryPort is the loopback port the registry is published on (the
+	// stack) or listens on (serve), default 5000.
+	RegistryPort int
+	// ComposeFiles are user compose files loaded with (merged over) the
+	// embedded default; from ESB_COMPOSE_FILE or `-f`.
+	ComposeFiles []string
 }
 
 // Load resolves the configuration from the environment.
@@ -43,6 +66,25 @@ func Load() (Config, error) {
 	}
 	if r := os.Getenv(EnvRegistry); r != "" {
 		c.Registry = r
+		if p := loopbackPort(r); p > 0 {
+			c.RegistryPort = p
+		}
+	}
+	if p := os.Getenv(EnvRegistryPort); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return Config{}, fmt.Errorf("config: %s=%q is not a port number (1-65535)", EnvRegistryPort, p)
+		}
+		c.RegistryPort = n
+		if os.Getenv(EnvRegistry) == "" {
+			c.Registry = net.JoinHostPort("localhost", p)
+		}
+	}
+	if p := os.Getenv(EnvProject); p != "" {
+		c.Project = p
+	}
+	if f := os.Getenv(EnvComposeFile); f != "" {
+		c.ComposeFiles = filepath.SplitList(f)
 	}
 	abs, err := absAll(&c)
 	if err != nil {
@@ -54,15 +96,38 @@ func Load() (Config, error) {
 // FromHome returns the defaults for a given ESB_HOME, ignoring the environment.
 func FromHome(home string) Config {
 	return Config{
-		Home:     home,
-		CertDir:  filepath.Join(home, "certs"),
-		Registry: DefaultRegistry,
+		Home:         home,
+		CertDir:      filepath.Join(home, "certs"),
+		Registry:     DefaultRegistry,
+		Project:      DefaultProject,
+		RegistryPort: DefaultRegistryPort,
 	}
+}
+
+// loopbackPort returns the port of a host:port on localhost or a loopback
+// IP, or 0.
+func loopbackPort(hostport string) int {
+	h, p, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return 0
+	}
+	if ip := net.ParseIP(h); h != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return 0
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 {
+		return 0
+	}
+	return n
 }
 
 func absAll(c *Config) (Config, error) {
 	var errs []error
-	for _, p := range []*string{&c.Home, &c.CertDir} {
+	ps := []*string{&c.Home, &c.CertDir}
+	for i := range c.ComposeFiles {
+		ps = append(ps, &c.ComposeFiles[i])
+	}
+	for _, p := range ps {
 		a, err := filepath.Abs(*p)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("config: resolve %s: %w", *p, err))

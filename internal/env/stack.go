@@ -1,10 +1,354 @@
 package env
 
-import "context"
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/pki"
+	"github.com/esbtui/esbtui/stack"
+)
+
+// Stack states in StackStatus.State.
+const (
+	StackUp          = "up"          // every service running and healthy
+	StackDown        = "down"        // no containers
+	StackDegraded    = "degraded"    // some service stopped, starting or unhealthy
+	StackUnavailable = "unavailable" // no engine (see Error)
+)
 
 // StackStatus is the stack section of a Snapshot.
-type StackStatus struct{}
+type StackStatus struct {
+	Project  string          `json:"project"`
+	Files    []string        `json:"compose_files,omitempty"`
+	Engine   *EngineInfo     `json:"engine,omitempty"`
+	State    string          `json:"state"`
+	Services []stack.Service `json:"services,omitempty"`
+	Error    string          `json:"error,omitempty"`
+}
 
-func (s *StackStatus) ok() bool { return true }
+// EngineInfo names the engine the stack runs on.
+type EngineInfo struct {
+	Host       string `json:"host"`
+	APIVersion string `json:"api_version"`
+}
 
-func (e *Env) stackStatus(ctx context.Context) *StackStatus { return nil }
+// ok: a stack that is down is a state, not a failure; no engine, or a
+// service stopped or unhealthy, is.
+func (s *StackStatus) ok() bool {
+	return s == nil || (s.Error == "" && s.State != StackDegraded && s.State != StackUnavailable)
+}
+
+func (e *Env) stackStatus(ctx context.Context) *StackStatus {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	st := &StackStatus{Project: e.Cfg.Project, Files: e.Cfg.ComposeFiles}
+	eng, err := e.Engine(ctx)
+	if err != nil {
+		st.State, st.Error = StackUnavailable, err.Error()
+		return st
+	}
+	defer eng.Close()
+	st.Engine = &EngineInfo{Host: eng.Host, APIVersion: eng.APIVersion}
+	services, err := eng.Ps(ctx, e.Cfg.Project)
+	if err != nil {
+		st.State, st.Error = StackUnavailable, err.Error()
+		return st
+	}
+	st.Services = services
+	st.State = stackState(services)
+	return st
+}
+
+func stackState(services []stack.Service) string {
+	if len(services) == 0 {
+		return StackDown
+	}
+	for _, s := range services {
+		if !s.OK() {
+			return StackDegraded
+		}
+	}
+	return StackUp
+}
+
+// Engine connects to the Docker engine (explicit Ping, API version checked)
+// with the embedded libraries' logs sent to esbtui's log. The caller closes
+// it. Errors are *stack.EngineUnreachableError, *stack.EnginePermissionError
+// or *stack.EngineTooOldError when the user has something to fix.
+func (e *Env) Engine(ctx context.Context) (*stack.Engine, error) {
+	stack.SetLogger(e.Log)
+	return stack.Connect(ctx)
+}
+
+// StackOptions are the user's choices for up, down and logs.
+type StackOptions struct {
+	// Files are user compose files merged over the default; empty means
+	// Cfg.ComposeFiles (ESB_COMPOSE_FILE).
+	Files []string
+	// NoDefault leaves the embedded default project out (the user's files
+	// define everything).
+	NoDefault bool
+	// WaitTimeout bounds the wait for health (up); 0 means 2 minutes.
+	WaitTimeout time.Duration
+}
+
+// LoadStack loads the compose project: the embedded default (written to
+// $ESB_HOME/stack/compose.yaml) and the user's files, with ESB_CERT_DIR,
+// ESB_REGISTRY, ESB_REGISTRY_PORT and ESB_REGISTRY_DEBUG_PORT injected.
+func (e *Env) LoadStack(ctx context.Context, o StackOptions) (*stack.Project, error) {
+	stack.SetLogger(e.Log)
+	files := o.Files
+	if len(files) == 0 {
+		files = e.Cfg.ComposeFiles
+	}
+	po := stack.ProjectOptions{
+		Name:  e.Cfg.Project,
+		Files: files,
+		Env: map[string]string{
+			"ESB_CERT_DIR":            e.Cfg.CertDir,
+			"ESB_REGISTRY":            e.Cfg.Registry,
+			"ESB_REGISTRY_PORT":       strconv.Itoa(e.Cfg.RegistryPort),
+			"ESB_REGISTRY_DEBUG_PORT": strconv.Itoa(e.debugPort()),
+		},
+	}
+	if !o.NoDefault {
+		po.DefaultDir = e.Cfg.StackDir()
+	}
+	return stack.LoadProject(ctx, po)
+}
+
+// debugPort is where the registry's /metrics and /debug/health are
+// published: the port after the registry's.
+func (e *Env) debugPort() int { return e.Cfg.RegistryPort + 1 }
+
+// RegistryAddr is the loopback address the registry is published on.
+func (e *Env) RegistryAddr() string {
+	return net.JoinHostPort("localhost", strconv.Itoa(e.Cfg.RegistryPort))
+}
+
+// CAPool is a pool holding only esbtui's root CA.
+func (e *Env) CAPool() (*x509.CertPool, error) {
+	data, err := os.ReadFile(e.Certs.Path(pki.CACertFile))
+	if err != nil {
+		return nil, fmt.Errorf("read the CA certificate: %w (run `esbtui init`)", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", e.Certs.Path(pki.CACertFile))
+	}
+	return pool, nil
+}
+
+// Up brings the stack up: compose file → certificates → engine → port →
+// compose up with wait → every service healthy → HTTPS GET /v2/ verified
+// against our CA. Each step reports through sink (op "up").
+func (e *Env) Up(ctx context.Context, o StackOptions, sink progress.Sink) ([]stack.Service, error) {
+	rep := progress.Reporter{Op: "up", Sink: sink}
+	services, err := e.up(ctx, o, rep)
+	fields := map[string]any{"project": e.Cfg.Project, "port": e.Cfg.RegistryPort}
+	if err != nil {
+		e.Log.Error("stack up", "project", e.Cfg.Project, "error", err.Error())
+		if errors.As(err, new(*stack.InterruptedError)) {
+			fields["interrupted"] = true
+			e.record("stack.up.interrupted", fields)
+		}
+		return services, err
+	}
+	e.record("stack.up", fields)
+	return services, nil
+}
+
+func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]stack.Service, error) {
+	fail := func(step string, err error) error {
+		rep.Emit(progress.Event{Step: step, Status: progress.Failed, Err: err.Error()})
+		return err
+	}
+
+	rep.Step("compose-file", progress.Start, "loading the compose project")
+	p, err := e.LoadStack(ctx, o)
+	if err != nil {
+		return nil, fail("compose-file", err)
+	}
+	rep.Step("compose-file", progress.Done, fmt.Sprintf("project %s from %v (services: %v)", p.Name(), p.Files, p.Services()))
+
+	rep.Step("certs", progress.Start, "checking certificates in "+e.Cfg.CertDir)
+	if err := e.ensureStackCerts(ctx, rep.Sink); err != nil {
+		return nil, fail("certs", err)
+	}
+	rep.Step("certs", progress.Done, "CA and server certificate ready in "+e.Cfg.CertDir)
+
+	rep.Step("engine", progress.Start, "connecting to the Docker engine")
+	eng, err := e.Engine(ctx)
+	if err != nil {
+		return nil, fail("engine", err)
+	}
+	defer eng.Close()
+	rep.Step("engine", progress.Done, fmt.Sprintf("Docker engine at %s (API %s)", eng.Host, eng.APIVersion))
+
+	if p.HasService(stack.RegistryService) {
+		rep.Step("port", progress.Start, fmt.Sprintf("checking 127.0.0.1:%d", e.Cfg.RegistryPort))
+		for _, port := range []int{e.Cfg.RegistryPort, e.debugPort()} {
+			if err := stack.CheckPort(ctx, eng, port, p.Name(), stack.RegistryService); err != nil {
+				return nil, fail("port", err)
+			}
+		}
+		rep.Step("port", progress.Done, fmt.Sprintf("127.0.0.1:%d is free or already ours", e.Cfg.RegistryPort))
+	}
+
+	rep.Step("compose", progress.Start, "creating and starting services")
+	services, err := eng.Up(ctx, p, stack.UpOptions{WaitTimeout: o.WaitTimeout}, rep.Sink)
+	if err != nil {
+		return services, fail("compose", err)
+	}
+	rep.Step("compose", progress.Done, fmt.Sprintf("%d service(s) running and healthy", len(services)))
+
+	if p.HasService(stack.RegistryService) {
+		url := "https://" + e.RegistryAddr() + "/v2/"
+		rep.Step("https", progress.Start, "GET "+url)
+		pool, err := e.CAPool()
+		if err != nil {
+			return services, fail("https", err)
+		}
+		if err := stack.ProbeRegistry(ctx, e.RegistryAddr(), pool); err != nil {
+			return services, fail("https", err)
+		}
+		rep.Step("https", progress.Done, url+" answers, verified against esbtui's CA")
+	}
+	return services, nil
+}
+
+// ensureStackCerts requires an existing CA (creating one is `esbtui init`'s
+// job, with trust) and renews the server certificate when it needs it.
+func (e *Env) ensureStackCerts(ctx context.Context, sink progress.Sink) error {
+	if _, err := e.Certs.LoadCA(); err != nil {
+		if errors.Is(err, pki.ErrNoCA) || errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("up: no certificates in %s: run `esbtui init` first: %w", e.Cfg.CertDir, err)
+		}
+		return fmt.Errorf("up: %w", err)
+	}
+	if _, err := e.InitCerts(ctx, pki.Options{}, sink); err != nil {
+		return fmt.Errorf("up: server certificate: %w", err)
+	}
+	return nil
+}
+
+// Down removes the stack's containers and networks; with volumes also its
+// named volumes (the registry's data). The CLI asks before volumes.
+func (e *Env) Down(ctx context.Context, o StackOptions, volumes bool, sink progress.Sink) error {
+	rep := progress.Reporter{Op: "down", Sink: sink}
+	p, lerr := e.LoadStack(ctx, o)
+	if lerr != nil {
+		rep.Step("compose-file", progress.Warning, "compose files do not load; removing containers by project label: "+lerr.Error())
+		p = nil
+	}
+	eng, err := e.Engine(ctx)
+	if err != nil {
+		rep.Emit(progress.Event{Step: "engine", Status: progress.Failed, Err: err.Error()})
+		return err
+	}
+	defer eng.Close()
+	rep.Step("compose", progress.Start, "stopping and removing project "+e.Cfg.Project)
+	if err := eng.Down(ctx, e.Cfg.Project, p, volumes, rep.Sink); err != nil {
+		rep.Emit(progress.Event{Step: "compose", Status: progress.Failed, Err: err.Error()})
+		e.Log.Error("stack down", "project", e.Cfg.Project, "error", err.Error())
+		return err
+	}
+	msg := "removed containers and networks (volume kept)"
+	if volumes {
+		msg = "removed containers, networks and volumes"
+	}
+	rep.Step("compose", progress.Done, msg)
+	e.record("stack.down", map[string]any{"project": e.Cfg.Project, "volumes": volumes})
+	return nil
+}
+
+// Logs writes a service's engine logs to w; follow streams until ctx ends.
+func (e *Env) Logs(ctx context.Context, service string, follow bool, w io.Writer) error {
+	eng, err := e.Engine(ctx)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	return eng.Logs(ctx, e.Cfg.Project, service, stack.LogOptions{Follow: follow}, w)
+}
+
+// WatchStack streams the stack's live state (services, health, ports,
+// uptime) for the TUI: a state now, then one per relevant engine event,
+// re-syncing after the event stream breaks. The channel closes when ctx is
+// done; the engine connection is released then.
+func (e *Env) WatchStack(ctx context.Context) (<-chan stack.State, error) {
+	eng, err := e.Engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ch := eng.Watch(ctx, e.Cfg.Project)
+	out := make(chan stack.State, 1)
+	go func() {
+		defer close(out)
+		defer eng.Close()
+		for s := range ch {
+			select {
+			case out <- s:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// SaveImage streams an engine image as a `docker save` tarball (for
+// registryclient to push). Closing the reader releases the engine.
+func (e *Env) SaveImage(ctx context.Context, refs ...string) (io.ReadCloser, error) {
+	eng, err := e.Engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := eng.SaveImage(ctx, refs...)
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
+	return &closeBoth{ReadCloser: rc, also: eng.Close}, nil
+}
+
+// LoadImage loads a `docker save` tarball into the engine.
+func (e *Env) LoadImage(ctx context.Context, r io.Reader, sink progress.Sink) error {
+	eng, err := e.Engine(ctx)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	return eng.LoadImage(ctx, r, sink)
+}
+
+// PullImage pulls ref into the engine.
+func (e *Env) PullImage(ctx context.Context, ref string, sink progress.Sink) error {
+	eng, err := e.Engine(ctx)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	return eng.PullImage(ctx, ref, sink)
+}
+
+type closeBoth struct {
+	io.ReadCloser
+	also func() error
+}
+
+func (c *closeBoth) Close() error {
+	err := c.ReadCloser.Close()
+	if aerr := c.also(); err == nil {
+		err = aerr
+	}
+	return err
+}

@@ -1,0 +1,168 @@
+package stack
+
+import (
+	"fmt"
+	"strings"
+)
+
+// MinAPIVersion is the oldest engine API esbtui drives (Docker 19.03).
+const MinAPIVersion = "1.40"
+
+// EngineUnreachableError means no engine answered at Host.
+type EngineUnreachableError struct {
+	Host string
+	Err  error
+}
+
+func (e *EngineUnreachableError) Error() string {
+	return fmt.Sprintf("stack: the Docker engine at %s is not running or not reachable (%v): start it (`sudo systemctl start docker`, or start Docker Desktop), check DOCKER_HOST / `docker context ls`, or run the registry without an engine: `esbtui serve`", e.Host, e.Err)
+}
+
+func (e *EngineUnreachableError) Unwrap() error { return e.Err }
+
+// EnginePermissionError means the engine socket exists but this user may
+// not open it.
+type EnginePermissionError struct {
+	Host string
+	Err  error
+}
+
+func (e *EnginePermissionError) Error() string {
+	return fmt.Sprintf("stack: permission denied on the Docker engine socket %s: add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again), use rootless Docker, or run the registry without an engine: `esbtui serve`", e.Host)
+}
+
+func (e *EnginePermissionError) Unwrap() error { return e.Err }
+
+// EngineTooOldError means the engine speaks an API older than MinAPIVersion.
+type EngineTooOldError struct {
+	Host       string
+	APIVersion string
+}
+
+func (e *EngineTooOldError) Error() string {
+	return fmt.Sprintf("stack: the Docker engine at %s speaks API %s; esbtui needs API %s (Docker 19.03) or newer: upgrade the engine, or run the registry without an engine: `esbtui serve`", e.Host, e.APIVersion, MinAPIVersion)
+}
+
+// PortInUseError means the registry's port is held by something that is not
+// this project's registry.
+type PortInUseError struct {
+	Port int
+	// Container is set when an engine container publishes the port.
+	Container string
+	// Project is the compose project of that container, if any.
+	Project string
+	// PID and Command are set when the holding process could be found.
+	PID     int
+	Command string
+}
+
+func (e *PortInUseError) Error() string {
+	var who, fix string
+	switch {
+	case e.Container != "" && e.Project != "":
+		who = fmt.Sprintf("container %s (compose project %q)", e.Container, e.Project)
+		fix = fmt.Sprintf("stop it (`docker stop %s`)", e.Container)
+	case e.Container != "":
+		who = "container " + e.Container
+		fix = fmt.Sprintf("stop it (`docker stop %s`)", e.Container)
+	case e.PID > 0:
+		who = fmt.Sprintf("process %d (%s)", e.PID, e.Command)
+		fix = fmt.Sprintf("stop it (`kill %d`)", e.PID)
+	default:
+		who = "another process"
+		fix = fmt.Sprintf("find it with `ss -ltnp 'sport = :%d'` or `lsof -i :%d` and stop it", e.Port, e.Port)
+	}
+	return fmt.Sprintf("stack: port %d on 127.0.0.1 is already in use by %s: %s, or publish the registry on another port with ESB_REGISTRY_PORT", e.Port, who, fix)
+}
+
+// ComposeFileError is a compose file that does not load: a syntax error, an
+// invalid key or an undefined variable.
+type ComposeFileError struct {
+	Files []string
+	// File and Line locate the problem when it could be found.
+	File string
+	Line int
+	Err  error
+}
+
+func (e *ComposeFileError) Error() string {
+	where := strings.Join(e.Files, ", ")
+	if e.File != "" {
+		where = e.File
+		if e.Line > 0 {
+			where = fmt.Sprintf("%s:%d", e.File, e.Line)
+		}
+	}
+	return fmt.Sprintf("stack: compose file %s: %v", where, e.Err)
+}
+
+func (e *ComposeFileError) Unwrap() error { return e.Err }
+
+// UndefinedVariableError is a ${VAR} in a compose file that is not set in the
+// environment and has no default.
+type UndefinedVariableError struct {
+	Name string
+}
+
+func (e *UndefinedVariableError) Error() string {
+	return fmt.Sprintf("variable %s is not set: export it, or write ${%s:-default}", e.Name, e.Name)
+}
+
+// UnhealthyError is a service that did not become healthy.
+type UnhealthyError struct {
+	Service   string
+	Container string
+	// State is the container state (running, exited, ...), Health its health
+	// status, ExitCode the exit code when it stopped.
+	State    string
+	Health   string
+	ExitCode int
+	// Output is the last healthcheck output, or the last log lines when the
+	// container stopped.
+	Output string
+	Err    error
+}
+
+func (e *UnhealthyError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "stack: service %s (container %s) did not become healthy", e.Service, e.Container)
+	switch {
+	case e.State != "" && e.State != "running":
+		fmt.Fprintf(&b, ": it is %s (exit code %d)", e.State, e.ExitCode)
+	case e.Health != "":
+		fmt.Fprintf(&b, ": health %s", e.Health)
+	}
+	if out := strings.TrimSpace(e.Output); out != "" {
+		fmt.Fprintf(&b, "; last output: %s", out)
+	}
+	fmt.Fprintf(&b, " (see `esbtui logs %s`)", e.Service)
+	return b.String()
+}
+
+func (e *UnhealthyError) Unwrap() error { return e.Err }
+
+// InterruptedError is an up or down stopped by the user (Ctrl-C) or a
+// deadline part-way through.
+type InterruptedError struct {
+	Op      string
+	Project string
+	Err     error
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("stack: %s of project %s interrupted (%v): containers may be left created or half-started; run `esbtui down` to remove them", e.Op, e.Project, e.Err)
+}
+
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
+// RegistryProbeError is the final HTTPS check of the registry failing.
+type RegistryProbeError struct {
+	URL string
+	Err error
+}
+
+func (e *RegistryProbeError) Error() string {
+	return fmt.Sprintf("stack: HTTPS check of %s failed: %v (is the server certificate from this CA? run `esbtui init`, then `esbtui up` again)", e.URL, e.Err)
+}
+
+func (e *RegistryProbeError) Unwrap() error { return e.Err }

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package stack
+
+// processOnPort is not implemented here: the error suggests lsof / netstat.
+func processOnPort(int) (int, string) { return 0, "" }

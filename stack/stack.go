@@ -1,0 +1,62 @@
+// Package stack runs esbtui's HTTPS registry stack: the compose project (the
+// embedded default, optionally merged with the user's files) through the
+// embedded Compose SDK, engine state through the moby client, and the
+// registry in-process (Serve) for machines without an engine.
+//
+// Nothing here writes to the terminal: Compose, docker/cli and distribution
+// log through logrus, which this package sends to SetLogger's logger (or
+// drops).
+package stack
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// DefaultCompose is the default compose project, embedded in the binary.
+//
+//go:embed compose.yaml
+var DefaultCompose []byte
+
+// DefaultComposeFile is the name WriteDefault gives it.
+const DefaultComposeFile = "compose.yaml"
+
+// RegistryService is the registry's service name in the default project.
+const RegistryService = "registry"
+
+// WriteDefault writes the embedded default compose file into dir (created
+// 0700) atomically, so users can read what runs, and returns its path.
+func WriteDefault(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("stack: create %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, DefaultComposeFile)
+	if cur, err := os.ReadFile(path); err == nil && string(cur) == string(DefaultCompose) {
+		return path, nil
+	}
+	tmp, err := os.CreateTemp(dir, ".compose-*.yaml")
+	if err != nil {
+		return "", fmt.Errorf("stack: write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(DefaultCompose); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("stack: write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("stack: write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("stack: write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return "", fmt.Errorf("stack: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("stack: write %s: %w", path, err)
+	}
+	return path, nil
+}

@@ -1,0 +1,294 @@
+// Package e2e drives the real esbtui binary against a real Docker engine and
+// the real registry image. Shared helpers live in this file:
+//
+//   - esbtuiBin(t): the binary, built once per `go test` run into a temp dir.
+//   - newHome(t): a fresh ESB_HOME temp dir.
+//   - runCLI(t, env, args...) / startCLI: run the binary with only the given
+//     environment on top of a minimal one (PATH, HOME, DOCKER_HOST).
+//   - registryImage(t): the fixture registry image (ESB_REGISTRY_IMAGE from
+//     ./test/run, or built here with test/fixtures/build, cached by tag).
+//   - freePort(t): a loopback port with the next one free too (the registry
+//     publishes PORT and PORT+1).
+//   - newStack(t): a private stack (own ESB_HOME with certs, project name,
+//     ports) that is taken down with its volumes when the test ends, even
+//     when it fails.
+//
+// Tests use their own project names, ports and ESB_HOME, and send traffic
+// only to 127.0.0.1 or to containers they created.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+	binDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// repoRoot is the module root (two levels up from test/e2e).
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// esbtuiBin returns the esbtui binary, built once per test run into a temp
+// dir readable by every user (tests may run it as nobody).
+func esbtuiBin(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "esbtui-e2e-bin-")
+		if binErr != nil {
+			return
+		}
+		os.Chmod(binDir, 0o755)
+		binPath = filepath.Join(binDir, "esbtui")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/esbtui")
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build ./cmd/esbtui: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// newHome returns a fresh ESB_HOME.
+func newHome(t testing.TB) string {
+	t.Helper()
+	return t.TempDir()
+}
+
+// cliResult is one run of the binary.
+type cliResult struct {
+	Stdout, Stderr string
+	Code           int
+	Elapsed        time.Duration
+}
+
+func (r cliResult) String() string {
+	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+}
+
+// baseEnv is the minimal environment every run gets; extra entries
+// ("K=V") are appended and win.
+func baseEnv(extra []string) []string {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "NO_COLOR=1"}
+	for _, k := range []string{"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "TMPDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return append(env, extra...)
+}
+
+// command builds an exec.Cmd for the binary with env on top of baseEnv.
+func command(t testing.TB, ctx context.Context, env []string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, esbtuiBin(t), args...)
+	cmd.Env = baseEnv(env)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	return cmd, &stdout, &stderr
+}
+
+// runCLI runs the binary to completion (at most 5 minutes) and returns
+// its output and exit code; it fails the test only if it cannot start.
+func runCLI(t testing.TB, env []string, args ...string) cliResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd, stdout, stderr := command(t, ctx, env, args...)
+	start := time.Now()
+	err := cmd.Run()
+	res := cliResult{Stdout: stdout.String(), Stderr: stderr.String(), Elapsed: time.Since(start)}
+	if ee, ok := err.(*exec.ExitError); ok {
+		res.Code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run esbtui %v: %v", args, err)
+	}
+	return res
+}
+
+// mustCLI is runCLI that fails the test unless the exit code is 0.
+func mustCLI(t testing.TB, env []string, args ...string) cliResult {
+	t.Helper()
+	res := runCLI(t, env, args...)
+	if res.Code != 0 {
+		t.Fatalf("esbtui %s failed: %s", strings.Join(args, " "), res)
+	}
+	return res
+}
+
+var imageOnce sync.Once
+var imageTag string
+var imageErr error
+
+// registryImage is the fixture registry image: $ESB_REGISTRY_IMAGE, or
+// built now by test/fixtures/build (a no-op when the tag exists).
+func registryImage(t testing.TB) string {
+	t.Helper()
+	imageOnce.Do(func() {
+		if v := os.Getenv("ESB_REGISTRY_IMAGE"); v != "" {
+			imageTag = v
+			return
+		}
+		cmd := exec.Command(filepath.Join(repoRoot(), "test", "fixtures", "build"))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			imageErr = fmt.Errorf("test/fixtures/build: %v\n%s", err, stderr.String())
+			return
+		}
+		imageTag = strings.TrimSpace(string(out))
+	})
+	if imageErr != nil {
+		t.Fatal(imageErr)
+	}
+	return imageTag
+}
+
+var portMu sync.Mutex
+var portsTaken = map[int]bool{}
+
+// freePort returns a loopback port p such that p and p+1 are free now and
+// were not handed out before in this run.
+func freePort(t testing.TB) int {
+	t.Helper()
+	portMu.Lock()
+	defer portMu.Unlock()
+	for range 200 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if p >= 65535 || portsTaken[p] || portsTaken[p+1] {
+			continue
+		}
+		ln2, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+1))
+		if err != nil {
+			continue
+		}
+		ln2.Close()
+		portsTaken[p], portsTaken[p+1] = true, true
+		return p
+	}
+	t.Fatal("no two consecutive free loopback ports")
+	return 0
+}
+
+// randomName returns prefix-<8 hex>, for project and resource names.
+func randomName(prefix string) string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
+}
+
+// testStack is a private stack: its own home (with certificates), project
+// name and ports.
+type testStack struct {
+	Home    string
+	Project string
+	Port    int
+	Image   string
+	// Env is what every esbtui run for this stack needs.
+	Env []string
+}
+
+// With returns s.Env plus extra entries.
+func (s *testStack) With(extra ...string) []string {
+	return append(append([]string(nil), s.Env...), extra...)
+}
+
+// CACert is the path of the stack's root CA certificate.
+func (s *testStack) CACert() string { return filepath.Join(s.Home, "certs", "rootCA.crt") }
+
+// Addr is the registry's loopback address.
+func (s *testStack) Addr() string { return fmt.Sprintf("localhost:%d", s.Port) }
+
+// newStack prepares a private stack (runs `esbtui init`) and registers a
+// cleanup that runs `esbtui down --volumes --yes` and then removes anything
+// still labelled with the project, whether the test passed or not.
+func newStack(t testing.TB) *testStack {
+	t.Helper()
+	s := &testStack{Home: newHome(t), Project: randomName("esbe2e"), Port: freePort(t), Image: registryImage(t)}
+	s.Env = []string{
+		"ESB_HOME=" + s.Home,
+		"ESB_PROJECT=" + s.Project,
+		fmt.Sprintf("ESB_REGISTRY_PORT=%d", s.Port),
+		"ESB_REGISTRY_IMAGE=" + s.Image,
+	}
+	mustCLI(t, s.Env, "init", "--skip-trust", "--no-tui")
+	t.Cleanup(func() { s.cleanup(t) })
+	return s
+}
+
+func (s *testStack) cleanup(t testing.TB) {
+	res := runCLI(t, s.Env, "down", "--volumes", "--yes", "--no-tui")
+	if res.Code != 0 {
+		t.Logf("cleanup: esbtui down failed: %s", res)
+	}
+	// Belt and braces: whatever still carries the project label.
+	label := "label=com.docker.compose.project=" + s.Project
+	for _, kind := range []string{"container", "network", "volume"} {
+		ls := []string{kind, "ls", "-q", "--filter", label}
+		if kind == "container" {
+			ls = []string{kind, "ls", "-a", "-q", "--filter", label}
+		}
+		out, _ := exec.Command("docker", ls...).Output()
+		if ids := strings.Fields(string(out)); len(ids) > 0 {
+			args := append([]string{kind, "rm"}, ids...)
+			if kind == "container" {
+				args = append([]string{kind, "rm", "-f", "-v"}, ids...)
+			}
+			if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
+				t.Logf("cleanup: docker %v: %v: %s", args, err, out)
+			} else {
+				t.Logf("cleanup removed leftover %s(s) %v", kind, ids)
+			}
+		}
+	}
+}
+
+// docker runs the docker CLI and returns its trimmed stdout, failing the
+// test on error.
+func docker(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("docker", args...).Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("docker %v: %v: %s", args, err, stderr)
+	}
+	return strings.TrimSpace(string(out))
+}

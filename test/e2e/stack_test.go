@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// caTransport is an HTTP/1.1 transport trusting only the CA in caFile.
+func caTransport(t testing.TB, caFile string) *http.Transport {
+	t.Helper()
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatalf("%s: no certificate", caFile)
+	}
+	return &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+}
+
+// getV2 GETs https://addr/v2/ with tr and returns the status code.
+func getV2(tr *http.Transport, addr string) (int, error) {
+	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	resp, err := c.Get("https://" + addr + "/v2/")
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// pushRandom pushes a small random image to addr/repo:tag over tr.
+func pushRandom(t testing.TB, tr http.RoundTripper, ref string) v1.Hash {
+	t.Helper()
+	img, err := random.Image(4096, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img, remote.WithTransport(tr), remote.WithContext(context.Background())); err != nil {
+		t.Fatalf("push %s: %v", ref, err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func headDigest(tr http.RoundTripper, ref string) (v1.Hash, error) {
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	desc, err := remote.Head(r, remote.WithTransport(tr))
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	return desc.Digest, nil
+}
+
+type upJSON struct {
+	Project  string `json:"project"`
+	Registry string `json:"registry"`
+	Services []struct {
+		Name      string   `json:"name"`
+		Container string   `json:"container"`
+		State     string   `json:"state"`
+		Health    string   `json:"health"`
+		Ports     []string `json:"ports"`
+		Image     string   `json:"image"`
+	} `json:"services"`
+}
+
+// TestStackUpDownKeepsData: up on a fresh home → registry healthy → /v2/
+// is 200 with a client trusting only our CA and fails with the system
+// roots → push → down (volume kept) → up again, the image is still there →
+// down --volumes --yes removes the volume.
+func TestStackUpDownKeepsData(t *testing.T) {
+	s := newStack(t)
+
+	res := mustCLI(t, s.Env, "up", "--json")
+	var up upJSON
+	if err := json.Unmarshal([]byte(res.Stdout), &up); err != nil {
+		t.Fatalf("up --json: %v\n%s", err, res)
+	}
+	if len(up.Services) != 1 || up.Services[0].Name != "registry" || up.Services[0].State != "running" || up.Services[0].Health != "healthy" {
+		t.Fatalf("up services: %+v", up.Services)
+	}
+	if up.Services[0].Container != s.Project+"-registry" || up.Services[0].Image != s.Image {
+		t.Errorf("container %q image %q; want %s-registry, %s", up.Services[0].Container, up.Services[0].Image, s.Project, s.Image)
+	}
+	t.Logf("up (cold) took %v", res.Elapsed)
+
+	tr := caTransport(t, s.CACert())
+	if code, err := getV2(tr, s.Addr()); err != nil || code != 200 {
+		t.Fatalf("GET /v2/ trusting our CA: %d %v", code, err)
+	}
+	if _, err := getV2(&http.Transport{}, s.Addr()); err == nil {
+		t.Fatalf("GET /v2/ with the system roots succeeded; it must not trust a private CA")
+	} else if !errors.As(err, new(*tls.CertificateVerificationError)) && !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("GET /v2/ with the system roots failed, but not on the certificate: %v", err)
+	}
+
+	ref := s.Addr() + "/e2e/keep:v1"
+	want := pushRandom(t, tr, ref)
+
+	st := runCLI(t, s.Env, "status", "--json") // exit 1 is fine: trust is not installed here
+	var snap struct {
+		Stack struct {
+			State    string `json:"state"`
+			Services []struct {
+				Name, State, Health string
+			} `json:"services"`
+		} `json:"stack"`
+	}
+	if err := json.Unmarshal([]byte(st.Stdout), &snap); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, st)
+	}
+	if snap.Stack.State != "up" || len(snap.Stack.Services) != 1 || snap.Stack.Services[0].Health != "healthy" {
+		t.Errorf("status stack section: %+v", snap.Stack)
+	}
+
+	res = mustCLI(t, s.Env, "down", "--no-tui")
+	t.Logf("down took %v", res.Elapsed)
+	if out := docker(t, "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+s.Project); out != "" {
+		t.Fatalf("containers left after down: %s", out)
+	}
+	vol := s.Project + "_registry-data"
+	if out := docker(t, "volume", "ls", "-q", "--filter", "name="+vol); out != vol {
+		t.Fatalf("volume %s gone after plain down (ls: %q)", vol, out)
+	}
+	st = runCLI(t, s.Env, "status", "--json")
+	if !strings.Contains(st.Stdout, `"state": "down"`) {
+		t.Errorf("status after down: %s", st)
+	}
+
+	res = mustCLI(t, s.Env, "up", "--no-tui")
+	t.Logf("up (warm) took %v", res.Elapsed)
+	got, err := headDigest(tr, ref)
+	if err != nil || got != want {
+		t.Fatalf("after down + up, %s is %v (%v); want %v", ref, got, err, want)
+	}
+
+	res = runCLI(t, s.Env, "down", "--volumes", "--no-tui")
+	if res.Code != 2 || !strings.Contains(res.Stderr, "--yes") {
+		t.Fatalf("down --volumes headless without --yes must refuse (exit 2, mention --yes): %s", res)
+	}
+	mustCLI(t, s.Env, "down", "--volumes", "--yes", "--no-tui")
+	if out := docker(t, "volume", "ls", "-q", "--filter", "name="+vol); out != "" {
+		t.Fatalf("volume %s still there after down --volumes: %q", vol, out)
+	}
+}
