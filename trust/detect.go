@@ -106,7 +106,7 @@ func DetectLinux(cfg *Config) Detection {
 	if exists(cfg.path("/etc/ca-certificates/trust-source")) && cfg.tool("trust") != "" {
 		hits = append(hits, FamilyArch)
 	}
-	what := "no /etc/os-release"
+	what := "no " + cfg.path("/etc/os-release")
 	if d.Source != "" {
 		what = fmt.Sprintf("ID=%q ID_LIKE=%q in %s is not a known family", d.ID, d.IDLike, d.Source)
 	}
@@ -115,7 +115,11 @@ func DetectLinux(cfg *Config) Detection {
 		d.Source = what + "; inferred from the trust tools present"
 		return d
 	}
-	d.Problem = fmt.Sprintf("cannot tell the Linux family (%s; tools suggest %v): supported are Debian/Ubuntu, RHEL/Fedora, Arch, SUSE; trust the CA by hand", what, hits)
+	tools := "no family's trust tool found"
+	if len(hits) > 1 {
+		tools = fmt.Sprintf("tools of several families found: %v", hits)
+	}
+	d.Problem = fmt.Sprintf("cannot tell the Linux family (%s; %s): supported are Debian/Ubuntu, RHEL/Fedora, Arch, SUSE; trust the CA by hand", what, tools)
 	return d
 }
 

@@ -79,9 +79,12 @@ func newJavaStore(cfg *Config, ca CA) *javaStore {
 		home := filepath.Dir(filepath.Dir(real))
 		candidates = append(candidates, filepath.Join(home, "lib", "security", "cacerts"), filepath.Join(home, "jre", "lib", "security", "cacerts"))
 	}
+	for i, c := range candidates {
+		candidates[i] = cfg.path(c)
+	}
 	for _, c := range candidates {
-		if exists(cfg.path(c)) {
-			s.keystore = cfg.path(c)
+		if exists(c) {
+			s.keystore = c
 			if real, err := filepath.EvalSymlinks(s.keystore); err == nil {
 				s.keystore = real // Debian: /etc/ssl/certs/java/cacerts
 			}

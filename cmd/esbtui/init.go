@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esbtui/esbtui/pki"
+	"github.com/esbtui/esbtui/trust"
 )
 
 type certFlags struct {
@@ -30,6 +31,7 @@ func (f *certFlags) options() (pki.Options, error) {
 func init() {
 	register(func(a *app) *cobra.Command {
 		var cf certFlags
+		var skipTrust bool
 		cmd := &cobra.Command{
 			Use:   "init",
 			Short: "Create the private CA and server certificate (idempotent), then trust the CA",
@@ -38,7 +40,10 @@ to local names and private IPs) created once and never regenerated, and a server
 certificate (ECDSA P-256, 199 days) for localhost, 127.0.0.1, ::1, esb-registry,
 host.docker.internal, esb-gateway and any --name. The server certificate is
 reissued only when missing, expiring within 30 days, not covering the names,
-not matching its key or not signed by the CA.`,
+not matching its key or not signed by the CA.
+
+Then it trusts the CA in every applicable store, like ` + "`esbtui trust install`" + `:
+the plan is shown first; headless runs need --yes (or --skip-trust).`,
 			Args: usageArgs(cobra.NoArgs),
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				o, err := cf.options()
@@ -50,17 +55,29 @@ not matching its key or not signed by the CA.`,
 					return err
 				}
 				rep := a.env.Certs.Inspect(a.env.Now())
+				if !a.jsonOut {
+					if !res.CACreated && !res.LeafIssued && !res.CARecovered {
+						a.printf("certificates: nothing to do (CA and server certificate are valid)\n")
+					}
+					printCertReport(a, rep)
+				}
+				var tr *trustOutcome
+				if !skipTrust {
+					if !a.jsonOut {
+						a.printf("\n")
+					}
+					tr, err = a.trustFlow(cmd, trust.OpInstall, nil, false)
+				}
 				if a.jsonOut {
-					return a.printJSON(map[string]any{"certs": res, "inspect": rep})
+					if jerr := a.printJSON(map[string]any{"certs": res, "inspect": rep, "trust": tr}); jerr != nil {
+						return jerr
+					}
 				}
-				if !res.CACreated && !res.LeafIssued && !res.CARecovered {
-					a.printf("certificates: nothing to do (CA and server certificate are valid)\n")
-				}
-				printCertReport(a, rep)
-				return nil
+				return err
 			},
 		}
 		cf.add(cmd)
+		cmd.Flags().BoolVar(&skipTrust, "skip-trust", false, "only make the certificates; do not touch any trust store")
 		return cmd
 	})
 }

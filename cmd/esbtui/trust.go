@@ -1,5 +1,263 @@
 package main
 
-import "github.com/esbtui/esbtui/internal/env"
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
 
-func printTrust(a *app, s *env.TrustStatus) {}
+	"github.com/spf13/cobra"
+
+	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/trust"
+)
+
+func init() {
+	register(func(a *app) *cobra.Command {
+		var stores []string
+		status := func(cmd *cobra.Command, _ []string) error {
+			if err := checkStoreNames(stores); err != nil {
+				return err
+			}
+			st, err := a.env.TrustStatus(cmd.Context(), stores)
+			if err != nil {
+				return err
+			}
+			if a.jsonOut {
+				if err := a.printJSON(st); err != nil {
+					return err
+				}
+			} else {
+				printTrust(a, st)
+			}
+			if !st.OK() {
+				return &exitError{code: exitFailed}
+			}
+			return nil
+		}
+		cmd := &cobra.Command{
+			Use:   "trust",
+			Short: "Check, install or remove the CA in the trust stores (system, docker, containerd, podman, nss, java)",
+			Long: `trust manages the CA in every store a developer's tools read: the system store
+(Debian/Ubuntu, RHEL/Fedora, Arch, SUSE, macOS keychain, Windows ROOT), the
+container engines' certs.d (docker, containerd, podman), NSS databases
+(Chromium, Firefox) and Java's cacerts. Without a subcommand it prints the status.
+
+Install and uninstall show the exact files and commands first. Steps that need
+root run directly as root, otherwise through sudo. Headless runs need --yes.
+ESB_TRUST_ROOT=DIR prefixes every store path (a sandbox for tests and CI).`,
+			Args: usageArgs(cobra.NoArgs),
+			RunE: status,
+		}
+		cmd.PersistentFlags().StringArrayVar(&stores, "store", nil, "only this store (repeatable): "+strings.Join(trust.StoreNames, ", "))
+		cmd.AddCommand(&cobra.Command{
+			Use:   "status",
+			Short: "Print whether each store trusts the CA (exit 1 when an applicable one does not)",
+			Args:  usageArgs(cobra.NoArgs),
+			RunE:  status,
+		})
+		for _, op := range []trust.Op{trust.OpInstall, trust.OpUninstall} {
+			var dryRun bool
+			short := map[trust.Op]string{
+				trust.OpInstall:   "Trust the CA in every applicable store (or --store NAME)",
+				trust.OpUninstall: "Remove every trace of the CA (current and older ones) from the stores",
+			}[op]
+			sub := &cobra.Command{
+				Use:   string(op),
+				Short: short,
+				Args:  usageArgs(cobra.NoArgs),
+				RunE: func(cmd *cobra.Command, _ []string) error {
+					if err := checkStoreNames(stores); err != nil {
+						return err
+					}
+					out, err := a.trustFlow(cmd, op, stores, dryRun)
+					if a.jsonOut && out != nil {
+						if jerr := a.printJSON(out); jerr != nil {
+							return jerr
+						}
+					}
+					return err
+				},
+			}
+			sub.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (files and commands) and change nothing")
+			cmd.AddCommand(sub)
+		}
+		return cmd
+	})
+}
+
+func checkStoreNames(names []string) error {
+	for _, n := range names {
+		if !slices.Contains(trust.StoreNames, n) {
+			return &usageError{fmt.Errorf("unknown store %q: choose from %s", n, strings.Join(trust.StoreNames, ", "))}
+		}
+	}
+	return nil
+}
+
+// trustOutcome is the JSON document of an install or uninstall.
+type trustOutcome struct {
+	Plan    *env.TrustPlan    `json:"plan"`
+	Applied bool              `json:"applied"`
+	Results []env.TrustResult `json:"results,omitempty"`
+}
+
+// trustFlow plans op, prints the plan, gets consent (root or sudo, --yes
+// headless, a prompt on a terminal), applies it and prints what each store
+// did. It returns the outcome for JSON output.
+func (a *app) trustFlow(cmd *cobra.Command, op trust.Op, stores []string, dryRun bool) (*trustOutcome, error) {
+	ctx := cmd.Context()
+	plan, err := a.env.PlanTrust(ctx, op, stores)
+	if err != nil {
+		return nil, err
+	}
+	out := &trustOutcome{Plan: plan}
+	if !a.jsonOut {
+		printTrustPlan(a, plan)
+	}
+	naNamed := namedNotApplicable(plan, stores)
+	switch {
+	case dryRun:
+		if plan.Failed() {
+			return out, &exitError{code: exitFailed}
+		}
+		return out, nil
+	case plan.Empty():
+		if plan.Failed() || naNamed != nil {
+			return out, &exitError{code: exitFailed, err: errors.Join(planErrors(plan), naNamed)}
+		}
+		return out, nil
+	}
+	if !a.yes {
+		how := "as root"
+		if plan.NeedsRoot() {
+			how = "through sudo"
+		}
+		if a.headless() {
+			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: the plan above changes trust stores (%s); re-run with --yes to apply it, or --dry-run to only print it", op, how)}
+		}
+		if !confirm(a, fmt.Sprintf("Apply this plan (%s)? [y/N] ", how)) {
+			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: cancelled, nothing changed", op)}
+		}
+	}
+	results, err := a.env.ApplyTrust(ctx, op, stores, a.sink())
+	out.Applied, out.Results = true, results
+	if !a.jsonOut {
+		printTrustResults(a, results)
+	}
+	if err != nil {
+		return out, &exitError{code: exitFailed, err: err}
+	}
+	if naNamed != nil {
+		return out, &exitError{code: exitFailed, err: naNamed}
+	}
+	return out, nil
+}
+
+func planErrors(p *env.TrustPlan) error {
+	var errs []error
+	for _, it := range p.Items {
+		if it.Error != "" {
+			errs = append(errs, errors.New(it.Error))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// namedNotApplicable: a store asked for by name that does not exist here is
+// an error, not a silent skip.
+func namedNotApplicable(p *env.TrustPlan, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	var errs []error
+	for _, it := range p.Items {
+		if it.Skip != "" {
+			errs = append(errs, fmt.Errorf("trust: %s: not applicable: %s", it.Store, it.Skip))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func confirm(a *app, question string) bool {
+	a.printf("%s", question)
+	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	ans := strings.ToLower(strings.TrimSpace(line))
+	return ans == "y" || ans == "yes"
+}
+
+func printTrustPlan(a *app, p *env.TrustPlan) {
+	a.printf("Trust %s plan\n", p.Op)
+	sudo := []string(nil)
+	if p.NeedsRoot() {
+		sudo = trust.DefaultSudo
+	}
+	for _, it := range p.Items {
+		switch {
+		case it.Skip != "":
+			a.printf("  - %-10s not applicable: %s\n", it.Store, it.Skip)
+		case it.Error != "":
+			a.printf("  ✗ %-10s cannot plan: %s\n", it.Store, it.Error)
+		case it.Plan.Empty():
+			a.printf("  = %-10s nothing to do (%s)\n", it.Store, it.Status.State)
+		default:
+			a.printf("  → %-10s %s\n", it.Store, it.Status.State)
+			for _, l := range it.Plan.Lines(sudo) {
+				a.printf("      %s\n", l)
+			}
+			for _, n := range it.Plan.Notes {
+				a.printf("      ! %s\n", n)
+			}
+		}
+	}
+}
+
+func printTrustResults(a *app, rs []env.TrustResult) {
+	a.printf("Trust results\n")
+	for _, r := range rs {
+		mark := map[string]string{env.TrustDone: "✓", env.TrustNothingToDo: "=", env.TrustFailed: "✗", env.TrustNotApplicable: "-"}[r.Outcome]
+		a.printf("  %s %-10s %s (now %s)\n", mark, r.Store, r.Outcome, r.After.State)
+		if r.Error != "" {
+			a.printf("      %s\n", r.Error)
+		}
+	}
+}
+
+func printTrust(a *app, s *env.TrustStatus) {
+	if s == nil {
+		return
+	}
+	title := "Trust"
+	if s.CA != "" {
+		title += " (CA sha256 " + s.CA[:23] + "…)"
+	}
+	if s.Root != "" {
+		title += " [sandbox root " + s.Root + "]"
+	}
+	a.printf("\n%s\n", title)
+	if s.Problem != "" {
+		a.printf("  ✗ %s\n", s.Problem)
+	}
+	for _, st := range s.Stores {
+		mark := map[trust.State]string{trust.Trusted: "✓", trust.Missing: "✗", trust.Stale: "✗", trust.NotApplicable: "-", trust.Unknown: "?"}[st.State]
+		if st.State == trust.Trusted && len(st.Warnings) > 0 {
+			mark = "!"
+		}
+		line := string(st.State)
+		if st.Reason != "" {
+			line += ": " + st.Reason
+		}
+		a.printf("  %s %-10s %s\n", mark, st.Store, line)
+		for _, d := range st.Detail {
+			a.printf("      %s\n", d)
+		}
+		for _, w := range st.Warnings {
+			a.printf("      ! %s\n", w)
+		}
+	}
+	for _, n := range s.Notes {
+		a.printf("  ! %s\n", n)
+	}
+}
