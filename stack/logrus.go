@@ -2,6 +2,7 @@ package stack
 
 import (
 	"io"
+	"log"
 	"log/slog"
 	"strings"
 	"sync"
@@ -54,3 +55,7 @@ func (h *slogHook) Fire(e *logrus.Entry) error {
 	h.l.Log(e.Context, lvl, strings.TrimSpace(e.Message), attrs...)
 	return nil
 }
+
+// discardLogger is a *log.Logger that drops everything (http.Server's
+// TLS handshake errors would otherwise go to stderr).
+func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }

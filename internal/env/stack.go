@@ -352,3 +352,33 @@ func (c *closeBoth) Close() error {
 	}
 	return err
 }
+
+// Serve runs the registry in this process (no engine needed) on
+// 127.0.0.1:RegistryPort over TLS with our server certificate, storing
+// under $ESB_HOME/registry, until ctx is done. ready is called with the
+// address once it accepts requests.
+func (e *Env) Serve(ctx context.Context, sink progress.Sink, ready func(addr string)) error {
+	rep := progress.Reporter{Op: "serve", Sink: sink}
+	stack.SetLogger(e.Log)
+	rep.Step("certs", progress.Start, "checking certificates in "+e.Cfg.CertDir)
+	if err := e.ensureStackCerts(ctx, rep.Sink); err != nil {
+		rep.Emit(progress.Event{Step: "certs", Status: progress.Failed, Err: err.Error()})
+		return err
+	}
+	rep.Step("certs", progress.Done, "CA and server certificate ready")
+	if err := stack.CheckPort(ctx, nil, e.Cfg.RegistryPort, "", ""); err != nil {
+		rep.Emit(progress.Event{Step: "port", Status: progress.Failed, Err: err.Error()})
+		return err
+	}
+	fields := map[string]any{"port": e.Cfg.RegistryPort, "data": e.Cfg.RegistryDataDir()}
+	e.record("registry.serve.start", fields)
+	err := stack.Serve(ctx, stack.ServeOptions{
+		Addr:     net.JoinHostPort("127.0.0.1", strconv.Itoa(e.Cfg.RegistryPort)),
+		DataDir:  e.Cfg.RegistryDataDir(),
+		CertFile: e.Certs.Path(pki.ServerCertFile),
+		KeyFile:  e.Certs.Path(pki.ServerKeyFile),
+		Ready:    ready,
+	})
+	e.record("registry.serve.stop", fields)
+	return err
+}

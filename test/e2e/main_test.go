@@ -292,3 +292,91 @@ func docker(t testing.TB, args ...string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// bgCLI is a run of the binary in the background.
+type bgCLI struct {
+	t              testing.TB
+	cmd            *exec.Cmd
+	stdout, stderr *syncBuffer
+	done           chan struct{}
+	err            error
+}
+
+// startCLI starts the binary in the background; the test's cleanup kills
+// it if it is still running.
+func startCLI(t testing.TB, env []string, args ...string) *bgCLI {
+	t.Helper()
+	b := &bgCLI{t: t, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	b.cmd = exec.Command(esbtuiBin(t), args...)
+	b.cmd.Env = baseEnv(env)
+	b.cmd.Stdout, b.cmd.Stderr = b.stdout, b.stderr
+	if err := b.cmd.Start(); err != nil {
+		t.Fatalf("start esbtui %v: %v", args, err)
+	}
+	go func() { b.err = b.cmd.Wait(); close(b.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-b.done:
+		default:
+			b.cmd.Process.Kill()
+			<-b.done
+		}
+	})
+	return b
+}
+
+// waitStdout waits until stdout contains sub, failing after timeout.
+func (b *bgCLI) waitStdout(sub string, timeout time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(b.stdout.String(), sub) {
+		select {
+		case <-b.done:
+			b.t.Fatalf("esbtui exited before printing %q: %v\nstdout:\n%s\nstderr:\n%s", sub, b.err, b.stdout, b.stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("esbtui did not print %q within %v\nstdout:\n%s\nstderr:\n%s", sub, timeout, b.stdout, b.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// interrupt sends SIGINT (Ctrl-C) and waits for the exit; it returns the
+// exit code.
+func (b *bgCLI) interrupt(timeout time.Duration) int {
+	b.t.Helper()
+	b.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-b.done:
+	case <-time.After(timeout):
+		b.t.Fatalf("esbtui did not exit within %v of SIGINT\nstdout:\n%s\nstderr:\n%s", timeout, b.stdout, b.stderr)
+	}
+	if ee, ok := b.err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if b.err != nil {
+		b.t.Fatalf("esbtui: %v", b.err)
+	}
+	return 0
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }

@@ -34,6 +34,9 @@ func caTransport(t testing.TB, caFile string) *http.Transport {
 
 // getV2 GETs https://addr/v2/ with tr and returns the status code.
 func getV2(tr *http.Transport, addr string) (int, error) {
+	if tr == nil {
+		tr = &http.Transport{}
+	}
 	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	resp, err := c.Get("https://" + addr + "/v2/")
 	if err != nil {

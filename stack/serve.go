@@ -1,0 +1,121 @@
+package stack
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/distribution/distribution/v3/configuration"
+	"github.com/distribution/distribution/v3/registry/handlers"
+
+	// The filesystem storage driver registers itself.
+	_ "github.com/distribution/distribution/v3/registry/storage/driver/filesystem"
+)
+
+// ServeOptions configure the in-process registry.
+type ServeOptions struct {
+	// Addr is the listen address, "127.0.0.1:5000" by default (loopback:
+	// the registry has no authentication).
+	Addr string
+	// DataDir is the filesystem storage root ($ESB_HOME/registry).
+	DataDir string
+	// CertFile and KeyFile are the server certificate (ours) and its key.
+	CertFile, KeyFile string
+	// Ready, if set, is called with the bound address once requests are
+	// accepted.
+	Ready func(addr string)
+}
+
+// Serve runs the distribution v3 registry in this process over TLS until
+// ctx is done, then shuts down cleanly (in-flight requests get 10 s). It is
+// for machines without a Docker engine. The registry is built with
+// handlers.NewApp behind our own http.Server: configuration is built in code
+// (not configuration.Parse, which would apply the process's REGISTRY_* env),
+// the access log is off, its logrus output goes where SetLogger says, and
+// it never installs signal handlers.
+func Serve(ctx context.Context, o ServeOptions) error {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:5000"
+	}
+	cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+	if err != nil {
+		return fmt.Errorf("stack: serve: load the server certificate %s: %w (run `esbtui init`)", o.CertFile, err)
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return fmt.Errorf("stack: serve: create storage %s: %w", o.DataDir, err)
+	}
+	cfg := serveConfig(o)
+	appCtx, cancelApp := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelApp()
+	app := handlers.NewApp(appCtx, cfg)
+	defer app.Shutdown()
+
+	mux := http.NewServeMux()
+	mux.Handle("/v2/", app)
+	// `/` answers like the registry's own alive handler, so the same
+	// healthcheck works against both.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		w.WriteHeader(http.StatusOK)
+	})
+	srv := &http.Server{
+		Handler:           mux,
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          discardLogger(),
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("stack: serve: listen on %s: %w", o.Addr, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeTLS(ln, "", "") }()
+	if o.Ready != nil {
+		o.Ready(ln.Addr().String())
+	}
+	select {
+	case err := <-done:
+		return fmt.Errorf("stack: serve on %s: %w", o.Addr, err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("stack: serve: shut down: %w", err)
+	}
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("stack: serve: %w", err)
+	}
+	return nil
+}
+
+// serveConfig is the registry:3 image's configuration plus TLS, delete and
+// the defaults configuration.Parse would fill in.
+func serveConfig(o ServeOptions) *configuration.Configuration {
+	cfg := &configuration.Configuration{}
+	cfg.Version = configuration.MajorMinorVersion(0, 1)
+	cfg.Log.Level = "info"
+	cfg.Log.AccessLog.Disabled = true
+	cfg.Log.Fields = map[string]any{"service": "registry"}
+	cfg.Storage = configuration.Storage{
+		"filesystem": configuration.Parameters{"rootdirectory": o.DataDir},
+		"delete":     configuration.Parameters{"enabled": true},
+		"cache":      configuration.Parameters{"blobdescriptor": "inmemory"},
+	}
+	cfg.HTTP.Addr = o.Addr
+	cfg.HTTP.Headers = map[string][]string{"X-Content-Type-Options": {"nosniff"}}
+	cfg.Catalog.MaxEntries = 1000
+	cfg.Tags.MaxTags = 1000
+	return cfg
+}
