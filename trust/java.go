@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 )
 
 const (
@@ -22,9 +24,36 @@ type ksEntry struct {
 	Cert  []byte // PEM
 }
 
+// ksCache keeps the last listing of each keystore by size and mtime: a
+// keytool run costs ~0.5 s of JVM start, and status is polled.
+var ksCache sync.Map // keystore path → ksCached
+
+type ksCached struct {
+	size    int64
+	mtime   time.Time
+	entries []ksEntry
+}
+
 // listKeystore lists a keystore's certificates with `keytool -list -rfc`
 // (English labels forced; fingerprints are computed here, not parsed).
+// An unchanged file (same size and mtime) is not listed again.
 func listKeystore(ctx context.Context, cfg *Config, keytool, keystore string) ([]ksEntry, error) {
+	fi, statErr := os.Stat(keystore)
+	if statErr == nil {
+		if c, ok := ksCache.Load(keystore); ok {
+			if c := c.(ksCached); c.size == fi.Size() && c.mtime.Equal(fi.ModTime()) {
+				return c.entries, nil
+			}
+		}
+	}
+	entries, err := listKeystoreNow(ctx, cfg, keytool, keystore)
+	if err == nil && statErr == nil {
+		ksCache.Store(keystore, ksCached{size: fi.Size(), mtime: fi.ModTime(), entries: entries})
+	}
+	return entries, err
+}
+
+func listKeystoreNow(ctx context.Context, cfg *Config, keytool, keystore string) ([]ksEntry, error) {
 	out, err := cfg.run(ctx, []string{keytool, "-J-Duser.language=en", "-J-Duser.country=US", "-list", "-rfc", "-keystore", keystore, "-storepass", javaStorePass}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", keystore, err)
