@@ -91,6 +91,8 @@ func runHelper(kind string) int {
 		return 0
 	case "readonly":
 		return readOnlyHelper()
+	case "sudo":
+		return sudoHelper()
 	}
 	return 2
 }

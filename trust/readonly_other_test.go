@@ -3,3 +3,5 @@
 package trust
 
 func readOnlyHelper() int { return 2 }
+
+func sudoHelper() int { return 2 }
