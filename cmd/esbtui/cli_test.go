@@ -23,11 +23,7 @@ func runCLI(t *testing.T, home string, args ...string) (int, string, string) {
 // in trust/ against sandboxes, never the machine's own).
 func initCerts(t *testing.T, home string) (int, string, string) {
 	t.Helper()
-	code, out, errOut := runCLI(t, home, "init", "--no-tui", "--skip-trust")
-	if code == exitUsage && strings.Contains(errOut, "skip-trust") {
-		return runCLI(t, home, "init", "--no-tui")
-	}
-	return code, out, errOut
+	return runCLI(t, home, "init", "--no-tui", "--skip-trust")
 }
 
 func TestInitTwiceThenStatus(t *testing.T) {

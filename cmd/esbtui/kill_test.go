@@ -34,9 +34,6 @@ func initCmd(bin, home string, extra ...string) *exec.Cmd {
 // (once its key exists) is unchanged, and the next init completes the store.
 func TestInitSurvivesSIGKILL(t *testing.T) {
 	bin := buildBinary(t)
-	if out, err := initCmd(bin, t.TempDir()).CombinedOutput(); err != nil && strings.Contains(string(out), "skip-trust") {
-		t.Skip("init has no --skip-trust yet")
-	}
 	home := t.TempDir()
 	certs := filepath.Join(home, "certs")
 	var caKey, caCert []byte
