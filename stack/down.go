@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/docker/compose/v5/pkg/api"
+	"github.com/moby/moby/client"
 
 	"github.com/esbtui/esbtui/internal/progress"
 )
@@ -28,6 +29,38 @@ func (e *Engine) Down(ctx context.Context, project string, p *Project, volumes b
 			return &InterruptedError{Op: "down", Project: project, Err: ctx.Err()}
 		}
 		return fmt.Errorf("stack: compose down of project %s: %w", project, err)
+	}
+	return e.removeLeftovers(ctx, project, volumes, rep)
+}
+
+// removeLeftovers removes networks (and, with volumes, volumes) that still
+// carry the project's label: Compose only removes those of the model it is
+// given, so a network created for a -f file that is not given now (say
+// "<project>_default") would stay.
+func (e *Engine) removeLeftovers(ctx context.Context, project string, volumes bool, rep progress.Reporter) error {
+	f := client.Filters{}.Add("label", api.ProjectLabel+"="+project)
+	nets, err := e.api.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	if err != nil {
+		return fmt.Errorf("stack: list networks of project %s: %w", project, err)
+	}
+	for _, n := range nets.Items {
+		if _, err := e.api.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
+			return fmt.Errorf("stack: remove network %s of project %s: %w", n.Name, project, err)
+		}
+		rep.Emit(progress.Event{Step: "compose", Item: "Network " + n.Name, Status: progress.Done, Message: "Removed"})
+	}
+	if !volumes {
+		return nil
+	}
+	vols, err := e.api.VolumeList(ctx, client.VolumeListOptions{Filters: f})
+	if err != nil {
+		return fmt.Errorf("stack: list volumes of project %s: %w", project, err)
+	}
+	for _, v := range vols.Items {
+		if _, err := e.api.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{}); err != nil {
+			return fmt.Errorf("stack: remove volume %s of project %s: %w", v.Name, project, err)
+		}
+		rep.Emit(progress.Event{Step: "compose", Item: "Volume " + v.Name, Status: progress.Done, Message: "Removed"})
 	}
 	return nil
 }

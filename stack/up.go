@@ -44,10 +44,11 @@ func (e *Engine) Up(ctx context.Context, p *Project, o UpOptions, sink progress.
 		},
 		Start: api.StartOptions{Project: p.p, Wait: true, WaitTimeout: o.WaitTimeout},
 	})
+	if ctx.Err() != nil {
+		// Compose may return nil or its own error when interrupted.
+		return nil, &InterruptedError{Op: "up", Project: name, Err: context.Cause(ctx)}
+	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, &InterruptedError{Op: "up", Project: name, Err: ctx.Err()}
-		}
 		// Name the service that failed and what its healthcheck said.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
