@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -170,4 +171,68 @@ func TestStackUpDownKeepsData(t *testing.T) {
 	if out := docker(t, "volume", "ls", "-q", "--filter", "name="+vol); out != "" {
 		t.Fatalf("volume %s still there after down --volumes: %q", vol, out)
 	}
+}
+
+// TestStackAgentWaitsForHealthyRegistry: the plan's agent pattern (§3.2B):
+// a user compose file adds a service that depends_on the registry
+// service_healthy and mounts ${ESB_CERT_DIR}/rootCA.crt. It starts only
+// after the registry's first passing healthcheck, and can read the CA;
+// `esbtui logs agent` shows what it printed.
+func TestStackAgentWaitsForHealthyRegistry(t *testing.T) {
+	s := newStack(t)
+	f := filepath.Join(t.TempDir(), "agent.yaml")
+	os.WriteFile(f, []byte(`services:
+  agent:
+    image: ${ESB_REGISTRY_IMAGE}
+    entrypoint: ["/bin/busybox", "sh", "-c", "head -n 1 /usr/local/share/ca-certificates/esb-rootCA.crt; echo registry=$$CONTAINER_REGISTRY; exec /bin/busybox sleep 3600"]
+    environment:
+      CONTAINER_REGISTRY: ${ESB_REGISTRY}
+    volumes:
+      - ${ESB_CERT_DIR}/rootCA.crt:/usr/local/share/ca-certificates/esb-rootCA.crt:ro
+    networks:
+      - internal_network
+    depends_on:
+      registry:
+        condition: service_healthy
+`), 0o644)
+	mustCLI(t, s.Env, "up", "--no-tui", "-f", f)
+
+	var reg, agent struct {
+		State struct {
+			StartedAt time.Time
+			Health    struct {
+				Log []struct {
+					Start, End time.Time
+					ExitCode   int
+				}
+			}
+		}
+	}
+	json.Unmarshal([]byte(docker(t, "inspect", s.Project+"-registry")), &[]any{&reg})
+	json.Unmarshal([]byte(docker(t, "inspect", s.Project+"-agent-1")), &[]any{&agent})
+	var firstPass time.Time
+	for _, l := range reg.State.Health.Log {
+		if l.ExitCode == 0 && (firstPass.IsZero() || l.End.Before(firstPass)) {
+			firstPass = l.End
+		}
+	}
+	if firstPass.IsZero() || agent.State.StartedAt.IsZero() {
+		t.Fatalf("registry first passing healthcheck %v, agent started %v", firstPass, agent.State.StartedAt)
+	}
+	if !agent.State.StartedAt.After(firstPass) {
+		t.Errorf("agent started at %v, before the registry's first passing healthcheck at %v", agent.State.StartedAt, firstPass)
+	}
+	logs := mustCLI(t, s.Env, "logs", "agent")
+	if !strings.Contains(logs.Stdout, "-----BEGIN CERTIFICATE-----") || !strings.Contains(logs.Stdout, "registry=localhost:"+itoa(s.Port)) {
+		t.Errorf("agent could not read the CA or got no ESB_REGISTRY: %s", logs)
+	}
+	reglogs := mustCLI(t, s.Env, "logs", "registry")
+	if !strings.Contains(reglogs.Stdout, "listening on") {
+		t.Errorf("esbtui logs registry: %s", reglogs)
+	}
+	res := runCLI(t, s.Env, "logs", "nosuch")
+	if res.Code != 1 || !strings.Contains(res.Stderr, `no service "nosuch"`) || !strings.Contains(res.Stderr, "agent, registry") {
+		t.Errorf("logs of an unknown service: %s", res)
+	}
+	mustCLI(t, s.Env, "down", "--no-tui", "-f", f)
 }
