@@ -1,0 +1,66 @@
+package registryclient
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CatalogResult is the list of repositories and how it was fetched.
+type CatalogResult struct {
+	Registry     string        `json:"registry"`
+	Repositories []string      `json:"repositories"`
+	Pages        int           `json:"pages"`
+	Elapsed      time.Duration `json:"elapsed_ns"`
+}
+
+// Catalog lists every repository of registry, paging with n = PageSize
+// (≤ 1000) and retrying transient failures with backoff.
+func (c *Client) Catalog(ctx context.Context, registry string) (*CatalogResult, error) {
+	start := time.Now()
+	reg, err := ParseRegistry(registry)
+	if err != nil {
+		return nil, err
+	}
+	hc, err := c.authClient(ctx, reg, []string{"registry:catalog:*"})
+	if err != nil {
+		return nil, err
+	}
+	p := &pager{client: hc, reg: reg, path: "/v2/_catalog", n: c.opts.PageSize, retry: listRetry}
+	repos, err := p.all(ctx, "repositories")
+	if err != nil {
+		return nil, fmt.Errorf("registryclient: catalog of %s (page %d): %w", reg.RegistryStr(), p.pages+1, err)
+	}
+	if repos == nil {
+		repos = []string{}
+	}
+	return &CatalogResult{Registry: reg.RegistryStr(), Repositories: repos, Pages: p.pages, Elapsed: time.Since(start)}, nil
+}
+
+// TagsResult lists the tags of one repository.
+type TagsResult struct {
+	Repository string   `json:"repository"`
+	Tags       []string `json:"tags"`
+	Pages      int      `json:"pages"`
+}
+
+// Tags lists every tag of repo ("app" is taken in defaultRegistry).
+func (c *Client) Tags(ctx context.Context, repo, defaultRegistry string) (*TagsResult, error) {
+	r, err := ParseRepository(repo, defaultRegistry)
+	if err != nil {
+		return nil, err
+	}
+	hc, err := c.authClient(ctx, r.Registry, []string{r.Scope("pull")})
+	if err != nil {
+		return nil, err
+	}
+	p := &pager{client: hc, reg: r.Registry, path: "/v2/" + r.RepositoryStr() + "/tags/list", n: c.opts.PageSize, retry: listRetry}
+	tags, err := p.all(ctx, "tags")
+	if err != nil {
+		return nil, notFound("repository", r.Name(), fmt.Errorf("registryclient: tags of %s: %w", r.Name(), err))
+	}
+	if tags == nil {
+		tags = []string{}
+	}
+	return &TagsResult{Repository: r.Name(), Tags: tags, Pages: p.pages}, nil
+}

@@ -1,0 +1,196 @@
+package registryclient
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// Inspection describes a manifest or an index and the images it names.
+type Inspection struct {
+	Ref       string      `json:"ref"`
+	Digest    string      `json:"digest"`
+	MediaType string      `json:"media_type"`
+	Size      int64       `json:"size"`
+	Index     bool        `json:"index"`
+	Platforms []string    `json:"platforms,omitempty"`
+	Images    []ImageInfo `json:"images"`
+}
+
+// ImageInfo is one image manifest: its layers and the config fields people ask for.
+type ImageInfo struct {
+	Digest     string            `json:"digest"`
+	MediaType  string            `json:"media_type"`
+	Platform   string            `json:"platform,omitempty"`
+	Created    time.Time         `json:"created"`
+	Entrypoint []string          `json:"entrypoint,omitempty"`
+	Cmd        []string          `json:"cmd,omitempty"`
+	WorkingDir string            `json:"working_dir,omitempty"`
+	User       string            `json:"user,omitempty"`
+	Env        []string          `json:"env,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	Config     string            `json:"config_digest"`
+	Layers     []LayerInfo       `json:"layers"`
+	Size       int64             `json:"size"` // compressed layers + config
+}
+
+// LayerInfo is one layer blob.
+type LayerInfo struct {
+	Digest    string `json:"digest"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+}
+
+// Inspect fetches ref's manifest (or index and each child manifest) and the
+// config of each image.
+func (c *Client) Inspect(ctx context.Context, ref, defaultRegistry string) (*Inspection, error) {
+	r, err := ParseReference(ref, defaultRegistry)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.probe(ctx, r.Context().Registry); err != nil {
+		return nil, err
+	}
+	desc, err := remote.Get(r, c.remoteOptions(ctx)...)
+	if err != nil {
+		return nil, notFound("manifest", r.Name(), fmt.Errorf("registryclient: inspect %s: %w", r.Name(), err))
+	}
+	out := &Inspection{Ref: r.Name(), Digest: desc.Digest.String(), MediaType: string(desc.MediaType), Size: desc.Size}
+	if desc.MediaType.IsIndex() {
+		out.Index = true
+		idx, err := desc.ImageIndex()
+		if err != nil {
+			return nil, fmt.Errorf("registryclient: inspect %s: read index: %w", r.Name(), err)
+		}
+		im, err := idx.IndexManifest()
+		if err != nil {
+			return nil, fmt.Errorf("registryclient: inspect %s: parse index: %w", r.Name(), err)
+		}
+		for _, m := range im.Manifests {
+			plat := ""
+			if m.Platform != nil {
+				plat = m.Platform.String()
+				out.Platforms = append(out.Platforms, plat)
+			}
+			if !m.MediaType.IsImage() {
+				continue
+			}
+			img, err := idx.Image(m.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("registryclient: inspect %s: image %s: %w", r.Name(), m.Digest, err)
+			}
+			info, err := imageInfo(img)
+			if err != nil {
+				return nil, fmt.Errorf("registryclient: inspect %s@%s: %w", r.Context().Name(), m.Digest, err)
+			}
+			if info.Platform == "" {
+				info.Platform = plat
+			}
+			out.Images = append(out.Images, *info)
+		}
+		return out, nil
+	}
+	img, err := desc.Image()
+	if err != nil {
+		return nil, fmt.Errorf("registryclient: inspect %s: %w", r.Name(), err)
+	}
+	info, err := imageInfo(img)
+	if err != nil {
+		return nil, fmt.Errorf("registryclient: inspect %s: %w", r.Name(), err)
+	}
+	if info.Platform != "" {
+		out.Platforms = []string{info.Platform}
+	}
+	out.Images = []ImageInfo{*info}
+	return out, nil
+}
+
+func imageInfo(img v1.Image) (*ImageInfo, error) {
+	d, err := img.Digest()
+	if err != nil {
+		return nil, err
+	}
+	mt, err := img.MediaType()
+	if err != nil {
+		return nil, err
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", m.Config.Digest, err)
+	}
+	info := &ImageInfo{
+		Digest:    d.String(),
+		MediaType: string(mt),
+		Created:   cf.Created.Time,
+		Config:    m.Config.Digest.String(),
+		Size:      m.Config.Size,
+	}
+	if cf.OS != "" {
+		info.Platform = cf.Platform().String()
+	}
+	info.Entrypoint = cf.Config.Entrypoint
+	info.Cmd = cf.Config.Cmd
+	info.WorkingDir = cf.Config.WorkingDir
+	info.User = cf.Config.User
+	info.Env = cf.Config.Env
+	info.Labels = cf.Config.Labels
+	for _, l := range m.Layers {
+		info.Layers = append(info.Layers, LayerInfo{Digest: l.Digest.String(), MediaType: string(l.MediaType), Size: l.Size})
+		info.Size += l.Size
+	}
+	return info, nil
+}
+
+// created returns the config creation time of ref's image (for an index, the
+// newest of its images).
+func (c *Client) created(ctx context.Context, ref name.Reference) (time.Time, v1.Hash, error) {
+	desc, err := remote.Get(ref, c.remoteOptions(ctx)...)
+	if err != nil {
+		return time.Time{}, v1.Hash{}, err
+	}
+	if desc.MediaType.IsIndex() {
+		idx, err := desc.ImageIndex()
+		if err != nil {
+			return time.Time{}, desc.Digest, err
+		}
+		im, err := idx.IndexManifest()
+		if err != nil {
+			return time.Time{}, desc.Digest, err
+		}
+		var newest time.Time
+		for _, m := range im.Manifests {
+			if !m.MediaType.IsImage() {
+				continue
+			}
+			img, err := idx.Image(m.Digest)
+			if err != nil {
+				return time.Time{}, desc.Digest, err
+			}
+			cf, err := img.ConfigFile()
+			if err != nil {
+				return time.Time{}, desc.Digest, err
+			}
+			if cf.Created.After(newest) {
+				newest = cf.Created.Time
+			}
+		}
+		return newest, desc.Digest, nil
+	}
+	img, err := desc.Image()
+	if err != nil {
+		return time.Time{}, desc.Digest, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return time.Time{}, desc.Digest, err
+	}
+	return cf.Created.Time, desc.Digest, nil
+}

@@ -1,0 +1,193 @@
+package registryclient
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// retryPolicy bounds retries of idempotent GETs on transient errors.
+type retryPolicy struct {
+	Attempts int
+	Base     time.Duration
+}
+
+var listRetry = retryPolicy{Attempts: 4, Base: 200 * time.Millisecond}
+
+// pager walks a paginated list endpoint (/v2/_catalog, /v2/<repo>/tags/list).
+// It follows the Link header itself (ggcr refuses it for localhost) and falls
+// back to last=<final entry> when a registry sends full pages without one.
+type pager struct {
+	client *http.Client
+	reg    name.Registry
+	path   string // "/v2/_catalog"
+	n      int
+	retry  retryPolicy
+	pages  int
+}
+
+// authClient returns an HTTP client authenticated for scopes on reg.
+func (c *Client) authClient(ctx context.Context, reg name.Registry, scopes []string) (*http.Client, error) {
+	if _, err := c.probe(ctx, reg); err != nil {
+		return nil, err
+	}
+	auth, err := authn.Resolve(ctx, c.opts.Keychain, reg)
+	if err != nil {
+		return nil, fmt.Errorf("registryclient: credentials for %s: %w (check ~/.docker/config.json and its credential helper)", reg.RegistryStr(), err)
+	}
+	rt, err := transport.NewWithContext(ctx, reg, auth, transport.NewUserAgent(c.tr, c.opts.UserAgent), scopes)
+	if err != nil {
+		return nil, fmt.Errorf("registryclient: connect to %s: %w", reg.RegistryStr(), err)
+	}
+	return &http.Client{Transport: rt}, nil
+}
+
+// all fetches every page and returns the concatenated field.
+func (p *pager) all(ctx context.Context, field string) ([]string, error) {
+	var out []string
+	q := url.Values{"n": {strconv.Itoa(p.n)}}
+	next := p.path + "?" + q.Encode()
+	lastSeen := ""
+	for next != "" {
+		items, link, err := p.page(ctx, next, field)
+		if err != nil {
+			return out, err
+		}
+		p.pages++
+		out = append(out, items...)
+		switch {
+		case link != "":
+			next = link
+		case len(items) >= p.n && items[len(items)-1] != lastSeen:
+			// No Link header but a full page: ask for what follows.
+			lastSeen = items[len(items)-1]
+			next = p.path + "?" + url.Values{"n": {strconv.Itoa(p.n)}, "last": {lastSeen}}.Encode()
+		default:
+			next = ""
+		}
+	}
+	return out, nil
+}
+
+// page GETs one page with bounded retries on transient errors.
+func (p *pager) page(ctx context.Context, pathQuery, field string) ([]string, string, error) {
+	u := "https://" + p.reg.RegistryStr() + pathQuery
+	var lastErr error
+	for attempt := 0; attempt < max(1, p.retry.Attempts); attempt++ {
+		if attempt > 0 {
+			wait := p.retry.Base << (attempt - 1)
+			select {
+			case <-ctx.Done():
+				return nil, "", ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+		items, link, err := p.fetch(ctx, u, field)
+		if err == nil {
+			return items, link, nil
+		}
+		lastErr = err
+		if !transient(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, "", lastErr
+}
+
+func (p *pager) fetch(ctx context.Context, u, field string) ([]string, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	if err := transport.CheckError(resp, http.StatusOK); err != nil {
+		return nil, "", err
+	}
+	var body map[string]json.RawMessage
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&body); err != nil {
+		return nil, "", fmt.Errorf("decode %s: %w", u, err)
+	}
+	var items []string
+	if raw, ok := body[field]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, "", fmt.Errorf("decode %s field %q: %w", u, field, err)
+		}
+	}
+	link, err := nextLink(resp.Header.Get("Link"), p.reg)
+	return items, link, err
+}
+
+// nextLink extracts the path and query of the rel="next" Link, refusing a
+// link to another host (a registry must not send us elsewhere).
+func nextLink(h string, reg name.Registry) (string, error) {
+	if h == "" {
+		return "", nil
+	}
+	for _, part := range strings.Split(h, ",") {
+		part = strings.TrimSpace(part)
+		if !strings.HasPrefix(part, "<") {
+			continue
+		}
+		end := strings.Index(part, ">")
+		if end < 0 {
+			return "", fmt.Errorf("malformed Link header %q", h)
+		}
+		params := part[end+1:]
+		if strings.Contains(params, "rel=") && !strings.Contains(params, `rel="next"`) && !strings.Contains(params, "rel=next") {
+			continue
+		}
+		lu, err := url.Parse(part[1:end])
+		if err != nil {
+			return "", fmt.Errorf("malformed Link header %q: %w", h, err)
+		}
+		if lu.Host != "" && lu.Host != reg.RegistryStr() {
+			return "", fmt.Errorf("registry sent a next-page link to another host %q; refusing", lu.Host)
+		}
+		if lu.Path == "" {
+			return "", nil
+		}
+		return lu.RequestURI(), nil
+	}
+	return "", nil
+}
+
+// transient reports errors worth retrying: connection resets, timeouts,
+// unexpected EOFs and HTTP 429/5xx. TLS verification failures are not.
+func transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var terr *transport.Error
+	if errors.As(err, &terr) {
+		return terr.StatusCode == http.StatusTooManyRequests || terr.StatusCode >= 500
+	}
+	var uerr x509.UnknownAuthorityError
+	var herr x509.HostnameError
+	if errors.As(err, &uerr) || errors.As(err, &herr) {
+		return false
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var nerr net.Error
+	return errors.As(err, &nerr) && nerr.Timeout()
+}

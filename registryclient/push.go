@@ -1,0 +1,423 @@
+package registryclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/esbtui/esbtui/internal/progress"
+)
+
+// Layer actions in a PushResult.
+const (
+	ActionUploaded = "uploaded" // compressed (or taken as is) and sent
+	ActionExists   = "exists"   // the registry already had the blob
+	ActionMounted  = "mounted"  // mounted from another repository of the registry
+)
+
+// PushedLayer is one layer of a push.
+type PushedLayer struct {
+	DiffID       string `json:"diff_id"`
+	Digest       string `json:"digest"`
+	Size         int64  `json:"size"`
+	Uncompressed int64  `json:"uncompressed"`
+	Action       string `json:"action"`
+	Compressed   bool   `json:"compressed"` // compressed during this push
+	CacheHit     bool   `json:"cache_hit"`
+}
+
+// PushResult is what PushTarball did, with the counters tests and
+// benchmarks assert on.
+type PushResult struct {
+	Ref              string        `json:"ref"`
+	Digest           string        `json:"digest"`
+	Config           string        `json:"config_digest"`
+	Layers           []PushedLayer `json:"layers"`
+	ExportBytes      int64         `json:"export_bytes"`
+	LayersCompressed int           `json:"layers_compressed"`
+	BytesCompressed  int64         `json:"bytes_compressed"` // uncompressed input fed to gzip
+	BytesSent        int64         `json:"bytes_sent"`       // blob bytes read by the uploads
+	CacheHits        int           `json:"cache_hits"`
+	Elapsed          time.Duration `json:"elapsed_ns"`
+}
+
+// PushTarball pushes the image in a docker-save tar stream (`docker save`,
+// the engine's ImageSave) to dst. Layers are spooled as they arrive, each
+// compressed once (pgzip, fast level, parallel) unless the layer cache and
+// the registry show it is already there, and uploaded concurrently over
+// HTTP/1.1. The manifest is put only after every blob is in, so a failed
+// push never leaves a partial image tagged. Progress: per layer "compress"
+// and "upload" steps (start, monotonic updates, done at 100% or skipped),
+// then "image" done at 100%.
+func (c *Client) PushTarball(ctx context.Context, tarball io.Reader, dst, defaultRegistry string, sink progress.Sink) (*PushResult, error) {
+	start := time.Now()
+	ref, err := ParseReference(dst, defaultRegistry)
+	if err != nil {
+		return nil, err
+	}
+	repo := ref.Context()
+	if _, err := c.probe(ctx, repo.Registry); err != nil {
+		return nil, err
+	}
+	rep := progress.Reporter{Op: "push", Sink: sink}
+	hc, err := c.authClient(ctx, repo.Registry, []string{repo.Scope("push")})
+	if err != nil {
+		return nil, err
+	}
+	pusher, err := remote.NewPusher(c.remoteOptions(ctx)...)
+	if err != nil {
+		return nil, fmt.Errorf("registryclient: push %s: %w", ref.Name(), err)
+	}
+	tmp, err := os.MkdirTemp(c.tempDir(), "push-*")
+	if err != nil {
+		return nil, fmt.Errorf("registryclient: push %s: temp dir: %w", ref.Name(), err)
+	}
+	defer os.RemoveAll(tmp)
+
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(lctx)
+	p := &pushRun{
+		c: c, ref: ref, repo: repo, rep: rep, hc: hc, pusher: pusher, tmp: tmp,
+		jobs: map[string]*layerJob{}, g: g, ctx: gctx, parent: ctx, cancel: cancel,
+		compressSem: make(chan struct{}, 2), uploadSem: make(chan struct{}, c.opts.Jobs),
+	}
+	res, err := p.run(tarball)
+	if err != nil {
+		rep.Emit(progress.Event{Step: "image", Item: ref.Name(), Status: progress.Failed, Err: err.Error()})
+		if serr := c.cache.save(); serr != nil {
+			err = errors.Join(err, serr)
+		}
+		return nil, err
+	}
+	if err := c.cache.save(); err != nil {
+		return nil, err
+	}
+	res.Elapsed = time.Since(start)
+	c.stats.add(res)
+	return res, nil
+}
+
+type pushRun struct {
+	c      *Client
+	ref    name.Reference
+	repo   name.Repository
+	rep    progress.Reporter
+	hc     *http.Client
+	pusher *remote.Pusher
+	tmp    string
+
+	mu   sync.Mutex
+	jobs map[string]*layerJob // by resolved entry name
+	g    *errgroup.Group
+	ctx  context.Context // layer jobs: cancelled on the first failure
+	// parent is the caller's context, for the config and manifest that
+	// follow the jobs (errgroup cancels ctx when Wait returns).
+	parent context.Context
+	cancel context.CancelFunc
+
+	compressSem, uploadSem chan struct{}
+	compressed             atomic.Int64
+	bytesCompressed        atomic.Int64
+	bytesSent              atomic.Int64
+	cacheHits              atomic.Int64
+}
+
+type layerJob struct {
+	entry  *saveEntry
+	diffID v1.Hash // known for uncompressed entries; set from the config for gzip ones
+	done   chan struct{}
+	res    PushedLayer
+	err    error
+}
+
+func (p *pushRun) run(tarball io.Reader) (*PushResult, error) {
+	sr := &saveReader{dir: p.tmp}
+	p.rep.Emit(progress.Event{Step: "export", Item: p.ref.Name(), Status: progress.Start})
+	var lastExport int64
+	readErr := sr.read(p.ctx, tarball, func(e *saveEntry) {
+		if e.kind == kindTar {
+			p.start(e, e.hash)
+		}
+	}, func(n int64) {
+		if n-lastExport >= 16<<20 {
+			lastExport = n
+			p.rep.Emit(progress.Event{Step: "export", Item: p.ref.Name(), Status: progress.Update, Current: n})
+		}
+	})
+	if readErr != nil {
+		layerFailed := p.ctx.Err() != nil && p.parent.Err() == nil
+		p.cancel()
+		err := p.g.Wait()
+		if layerFailed && err != nil {
+			readErr = err // a layer failure cancelled the read: report the cause
+		}
+		p.rep.Emit(progress.Event{Step: "export", Item: p.ref.Name(), Status: progress.Failed, Err: readErr.Error()})
+		return nil, fmt.Errorf("registryclient: push %s: %w", p.ref.Name(), readErr)
+	}
+	p.rep.Emit(progress.Event{Step: "export", Item: p.ref.Name(), Status: progress.Done, Current: sr.bytes, Total: sr.bytes})
+
+	m, cfgEntry, cf, err := sr.manifest()
+	if err != nil {
+		p.g.Wait()
+		return nil, fmt.Errorf("registryclient: push %s: %w", p.ref.Name(), err)
+	}
+	jobs := make([]*layerJob, len(m.Layers))
+	for i, lp := range m.Layers {
+		e, err := sr.entry(lp)
+		if err != nil {
+			p.g.Wait()
+			return nil, fmt.Errorf("registryclient: push %s: layer %d: %w", p.ref.Name(), i, err)
+		}
+		want := cf.RootFS.DiffIDs[i]
+		if e.kind != kindGzip && e.hash != want {
+			p.g.Wait()
+			return nil, fmt.Errorf("registryclient: push %s: layer %s has sha256 %s but the config says %s: the tarball is corrupt", p.ref.Name(), lp, e.hash, want)
+		}
+		jobs[i] = p.start(e, want)
+	}
+	if err := p.g.Wait(); err != nil {
+		return nil, fmt.Errorf("registryclient: push %s: %w", p.ref.Name(), err)
+	}
+
+	// Config blob, then the manifest: the tag appears only now.
+	man := v1.Manifest{
+		SchemaVersion: 2,
+		MediaType:     types.DockerManifestSchema2,
+		Config: v1.Descriptor{
+			MediaType: types.DockerConfigJSON, Size: cfgEntry.size, Digest: cfgEntry.hash,
+		},
+	}
+	res := &PushResult{Ref: p.ref.Name(), Config: cfgEntry.hash.String(), ExportBytes: sr.bytes}
+	var total int64
+	for _, j := range jobs {
+		man.Layers = append(man.Layers, v1.Descriptor{MediaType: types.DockerLayer, Size: j.res.Size, Digest: mustHash(j.res.Digest)})
+		res.Layers = append(res.Layers, j.res)
+		total += j.res.Size
+	}
+	data := cfgEntry.data
+	cfgLayer := &blobLayer{digest: cfgEntry.hash, diffID: cfgEntry.hash, size: cfgEntry.size, mediaType: types.DockerConfigJSON,
+		open: func() (io.ReadCloser, error) {
+			p.bytesSent.Add(int64(len(data)))
+			return io.NopCloser(bytes.NewReader(data)), nil
+		}}
+	if err := p.pusher.Upload(p.parent, p.repo, cfgLayer); err != nil {
+		return nil, fmt.Errorf("registryclient: push %s: upload config %s: %w", p.ref.Name(), cfgEntry.hash, err)
+	}
+	body, err := json.Marshal(man)
+	if err != nil {
+		return nil, fmt.Errorf("registryclient: push %s: encode manifest: %w", p.ref.Name(), err)
+	}
+	if err := p.pusher.Push(p.parent, p.ref, rawManifest{body: body, mediaType: types.DockerManifestSchema2}); err != nil {
+		return nil, fmt.Errorf("registryclient: push %s: put manifest: %w", p.ref.Name(), err)
+	}
+	dig, _, err := v1.SHA256(bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	res.Digest = dig.String()
+	res.LayersCompressed = int(p.compressed.Load())
+	res.BytesCompressed = p.bytesCompressed.Load()
+	res.BytesSent = p.bytesSent.Load()
+	res.CacheHits = int(p.cacheHits.Load())
+	p.rep.Emit(progress.Event{Step: "image", Item: p.ref.Name(), Status: progress.Done, Current: total, Total: total, Message: res.Digest})
+	return res, nil
+}
+
+func mustHash(s string) v1.Hash {
+	h, _ := v1.NewHash(s)
+	return h
+}
+
+// start schedules the push of one layer entry once (an entry referenced
+// twice, or first seen while streaming, is not pushed twice).
+func (p *pushRun) start(e *saveEntry, diffID v1.Hash) *layerJob {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if j, ok := p.jobs[e.name]; ok {
+		return j
+	}
+	j := &layerJob{entry: e, diffID: diffID, done: make(chan struct{})}
+	p.jobs[e.name] = j
+	p.g.Go(func() error {
+		defer close(j.done)
+		j.res, j.err = p.layer(p.ctx, j)
+		return j.err
+	})
+	return j
+}
+
+func short(h v1.Hash) string {
+	if len(h.Hex) > 12 {
+		return h.Hex[:12]
+	}
+	return h.Hex
+}
+
+// layer makes sure one layer's blob is in the repository, compressing it
+// only when neither the cache nor the registry already has it.
+func (p *pushRun) layer(ctx context.Context, j *layerJob) (PushedLayer, error) {
+	e := j.entry
+	item := short(j.diffID)
+	reg := p.repo.RegistryStr()
+	out := PushedLayer{DiffID: j.diffID.String(), Uncompressed: e.size}
+
+	if e.kind == kindGzip {
+		// Already compressed: push the blob as is.
+		out.Digest, out.Size = e.hash.String(), e.size
+		return p.upload(ctx, j, out, e.path, e.hash, item)
+	}
+
+	if ce, ok := p.c.cache.get(j.diffID.String()); ok {
+		p.cacheHits.Add(1)
+		out.CacheHit = true
+		out.Digest, out.Size = ce.Digest, ce.Size
+		dig := mustHash(ce.Digest)
+		exists, err := p.blobExists(ctx, dig)
+		if err != nil {
+			return out, fmt.Errorf("layer %s: check %s: %w", item, ce.Digest, err)
+		}
+		if exists {
+			p.skip(item, ce.Size, "already in the registry")
+			out.Action = ActionExists
+			p.c.cache.put(out.DiffID, out.Digest, string(types.DockerLayer), out.Size, reg, p.repo.RepositoryStr())
+			return out, nil
+		}
+		for _, from := range ce.Repos[reg] {
+			if from == p.repo.RepositoryStr() {
+				continue
+			}
+			if p.mount(ctx, j.diffID, dig, ce.Size, from) {
+				p.skip(item, ce.Size, "mounted from "+from)
+				out.Action = ActionMounted
+				p.c.cache.put(out.DiffID, out.Digest, string(types.DockerLayer), out.Size, reg, p.repo.RepositoryStr())
+				return out, nil
+			}
+		}
+		p.c.cache.forget(out.DiffID, reg)
+	}
+
+	// Compress once.
+	select {
+	case p.compressSem <- struct{}{}:
+	case <-ctx.Done():
+		return out, ctx.Err()
+	}
+	cprog := newByteProgress(p.rep, "compress", item, e.size)
+	cprog.begin()
+	path, dig, size, err := compressFile(e.path, p.tmp, cprog)
+	<-p.compressSem
+	if err != nil {
+		cprog.finish(progress.Failed, err.Error())
+		return out, fmt.Errorf("layer %s: %w", item, err)
+	}
+	defer os.Remove(path)
+	cprog.finish(progress.Done, fmt.Sprintf("%s → %s", humanSize(e.size), humanSize(size)))
+	p.compressed.Add(1)
+	p.bytesCompressed.Add(e.size)
+	os.Remove(e.path) // the uncompressed spool is no longer needed
+	out.Compressed = true
+	out.Digest, out.Size = dig.String(), size
+	return p.upload(ctx, j, out, path, dig, item)
+}
+
+func (p *pushRun) upload(ctx context.Context, j *layerJob, out PushedLayer, path string, dig v1.Hash, item string) (PushedLayer, error) {
+	select {
+	case p.uploadSem <- struct{}{}:
+	case <-ctx.Done():
+		return out, ctx.Err()
+	}
+	defer func() { <-p.uploadSem }()
+	uprog := newByteProgress(p.rep, "upload", item, out.Size)
+	uprog.begin()
+	var opened atomic.Bool
+	l := &blobLayer{digest: dig, diffID: j.diffID, size: out.Size, mediaType: types.DockerLayer,
+		open: func() (io.ReadCloser, error) {
+			opened.Store(true)
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, err
+			}
+			uprog.restart()
+			return &countingReadCloser{r: f, c: f, prog: uprog, sent: &p.bytesSent}, nil
+		}}
+	if err := p.pusher.Upload(ctx, p.repo, l); err != nil {
+		uprog.finish(progress.Failed, err.Error())
+		return out, fmt.Errorf("layer %s: upload %s: %w", item, dig, err)
+	}
+	if opened.Load() {
+		out.Action = ActionUploaded
+		uprog.finish(progress.Done, dig.String())
+	} else {
+		out.Action = ActionExists
+		uprog.finish(progress.Skipped, "already in the registry")
+	}
+	p.c.cache.put(out.DiffID, out.Digest, string(types.DockerLayer), out.Size, p.repo.RegistryStr(), p.repo.RepositoryStr())
+	return out, nil
+}
+
+func (p *pushRun) skip(item string, size int64, why string) {
+	p.rep.Emit(progress.Event{Step: "upload", Item: item, Status: progress.Skipped, Message: why, Current: size, Total: size})
+}
+
+// blobExists HEADs the blob in the destination repository.
+func (p *pushRun) blobExists(ctx context.Context, dig v1.Hash) (bool, error) {
+	u := "https://" + p.repo.RegistryStr() + "/v2/" + p.repo.RepositoryStr() + "/blobs/" + dig.String()
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return false, err
+	}
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return true, nil
+	case http.StatusNotFound:
+		return false, nil
+	}
+	return false, fmt.Errorf("HEAD %s: %s", u, resp.Status)
+}
+
+// mount asks the registry to link the blob from another repository. Any
+// failure just means "upload it".
+func (p *pushRun) mount(ctx context.Context, diffID, dig v1.Hash, size int64, from string) bool {
+	src, err := name.NewRepository(p.repo.RegistryStr() + "/" + from)
+	if err != nil {
+		return false
+	}
+	ml := &remote.MountableLayer{
+		Layer:     &blobLayer{digest: dig, diffID: diffID, size: size, mediaType: types.DockerLayer, open: func() (io.ReadCloser, error) { return nil, errNeedCompress }},
+		Reference: src.Digest(dig.String()),
+	}
+	return p.pusher.Upload(ctx, p.repo, ml) == nil
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
