@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/moby/moby/client"
@@ -24,14 +25,43 @@ func (e *Engine) Down(ctx context.Context, project string, p *Project, volumes b
 	if p != nil {
 		o.Project = p.p
 	}
+	anon := e.anonymousVolumes(ctx, project)
 	if err := svc.Down(ctx, project, o); err != nil {
 		if ctx.Err() != nil {
 			return &InterruptedError{Op: "down", Project: project, Err: ctx.Err()}
 		}
 		return fmt.Errorf("stack: compose down of project %s: %w", project, err)
 	}
+	// Anonymous volumes (an image's VOLUME with nothing mounted there) are
+	// throwaway: remove them even on a plain down, or each up leaks one.
+	for _, v := range anon {
+		if _, err := e.api.VolumeRemove(ctx, v, client.VolumeRemoveOptions{}); err == nil {
+			rep.Emit(progress.Event{Step: "compose", Item: "Volume " + v[:12], Status: progress.Done, Message: "Removed (anonymous)"})
+		}
+	}
 	return e.removeLeftovers(ctx, project, volumes, rep)
 }
+
+// anonymousVolumes lists the unnamed volumes mounted by the project's
+// containers.
+func (e *Engine) anonymousVolumes(ctx context.Context, project string) []string {
+	f := client.Filters{}.Add("label", api.ProjectLabel+"="+project)
+	res, err := e.api.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range res.Items {
+		for _, m := range c.Mounts {
+			if string(m.Type) == "volume" && anonymousName.MatchString(m.Name) {
+				out = append(out, m.Name)
+			}
+		}
+	}
+	return out
+}
+
+var anonymousName = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // removeLeftovers removes networks (and, with volumes, volumes) that still
 // carry the project's label: Compose only removes those of the model it is
