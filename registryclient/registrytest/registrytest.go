@@ -38,6 +38,8 @@ type Options struct {
 	Wrap func(http.Handler) http.Handler
 	// MaxEntries is the catalog's largest page (default 1000).
 	MaxEntries int
+	// HTTP2 lets clients negotiate HTTP/2, as registry:3 does.
+	HTTP2 bool
 }
 
 // Registry is a running in-process registry.
@@ -126,6 +128,7 @@ catalog:
 	}
 	srv := httptest.NewUnstartedServer(h)
 	srv.TLS = tlsCfg
+	srv.EnableHTTP2 = o.HTTP2
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
 	tb.Cleanup(func() {
