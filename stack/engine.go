@@ -13,6 +13,7 @@ import (
 	"github.com/docker/cli/cli/flags"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/docker/compose/v5/pkg/compose"
+	"github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/versions"
 
@@ -26,6 +27,9 @@ type Engine struct {
 	Host string
 	// APIVersion is the negotiated API version.
 	APIVersion string
+	// BuildKit reports whether the engine builds with BuildKit (Ping's
+	// builder version "2"); 20.10 reports nothing and builds classically.
+	BuildKit bool
 
 	api client.APIClient
 	cli *command.DockerCli
@@ -66,7 +70,7 @@ func Connect(ctx context.Context) (*Engine, error) {
 		apiClient.Close()
 		return nil, fmt.Errorf("stack: set up the Docker CLI for Compose: %w", err)
 	}
-	return &Engine{Host: host, APIVersion: apiClient.ClientVersion(), api: apiClient, cli: dcli}, nil
+	return &Engine{Host: host, APIVersion: apiClient.ClientVersion(), BuildKit: ping.BuilderVersion == build.BuilderBuildKit, api: apiClient, cli: dcli}, nil
 }
 
 func classifyPingError(ctx context.Context, host string, err error) error {

@@ -1,0 +1,60 @@
+package stack
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/esbtui/esbtui/internal/progress"
+)
+
+func TestDiscoverFunctions(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"functions/lambda-dynamo", "functions/Hello", "functions/no-dockerfile"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	os.WriteFile(filepath.Join(root, "functions/lambda-dynamo/Dockerfile"), []byte("FROM scratch\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "functions/Hello/Dockerfile"), []byte("FROM scratch\n"), 0o644)
+	fns, err := DiscoverFunctions(root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fns) != 2 || fns[0].Name != "hello" || fns[1].Name != "lambda-dynamo" || fns[1].Dockerfile != "Dockerfile" {
+		t.Fatalf("%+v", fns)
+	}
+	none, err := DiscoverFunctions(t.TempDir(), nil)
+	if err != nil || len(none) != 0 {
+		t.Fatalf("empty dir: %v %v", none, err)
+	}
+}
+
+func TestReadBuildStreamErrorInside200(t *testing.T) {
+	stream := `{"stream":"Step 1/2 : FROM scratch\n"}
+{"stream":" ---\u003e \n"}
+{"stream":"Step 2/2 : COPY missing /\n"}
+{"errorDetail":{"message":"COPY failed: file not found in build context"},"error":"COPY failed: file not found in build context"}
+`
+	var c progress.Collector
+	_, err := readBuildStream(strings.NewReader(stream), "fn", progress.Reporter{Op: "build", Sink: &c})
+	var be *BuildError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "COPY failed") || !strings.Contains(err.Error(), "Step 2/2") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(c.Events()) != 3 {
+		t.Fatalf("events %d", len(c.Events()))
+	}
+}
+
+func TestReadBuildStreamImageID(t *testing.T) {
+	stream := `{"stream":"Step 1/1 : FROM scratch"}
+{"stream":"\n"}
+{"aux":{"ID":"sha256:0123456789abcdef"}}
+{"stream":"Successfully built 0123456789ab\n"}
+`
+	id, err := readBuildStream(strings.NewReader(stream), "fn", progress.Reporter{Sink: progress.Discard})
+	if err != nil || id != "sha256:0123456789abcdef" {
+		t.Fatalf("%q %v", id, err)
+	}
+}
