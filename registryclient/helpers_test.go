@@ -3,6 +3,7 @@ package registryclient
 import (
 	"errors"
 	"io"
+	"log"
 	"net/http"
 	"strings"
 
@@ -53,3 +54,5 @@ func dropUploads(broken *bool) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+func nilLogger() *log.Logger { return log.New(io.Discard, "", 0) }
