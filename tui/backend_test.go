@@ -3,7 +3,10 @@ package tui
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/env"
@@ -38,7 +41,55 @@ func TestEnvBackendCerts(t *testing.T) {
 	if res, _ := b.InitCerts(ctx, progress.Discard); res != "nothing to do: CA and server certificate are valid" {
 		t.Errorf("second init: %q", res)
 	}
-	if _, err := b.Up(ctx, progress.Discard); !errors.Is(err, ErrNotAvailable) {
-		t.Errorf("Up: %v, want ErrNotAvailable until env has it", err)
+	if _, err := b.GC(ctx, progress.Discard); !errors.Is(err, ErrNotAvailable) {
+		t.Errorf("GC: %v, want ErrNotAvailable until env has it", err)
+	}
+}
+
+// Trust through the adapter, in an ESB_TRUST_ROOT sandbox: the pane's
+// states come from the real stores, the plan names real files, installing
+// turns missing into trusted.
+func TestEnvBackendTrust(t *testing.T) {
+	t.Setenv("ESB_TRUST_ROOT", t.TempDir())
+	e := env.New(config.FromHome(t.TempDir()))
+	t.Cleanup(func() { e.Close() })
+	b := NewEnvBackend(e)
+	ctx := context.Background()
+	if s := b.Snapshot(ctx); s.Trust == nil || s.Trust.Err == "" || !strings.Contains(s.Trust.Err, "esbtui init") {
+		t.Fatalf("no CA yet: trust section %+v, want a problem saying to run init", s.Trust)
+	}
+	if _, err := b.TrustPlan(ctx); err == nil {
+		t.Fatal("trust plan without a CA succeeded")
+	}
+	if _, err := b.InitCerts(ctx, progress.Discard); err != nil {
+		t.Fatal(err)
+	}
+	before := b.Snapshot(ctx).Trust
+	states := map[string]string{}
+	for _, st := range before.Stores {
+		states[st.Name] = st.State
+	}
+	if before.Err != "" || states["docker"] != Missing {
+		t.Fatalf("before install: %+v", before)
+	}
+	plan, err := b.TrustPlan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Empty || !strings.Contains(strings.Join(plan.Lines, "\n"), "certs.d") {
+		t.Fatalf("plan: %+v", plan)
+	}
+	var c progress.Collector
+	res, err := b.InstallTrust(ctx, &c)
+	t.Logf("install: %s (%v)", res, err)
+	after := b.Snapshot(ctx).Trust
+	for _, st := range after.Stores {
+		if st.Name == "docker" && st.State != Trusted {
+			t.Errorf("docker store after install: %+v", st)
+		}
+	}
+	m := newStatic(State{Trust: after}, 80, 24)
+	if ok, total := m.trust.counts(); total == 0 || ok != total {
+		t.Errorf("trust pane after install: %s", ansi.Strip(m.trust.status(m.st)))
 	}
 }

@@ -25,9 +25,11 @@ type fake struct {
 	// for its context (a push in progress).
 	pushEvents []progress.Event
 	hold       bool
-	plan       []string
-	noted      []progress.Event
-	fail       map[string]error
+	plan       TrustPlan
+	// watch, when set, feeds Watch: each state sent is one engine change.
+	watch chan *StackState
+	noted []progress.Event
+	fail  map[string]error
 }
 
 func (f *fake) call(s string) error {
@@ -60,7 +62,7 @@ func (f *fake) InitCerts(ctx context.Context, sink progress.Sink) (string, error
 	return "created the CA and the server certificate", nil
 }
 
-func (f *fake) TrustPlan(ctx context.Context) ([]string, error) {
+func (f *fake) TrustPlan(ctx context.Context) (TrustPlan, error) {
 	return f.plan, f.call("trust-plan")
 }
 
@@ -164,8 +166,19 @@ func (f *fake) Serve(ctx context.Context, sink progress.Sink) error {
 	return ctx.Err()
 }
 
-func (f *fake) Watch(ctx context.Context, sink progress.Sink) error {
-	return notYet("watch")
+func (f *fake) Watch(ctx context.Context, update func(*StackState)) error {
+	if f.watch == nil {
+		return notYet("watch")
+	}
+	f.call("watch")
+	for {
+		select {
+		case st := <-f.watch:
+			update(st)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 func (f *fake) Note(e progress.Event) {

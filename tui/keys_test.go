@@ -28,7 +28,7 @@ func TestKeyInitCerts(t *testing.T) {
 }
 
 func TestKeyTrustAsksFirst(t *testing.T) {
-	f := &fake{state: freshState(), plan: []string{"sudo cp rootCA.crt /usr/local/share/ca-certificates/esbtui.crt", "sudo update-ca-certificates"}}
+	f := &fake{state: freshState(), plan: TrustPlan{Lines: []string{"sudo cp rootCA.crt /usr/local/share/ca-certificates/esbtui.crt", "sudo update-ca-certificates"}}}
 	h := newHarness(t, f, 80, 24)
 	h.keys("t")
 	h.until("the plan is shown", func(m *Model) bool { return m.confirm != nil })
@@ -144,4 +144,70 @@ func TestFailedJobSaysWhy(t *testing.T) {
 	if !strings.Contains(v, "✗ up failed") || !strings.Contains(v, "port 5000 in use") {
 		t.Errorf("failure not shown in words:\n%s", v)
 	}
+}
+
+// With a plan that needs root the sudo command runs in the foreground
+// first; the install runs only when it succeeds.
+func TestKeyTrustSudoFirst(t *testing.T) {
+	for _, tc := range []struct {
+		sudo    string
+		install bool
+	}{{"true", true}, {"false", false}} {
+		t.Run(tc.sudo, func(t *testing.T) {
+			f := &fake{state: freshState(), plan: TrustPlan{Lines: []string{"write /usr/local/share/ca-certificates/esbtui.crt"}, Sudo: []string{tc.sudo}}}
+			h := newHarness(t, f, 80, 24)
+			h.keys("t")
+			var v string
+			h.until("the plan is shown", func(m *Model) bool { v = plainView(m); return m.confirm != nil })
+			if !strings.Contains(v, "needs root") {
+				t.Errorf("the plan does not say it needs root:\n%s", v)
+			}
+			h.keys("y")
+			if tc.install {
+				h.until("trust done", jobIs("trust", jobDone))
+				h.called("trust")
+				return
+			}
+			h.until("sudo failure logged", func(m *Model) bool {
+				return strings.Contains(strings.Join(m.log.lines, "\n"), "nothing changed")
+			})
+			if slices.Contains(f.Calls(), "trust") {
+				t.Fatal("installed although sudo failed")
+			}
+		})
+	}
+}
+
+func TestKeyTrustNothingToDo(t *testing.T) {
+	f := &fake{state: healthyState(), plan: TrustPlan{Empty: true, Lines: []string{"= system: nothing to do (trusted)"}}}
+	h := newHarness(t, f, 80, 24)
+	h.keys("t")
+	h.until("nothing to do logged", func(m *Model) bool {
+		return strings.Contains(strings.Join(m.log.lines, "\n"), "trust: nothing to do")
+	})
+	if h.final().confirm != nil {
+		t.Error("asked to confirm an empty plan")
+	}
+}
+
+// Engine events reach the Services pane as they come, without `r`.
+func TestWatchUpdatesServices(t *testing.T) {
+	f := &fake{state: healthyState(), watch: make(chan *StackState)}
+	h := newHarness(t, f, 80, 24)
+	st := *healthyState().Stack
+	st.Services = append([]Service(nil), st.Services...)
+	st.Services[0].State, st.Services[0].Health, st.Services[0].Detail = "exited", "", "exit code 2 level=fatal msg=\"configuration error\""
+	f.watch <- &st
+	// The fake's snapshot still says running: only the watch can say exited.
+	var v string
+	h.until("registry shown exited", func(m *Model) bool {
+		v = plainView(m)
+		return m.svc.st != nil && len(m.svc.st.Services) > 0 && m.svc.st.Services[0].State == "exited"
+	})
+	for _, want := range []string{"✗ registry exited", "exit code 2 level=fatal"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("frame lacks %q:\n%s", want, v)
+		}
+	}
+	h.called("watch")
 }

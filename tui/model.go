@@ -6,6 +6,8 @@ package tui
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
 	"slices"
 	"strings"
 	"time"
@@ -63,7 +65,13 @@ type Model struct {
 	showHelp     bool
 	confirm      *confirmation
 	nextID       int
-	watch        *stream
+	// watch follows the engine's events; nil when the backend cannot
+	// (no engine): it is retried after each job and on `r`.
+	watch *watcher
+	// watchGen counts watched states; a snapshot started before the
+	// newest one keeps the watched stack (it is fresher).
+	watchGen     int
+	watchedStack *StackState
 	cache        [numPanes]cached
 	// observe, when set (tests), sees the model after every Update.
 	observe func(*Model)
@@ -106,8 +114,11 @@ func New(ctx context.Context, b Backend, o Options) *Model {
 
 // Messages from Cmds.
 type (
-	snapshotMsg struct{ s State }
-	tagsMsg     struct {
+	snapshotMsg struct {
+		s   State
+		gen int
+	}
+	tagsMsg struct {
 		repo string
 		tags []string
 		err  error
@@ -117,9 +128,11 @@ type (
 		err error
 	}
 	trustPlanMsg struct {
-		plan []string
+		plan TrustPlan
 		err  error
 	}
+	// sudoMsg ends the foreground `sudo -v` run before installing trust.
+	sudoMsg struct{ err error }
 	tickMsg time.Time
 )
 
@@ -130,12 +143,17 @@ const uptimeEvery = 30 * time.Second
 // watching the engine.
 func (m *Model) Init() tea.Cmd {
 	m.refreshing = true
-	id := m.id()
-	s, watch := start(m.ctx, id, func(ctx context.Context, sink progress.Sink) (string, error) {
-		return "", m.b.Watch(ctx, sink)
-	})
-	m.watch = s
-	return tea.Batch(tea.RequestBackgroundColor, m.snapshot(), watch, uptimeTick())
+	return tea.Batch(tea.RequestBackgroundColor, m.snapshot(), m.startWatch(), uptimeTick())
+}
+
+// startWatch follows the engine's events unless that already runs.
+func (m *Model) startWatch() tea.Cmd {
+	if m.watch != nil || m.ctx.Err() != nil {
+		return nil
+	}
+	w, cmd := startWatch(m.ctx, m.b)
+	m.watch = w
+	return cmd
 }
 
 func uptimeTick() tea.Cmd {
@@ -145,8 +163,8 @@ func uptimeTick() tea.Cmd {
 func (m *Model) id() int { m.nextID++; return m.nextID }
 
 func (m *Model) snapshot() tea.Cmd {
-	b, ctx := m.b, m.ctx
-	return func() tea.Msg { return snapshotMsg{b.Snapshot(ctx)} }
+	b, ctx, gen := m.b, m.ctx, m.watchGen
+	return func() tea.Msg { return snapshotMsg{b.Snapshot(ctx), gen} }
 }
 
 // refresh takes a new snapshot unless one is under way (then one more after).
@@ -190,11 +208,29 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.svc.version++
 		return m, uptimeTick()
 	case snapshotMsg:
+		if msg.gen < m.watchGen && m.watchedStack != nil {
+			msg.s.Stack = m.watchedStack
+		}
 		m.setState(msg.s)
 		m.refreshing = false
 		if m.refreshAgain {
 			m.refreshAgain = false
 			return m, m.refresh()
+		}
+		return m, nil
+	case stackMsg:
+		if msg.w != m.watch {
+			return m, nil
+		}
+		m.watchGen++
+		m.watchedStack = msg.st
+		m.state.Stack = msg.st
+		m.svc.set(msg.st)
+		// The registry's answer follows its container's health.
+		return m, tea.Batch(msg.w.next(), m.refresh())
+	case watchEndedMsg:
+		if msg.w == m.watch {
+			m.watch = nil
 		}
 		return m, nil
 	case jobEventsMsg:
@@ -220,14 +256,13 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.fail("trust plan", msg.err)
 			return m, nil
 		}
-		m.confirm = &confirmation{
-			title: "Install the CA into these trust stores?",
-			lines: msg.plan,
-			yes: func(m *Model) tea.Cmd {
-				return m.run("trust", false, m.b.InstallTrust, nil)
-			},
+		return m, m.askTrust(msg.plan)
+	case sudoMsg:
+		if msg.err != nil {
+			m.fail("trust", fmt.Errorf("sudo: %w; nothing changed (run `esbtui trust install` in a shell, or run esbtui as root)", msg.err))
+			return m, nil
 		}
-		return m, nil
+		return m, m.run("trust", false, m.b.InstallTrust, nil)
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	case tea.MouseWheelMsg:
@@ -242,7 +277,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) fail(op string, err error) {
 	m.logLine(m.now(), m.st.mark(lvlBad, op+": "+err.Error()))
 	m.b.Note(progress.Event{Op: op, Status: progress.Failed, Err: err.Error()})
-	if op != "trust plan" {
+	if op == "inspect" || strings.HasPrefix(op, "tags ") {
 		m.reg.err = op + ": " + err.Error()
 		m.reg.version++
 	}
@@ -273,9 +308,6 @@ func (m *Model) run(name string, bg bool, fn jobFunc, after func(*Model) tea.Cmd
 }
 
 func (m *Model) onEvents(msg jobEventsMsg) tea.Cmd {
-	if m.watch != nil && msg.id == m.watch.id {
-		return tea.Batch(m.watch.next(), m.refresh())
-	}
 	j := m.jobs.byID(msg.id)
 	if j == nil {
 		return nil
@@ -324,10 +356,6 @@ func eventLine(st *styles, name string, e progress.Event) string {
 }
 
 func (m *Model) onDone(msg jobDoneMsg) tea.Cmd {
-	if m.watch != nil && msg.id == m.watch.id {
-		m.watch = nil // the backend cannot watch: `r` and jobs refresh instead
-		return nil
-	}
 	j := m.jobs.byID(msg.id)
 	if j == nil {
 		return nil
@@ -351,7 +379,7 @@ func (m *Model) onDone(msg jobDoneMsg) tea.Cmd {
 		m.logLine(m.now(), m.st.mark(lvlBad, j.name+" failed: "+msg.err.Error()))
 	}
 	m.b.Note(ev)
-	cmds := []tea.Cmd{m.refresh()}
+	cmds := []tea.Cmd{m.refresh(), m.startWatch()}
 	if j.state == jobDone && j.after != nil {
 		cmds = append(cmds, j.after(m))
 	}
@@ -434,7 +462,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.buildOrPush(key.Matches(msg, k.Push))
 	case key.Matches(msg, k.Refresh):
 		m.logLine(m.now(), m.st.mark(lvlNone, "refresh"))
-		return m.refresh()
+		return tea.Batch(m.refresh(), m.startWatch())
 	case key.Matches(msg, k.Serve):
 		return m.toggleBg("serve", func(ctx context.Context, sink progress.Sink) (string, error) {
 			return "", m.b.Serve(ctx, sink)
@@ -614,6 +642,36 @@ func (m *Model) openSelected() tea.Cmd {
 			img, err := b.Inspect(ctx, ref)
 			return inspectMsg{img, err}
 		}
+	}
+	return nil
+}
+
+// askTrust shows the trust plan and, on yes, installs: through a foreground
+// `sudo -v` first when the plan needs root, so that sudo can ask for a
+// password on the terminal while the dashboard steps aside.
+func (m *Model) askTrust(p TrustPlan) tea.Cmd {
+	if p.Empty {
+		m.logLine(m.now(), m.st.mark(lvlOK, "trust: nothing to do: every applicable store trusts the CA"))
+		for _, l := range p.Lines {
+			m.logLine(m.now(), "  "+l)
+		}
+		return m.refresh()
+	}
+	lines := p.Lines
+	if len(p.Sudo) > 0 {
+		lines = append(append([]string(nil), lines...), "", "This needs root: "+strings.Join(p.Sudo, " ")+" runs first and may ask for your password.")
+	}
+	m.confirm = &confirmation{
+		title: "Install the CA into these trust stores?",
+		lines: lines,
+		yes: func(m *Model) tea.Cmd {
+			if len(p.Sudo) == 0 {
+				return m.run("trust", false, m.b.InstallTrust, nil)
+			}
+			m.logLine(m.now(), m.st.mark(lvlBusy, "trust: "+strings.Join(p.Sudo, " ")))
+			c := exec.Command(p.Sudo[0], p.Sudo[1:]...)
+			return tea.ExecProcess(c, func(err error) tea.Msg { return sudoMsg{err} })
+		},
 	}
 	return nil
 }

@@ -156,6 +156,9 @@ func (p *servicesPane) body(st *styles, w, h int, now time.Time, focused bool) [
 			line += st.dim.Render(" up " + humanDuration(now.Sub(s.Started)))
 		}
 		lines = append(lines, line)
+		if s.Detail != "" && serviceLevel(s) != lvlOK {
+			lines = append(lines, st.dim.Render("    "+s.Detail))
+		}
 	}
 	return lines
 }

@@ -24,6 +24,8 @@ type State struct {
 type TrustState struct {
 	Stores []TrustStore
 	Err    string
+	// Notes are facts worth knowing (WSL, a sandbox root).
+	Notes []string
 }
 
 // Trust states of one store.
@@ -32,13 +34,17 @@ const (
 	Missing = "missing"
 	Stale   = "stale"
 	NA      = "n/a"
+	// Unknown: the check itself failed (Reason says why).
+	Unknown = "unknown"
 )
 
 // TrustStore is one store (system, docker certs.d, NSS, Java...).
 type TrustStore struct {
 	Name   string
-	State  string // Trusted, Missing, Stale or NA
+	State  string // Trusted, Missing, Stale, NA or Unknown
 	Reason string
+	// Warning is set when the store trusts the CA with a caveat.
+	Warning string
 }
 
 // StackState is the compose project and the engine under it.
@@ -60,6 +66,9 @@ type Service struct {
 	Health  string // healthy, unhealthy, starting, or "" without a healthcheck
 	Ports   []string
 	Started time.Time
+	// Detail says why a service is not healthy (last healthcheck output,
+	// exit code).
+	Detail string
 }
 
 // RegistryState is the registry the stack publishes.

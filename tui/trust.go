@@ -21,6 +21,8 @@ func trustLevel(state string) int {
 		return lvlWarn
 	case Missing:
 		return lvlBad
+	case Unknown:
+		return lvlWarn
 	}
 	return lvlNone
 }
@@ -97,11 +99,21 @@ func (p *trustPane) body(st *styles, w, h int) []string {
 	nw = min(nw, 20)
 	lines := make([]string, 0, len(p.st.Stores)+1)
 	for _, s := range p.st.Stores {
-		line := st.mark(trustLevel(s.State), fmt.Sprintf("%-*s %s", nw, s.Name, s.State))
+		lvl := trustLevel(s.State)
+		if lvl == lvlOK && s.Warning != "" {
+			lvl = lvlWarn
+		}
+		line := st.mark(lvl, fmt.Sprintf("%-*s %s", nw, s.Name, s.State))
 		if s.Reason != "" {
 			line += st.dim.Render("  " + s.Reason)
 		}
 		lines = append(lines, line)
+		if s.Warning != "" {
+			lines = append(lines, st.warn.Render("  "+symWarn+" "+s.Warning))
+		}
+	}
+	for _, n := range p.st.Notes {
+		lines = append(lines, st.dim.Render(symWarn+" "+n))
 	}
 	if ok, total := p.counts(); ok < total {
 		lines = append(lines, st.dim.Render("press t to install the CA where it is missing"))

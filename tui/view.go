@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -45,7 +46,7 @@ func (m *Model) render() string {
 	var body string
 	switch {
 	case m.confirm != nil:
-		body = m.st.box("Confirm", "", m.confirmLines(), w, bodyH, true)
+		body = m.st.box("Confirm", "", m.confirmLines(bodyH-2), w, bodyH, true)
 	case m.showHelp:
 		m.help.ShowAll = true
 		m.help.SetWidth(w - 4)
@@ -248,9 +249,19 @@ func (m *Model) footer(w int) string {
 	return fit(m.help.View(m.keys), w)
 }
 
-func (m *Model) confirmLines() []string {
+// confirmLines fits the question in room lines: a long plan loses its
+// middle, never the title or the answer keys.
+func (m *Model) confirmLines(room int) []string {
 	c := m.confirm
+	body := c.lines
+	if extra := len(body) + 4 - room; extra > 0 && len(body) > 1 {
+		cut := min(extra+1, len(body))
+		keep := len(body) - cut
+		head := body[:keep/2+keep%2]
+		tail := body[len(body)-keep/2:]
+		body = append(append(append([]string(nil), head...), m.st.dim.Render(fmt.Sprintf("… %d more lines", cut))), tail...)
+	}
 	lines := []string{m.st.bold.Render(c.title), ""}
-	lines = append(lines, c.lines...)
+	lines = append(lines, body...)
 	return append(lines, "", "press y to go ahead, n or esc to cancel")
 }

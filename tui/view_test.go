@@ -13,7 +13,7 @@ import (
 // newStatic is a model fed a state directly: pure Update/View, no program.
 func newStatic(s State, w, h int) *Model {
 	m := New(context.Background(), &fake{state: s}, Options{Now: fixedNow, Width: w, Height: h})
-	m.Update(snapshotMsg{s})
+	m.Update(snapshotMsg{s: s})
 	return m
 }
 

@@ -1,0 +1,102 @@
+package tui
+
+import (
+	"context"
+	"strings"
+
+	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/progress"
+)
+
+// registry is the Registry section: env's probe, plus the repository names
+// when the registry answers (the snapshot carries only their number).
+func (b *EnvBackend) registry(ctx context.Context, s *env.RegistryStatus) *RegistryState {
+	rs := registryState(s, b.Env.Cfg.Registry)
+	if rs == nil || !rs.Reachable {
+		return rs
+	}
+	repos, err := b.Catalog(ctx)
+	if err != nil {
+		rs.Err = err.Error()
+		return rs
+	}
+	rs.Repos = repos
+	if rs.Repos == nil {
+		rs.Repos = []string{}
+	}
+	return rs
+}
+
+func registryState(s *env.RegistryStatus, addr string) *RegistryState {
+	if s == nil {
+		return nil
+	}
+	rs := &RegistryState{Addr: s.Address, Reachable: s.Reachable, Err: s.Error}
+	if rs.Addr == "" {
+		rs.Addr = addr
+	}
+	if s.Fix != "" {
+		rs.Err += " (" + s.Fix + ")"
+	}
+	if !s.Reachable && rs.Err == "" {
+		rs.Err = "no answer"
+	}
+	return rs
+}
+
+// Catalog lists the registry's repositories.
+func (b *EnvBackend) Catalog(ctx context.Context) ([]string, error) {
+	res, err := b.Env.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return res.Repositories, nil
+}
+
+// Tags lists repo's tags.
+func (b *EnvBackend) Tags(ctx context.Context, repo string) ([]string, error) {
+	res, err := b.Env.Tags(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	return res.Tags, nil
+}
+
+// Inspect describes ref; for an index, its first image (the platforms are
+// all listed).
+func (b *EnvBackend) Inspect(ctx context.Context, ref string) (Image, error) {
+	in, err := b.Env.Inspect(ctx, ref)
+	if err != nil {
+		return Image{}, err
+	}
+	img := Image{Ref: in.Ref, Digest: in.Digest, MediaType: in.MediaType, Size: in.Size}
+	if len(in.Images) > 0 {
+		first := in.Images[0]
+		img.Platform, img.Created, img.Size = first.Platform, first.Created, first.Size
+		for _, l := range first.Layers {
+			img.Layers = append(img.Layers, Layer{Digest: l.Digest, MediaType: l.MediaType, Size: l.Size})
+		}
+	}
+	if in.Index {
+		img.Platform = "index: " + strings.Join(in.Platforms, ", ")
+	}
+	return img, nil
+}
+
+// Delete removes the tag (or the manifest, for a digest reference).
+func (b *EnvBackend) Delete(ctx context.Context, ref string, sink progress.Sink) (string, error) {
+	d, err := b.Env.Delete(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	msg := "deleted " + d.Ref
+	if d.Note != "" {
+		msg += " (" + d.Note + ")"
+	}
+	return msg, nil
+}
+
+// GC is not wired: internal/env has no garbage-collection flow yet.
+func (b *EnvBackend) GC(ctx context.Context, sink progress.Sink) (string, error) {
+	return "", notYet("registry gc")
+}
