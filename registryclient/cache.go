@@ -1,12 +1,15 @@
 package registryclient
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // compressorID names how layers are compressed; a cache entry made by
@@ -19,16 +22,70 @@ const compressorID = "pgzip-l1-1m"
 // registry (HEAD, or a cross-repo mount) instead.
 // It lives in $ESB_HOME/cache/layers.json.
 type layerCache struct {
-	path   string
-	mu     sync.Mutex
-	data   cacheFile
-	dirty  map[string]bool
-	loaded bool
+	path  string
+	mu    sync.Mutex
+	data  cacheFile
+	dirty map[string]bool
+	// dirtyManifests are config digests whose manifest was added.
+	dirtyManifests []string
+	loaded         bool
 }
 
 type cacheFile struct {
 	Version int                    `json:"version"`
 	Layers  map[string]*cacheEntry `json:"layers"`
+	// Manifests maps an image config digest (the engine's image ID) to the
+	// manifest a push made for it, so an unchanged image is not exported again.
+	Manifests map[string]*cachedManifest `json:"manifests,omitempty"`
+}
+
+type cachedManifest struct {
+	v1.Manifest
+	Used time.Time `json:"used"`
+}
+
+func (m *cachedManifest) raw() ([]byte, error) { return json.Marshal(m.Manifest) }
+
+func (m *cachedManifest) digest() string {
+	b, err := m.raw()
+	if err != nil {
+		return ""
+	}
+	h, _, _ := v1.SHA256(bytes.NewReader(b))
+	return h.String()
+}
+
+const maxManifests = 256
+
+// manifest returns the manifest pushed for configDigest.
+func (c *layerCache) manifest(configDigest string) (*cachedManifest, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.load()
+	m, ok := c.data.Manifests[configDigest]
+	if !ok {
+		return nil, false
+	}
+	cp := *m
+	return &cp, true
+}
+
+// putManifest remembers the manifest pushed for its config.
+func (c *layerCache) putManifest(m v1.Manifest) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.load()
+	if c.data.Manifests == nil {
+		c.data.Manifests = map[string]*cachedManifest{}
+	}
+	c.data.Manifests[m.Config.Digest.String()] = &cachedManifest{Manifest: m, Used: time.Now().UTC()}
+	c.dirtyManifests = append(c.dirtyManifests, m.Config.Digest.String())
 }
 
 type cacheEntry struct {
@@ -142,7 +199,7 @@ func (c *layerCache) save() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.dirty) == 0 {
+	if len(c.dirty) == 0 && len(c.dirtyManifests) == 0 {
 		return nil
 	}
 	disk, err := readCacheFile(c.path)
@@ -154,6 +211,15 @@ func (c *layerCache) save() error {
 			disk.Layers[k] = e
 		}
 	}
+	if len(c.dirtyManifests) > 0 && disk.Manifests == nil {
+		disk.Manifests = map[string]*cachedManifest{}
+	}
+	for _, k := range c.dirtyManifests {
+		if m, ok := c.data.Manifests[k]; ok {
+			disk.Manifests[k] = m
+		}
+	}
+	pruneManifests(disk.Manifests)
 	b, err := json.MarshalIndent(disk, "", " ")
 	if err != nil {
 		return fmt.Errorf("registryclient: encode layer cache: %w", err)
@@ -163,6 +229,7 @@ func (c *layerCache) save() error {
 	}
 	c.data = disk
 	c.dirty = map[string]bool{}
+	c.dirtyManifests = nil
 	return nil
 }
 
@@ -194,4 +261,17 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// pruneManifests keeps the maxManifests most recently used.
+func pruneManifests(m map[string]*cachedManifest) {
+	for len(m) > maxManifests {
+		var oldest string
+		for k, v := range m {
+			if oldest == "" || v.Used.Before(m[oldest].Used) {
+				oldest = k
+			}
+		}
+		delete(m, oldest)
+	}
 }

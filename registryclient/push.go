@@ -226,6 +226,7 @@ func (p *pushRun) run(tarball io.Reader) (*PushResult, error) {
 	if err := p.pusher.Push(p.parent, p.ref, rawManifest{body: body, mediaType: types.DockerManifestSchema2}); err != nil {
 		return nil, fmt.Errorf("registryclient: push %s: put manifest: %w", p.ref.Name(), err)
 	}
+	p.c.cache.putManifest(man)
 	dig, _, err := v1.SHA256(bytes.NewReader(body))
 	if err != nil {
 		return nil, err

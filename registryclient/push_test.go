@@ -327,3 +327,39 @@ func ExampleImageRef() {
 	// lambda-dynamo:latest
 	// localhost:5000/api:v2
 }
+
+func TestPushKnownSkipsExport(t *testing.T) {
+	reg := startRegistry(t, registrytest.Options{})
+	c := newClient(t, Options{})
+	ctx := ctxT(t)
+	img := testImage(t, 2, 256<<10, time.Unix(1.7e9, 0), 91)
+	cfg, _ := img.ConfigName()
+	if _, ok, err := c.PushKnown(ctx, cfg.String(), "fn:1", reg.Addr, nil); err != nil || ok {
+		t.Fatalf("unknown image: ok=%v err=%v, want export needed", ok, err)
+	}
+	res, err := c.PushTarball(ctx, bytes.NewReader(saveTar(t, "fn:1", img)), "fn:1", reg.Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same tag: the registry already names this image.
+	col := collector()
+	k, ok, err := c.PushKnown(ctx, cfg.String(), "fn:1", reg.Addr, col)
+	if err != nil || !ok || k.Digest != res.Digest {
+		t.Fatalf("same tag: %+v ok=%v err=%v", k, ok, err)
+	}
+	if evs := col.Events(); evs[len(evs)-1].Step != "image" || evs[len(evs)-1].Percent() != 100 {
+		t.Errorf("events end %+v", evs[len(evs)-1])
+	}
+	// New tag, same repository: the cached manifest is put, nothing exported.
+	k, ok, err = c.PushKnown(ctx, cfg.String(), "fn:2", reg.Addr, nil)
+	if err != nil || !ok || k.Digest != res.Digest {
+		t.Fatalf("new tag: %+v ok=%v err=%v", k, ok, err)
+	}
+	if in, err := c.Inspect(ctx, "fn:2", reg.Addr); err != nil || in.Digest != res.Digest {
+		t.Fatalf("fn:2 after PushKnown: %v %+v", err, in)
+	}
+	// Another repository lacks the blobs: export needed.
+	if _, ok, err := c.PushKnown(ctx, cfg.String(), "other:1", reg.Addr, nil); err != nil || ok {
+		t.Fatalf("other repo: ok=%v err=%v, want export needed", ok, err)
+	}
+}

@@ -280,6 +280,17 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 		return nil, err
 	}
 	defer eng.Close()
+	// An unchanged image (same ID = config digest) needs no export at all.
+	if ii, err := eng.Client().ImageInspect(ctx, image); err == nil && ii.ID != "" {
+		res, ok, err := c.PushKnown(ctx, ii.ID, dst, e.Cfg.Registry, sink)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			e.record("registry.push", map[string]any{"ref": res.Ref, "digest": res.Digest, "layers_compressed": 0, "bytes_sent": 0, "export": false})
+			return res, nil
+		}
+	}
 	rc, err := eng.SaveImage(ctx, image)
 	if err != nil {
 		return nil, err
