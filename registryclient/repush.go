@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -28,23 +29,27 @@ func (c *Client) PushKnown(ctx context.Context, configDigest, dst, defaultRegist
 		return nil, false, err
 	}
 	rep := progress.Reporter{Op: "push", Sink: sink}
-	done := func(digest string, size int64, why string) *PushResult {
+	done := func(digest string, layers []v1.Descriptor, why string) *PushResult {
+		var size int64
+		res := &PushResult{Ref: ref.Name(), Digest: digest, Config: configDigest}
+		for _, l := range layers {
+			size += l.Size
+			res.Layers = append(res.Layers, PushedLayer{Digest: l.Digest.String(), Size: l.Size, Action: ActionExists})
+		}
 		rep.Emit(progress.Event{Step: "upload", Item: "image", Status: progress.Skipped, Message: why, Current: size, Total: size})
 		rep.Emit(progress.Event{Step: "image", Item: ref.Name(), Status: progress.Done, Current: size, Total: size, Message: digest})
-		return &PushResult{Ref: ref.Name(), Digest: digest, Config: configDigest, Elapsed: time.Since(start)}
+		res.Elapsed = time.Since(start)
+		return res
 	}
 	// 1. The tag already names this image.
 	if img, err := remote.Image(ref, c.remoteOptions(ctx)...); err == nil {
 		if cn, err := img.ConfigName(); err == nil && cn.String() == configDigest {
 			d, _ := img.Digest()
-			m, _ := img.Manifest()
-			var size int64
-			if m != nil {
-				for _, l := range m.Layers {
-					size += l.Size
-				}
+			var layers []v1.Descriptor
+			if m, err := img.Manifest(); err == nil {
+				layers = m.Layers
 			}
-			return done(d.String(), size, "the registry already has this image"), true, nil
+			return done(d.String(), layers, "the registry already has this image"), true, nil
 		}
 	}
 	// 2. A manifest we pushed before for this config, all blobs in place.
@@ -57,13 +62,11 @@ func (c *Client) PushKnown(ctx context.Context, configDigest, dst, defaultRegist
 		return nil, false, err
 	}
 	p := &pushRun{repo: repo, hc: hc}
-	var size int64
 	for _, l := range append(man.Layers, man.Config) {
 		exists, err := p.blobExists(ctx, l.Digest)
 		if err != nil || !exists {
 			return nil, false, nil
 		}
-		size += l.Size
 	}
 	body, err := man.raw()
 	if err != nil {
@@ -76,5 +79,5 @@ func (c *Client) PushKnown(ctx context.Context, configDigest, dst, defaultRegist
 	if err := pusher.Push(ctx, ref, rawManifest{body: body, mediaType: types.DockerManifestSchema2}); err != nil {
 		return nil, false, fmt.Errorf("registryclient: push %s: put manifest: %w", ref.Name(), err)
 	}
-	return done(man.digest(), size-man.Config.Size, "every layer is already in the registry"), true, nil
+	return done(man.digest(), man.Layers, "every layer is already in the registry"), true, nil
 }
