@@ -65,6 +65,9 @@ type doctorCheck struct {
 	name  string
 	needs []string // names of checks that must not have failed
 	run   func(ctx context.Context, e *Env, d *doctorRun) Check
+	// many is used instead of run by links that report several checks
+	// (one per trust store).
+	many func(ctx context.Context, e *Env, d *doctorRun) []Check
 }
 
 type doctorRun struct {
@@ -72,11 +75,13 @@ type doctorRun struct {
 	certs  pki.Report
 	// RegistryAddr is host:port of the registry the doctor probes.
 	registryAddr string
+	// trust is the trust section, read once for the trust and certs.d links.
+	trust *TrustStatus
 }
 
 func (d *doctorRun) failed(name string) bool {
 	for _, c := range d.report.Checks {
-		if c.Name == name && (c.Status == CheckFail || c.Status == CheckSkipped) {
+		if (c.Name == name || strings.HasPrefix(c.Name, name+": ")) && (c.Status == CheckFail || c.Status == CheckSkipped) {
 			return true
 		}
 	}
@@ -120,7 +125,7 @@ func init() {
 func (e *Env) Doctor(ctx context.Context) DoctorReport {
 	d := &doctorRun{certs: e.Certs.Inspect(e.Now()), registryAddr: e.Cfg.Registry}
 	for _, c := range doctorChecks {
-		if c.run == nil {
+		if c.run == nil && c.many == nil {
 			continue
 		}
 		var blocked string
@@ -134,11 +139,18 @@ func (e *Env) Doctor(ctx context.Context) DoctorReport {
 			d.report.Checks = append(d.report.Checks, Check{Name: c.name, Status: CheckSkipped, Why: "skipped: " + blocked + " is broken"})
 			continue
 		}
-		res := c.run(ctx, e, d)
-		if res.Name == "" {
-			res.Name = c.name
+		var results []Check
+		if c.many != nil {
+			results = c.many(ctx, e, d)
+		} else {
+			results = []Check{c.run(ctx, e, d)}
 		}
-		d.report.Checks = append(d.report.Checks, res)
+		for _, res := range results {
+			if res.Name == "" {
+				res.Name = c.name
+			}
+			d.report.Checks = append(d.report.Checks, res)
+		}
 	}
 	return d.report
 }

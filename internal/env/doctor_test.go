@@ -15,11 +15,14 @@ import (
 	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
+	"github.com/esbtui/esbtui/trust"
 )
 
-// newTestEnv makes an Env with a fresh certificate store in a temp ESB_HOME.
+// newTestEnv makes an Env with a fresh certificate store in a temp ESB_HOME
+// and every trust store in a sandbox (ESB_TRUST_ROOT), never the machine's.
 func newTestEnv(t *testing.T) *Env {
 	t.Helper()
+	t.Setenv(EnvTrustRoot, debianSandbox(t))
 	e := New(config.FromHome(t.TempDir()))
 	t.Cleanup(func() { e.Close() })
 	if _, err := e.InitCerts(context.Background(), pki.Options{}, progress.Discard); err != nil {
@@ -76,9 +79,14 @@ func statusOf(r DoctorReport, name string) Check {
 func TestDoctorHealthyTLSChain(t *testing.T) {
 	e := newTestEnv(t)
 	e.Cfg.Registry = serveRegistryAPI(t, e.Cfg.CertDir)
-	bundleWith(t, e.Certs.Path(pki.CACertFile))
+	// Trust the CA in the sandboxed Debian store with the real
+	// update-ca-certificates, and verify against the bundle it generated.
+	if _, err := e.ApplyTrust(context.Background(), trust.OpInstall, []string{"system"}, progress.Discard); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSL_CERT_FILE", filepath.Join(os.Getenv(EnvTrustRoot), "etc/ssl/certs/ca-certificates.crt"))
 	r := e.Doctor(context.Background())
-	for _, n := range []string{"root CA", "server certificate", "TLS to registry (system roots)", "registry API /v2/"} {
+	for _, n := range []string{"root CA", "server certificate", "trust: system", "TLS to registry (system roots)", "registry API /v2/"} {
 		if c := statusOf(r, n); c.Status != CheckOK {
 			t.Errorf("%s: %+v", n, c)
 		}
@@ -93,8 +101,11 @@ func TestDoctorCANotInSystemStore(t *testing.T) {
 	bundleWith(t, filepath.Join(other, pki.CACertFile)) // a bundle without our CA
 	r := e.Doctor(context.Background())
 	f, ok := r.FirstFailure()
-	if !ok || f.Name != "TLS to registry (system roots)" || f.Fix != "esbtui trust install" || !strings.Contains(f.Why, "does not trust our CA") {
+	if !ok || f.Name != "trust: system" || f.Fix != "esbtui trust install --store system" {
 		t.Fatalf("first failure %+v", f)
+	}
+	if c := statusOf(r, "TLS to registry (system roots)"); c.Status != CheckFail || c.Fix != "esbtui trust install" || !strings.Contains(c.Why, "does not trust our CA") {
+		t.Fatalf("TLS check %+v", c)
 	}
 	if c := statusOf(r, "registry API /v2/"); c.Status != CheckSkipped {
 		t.Errorf("/v2/ after a TLS failure: %+v", c)
@@ -106,13 +117,13 @@ func TestDoctorForeignCertificate(t *testing.T) {
 	other := newTestEnv(t)
 	e.Cfg.Registry = serveRegistryAPI(t, other.Cfg.CertDir) // serves another CA's cert
 	bundleWith(t, e.Certs.Path(pki.CACertFile))
-	f, ok := e.Doctor(context.Background()).FirstFailure()
-	if !ok || !strings.Contains(f.Why, "not issued by our CA") {
-		t.Fatalf("first failure %+v", f)
+	if c := statusOf(e.Doctor(context.Background()), "TLS to registry (system roots)"); c.Status != CheckFail || !strings.Contains(c.Why, "not issued by our CA") {
+		t.Fatalf("TLS check %+v", c)
 	}
 }
 
 func TestDoctorNoCAAndExpired(t *testing.T) {
+	t.Setenv(EnvTrustRoot, t.TempDir())
 	e := New(config.FromHome(t.TempDir()))
 	f, ok := e.Doctor(context.Background()).FirstFailure()
 	if !ok || f.Name != "root CA" || f.Fix != "esbtui init" {
@@ -132,8 +143,7 @@ func TestDoctorNothingListening(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	e.Cfg.Registry = addr
-	f, ok := e.Doctor(context.Background()).FirstFailure()
-	if !ok || !strings.Contains(f.Why, "nothing answers") || !strings.Contains(f.Fix, "esbtui up") {
-		t.Fatalf("%+v", f)
+	if c := statusOf(e.Doctor(context.Background()), "TLS to registry (system roots)"); c.Status != CheckFail || !strings.Contains(c.Why, "nothing answers") || !strings.Contains(c.Fix, "esbtui up") {
+		t.Fatalf("%+v", c)
 	}
 }
