@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/esbtui/esbtui/internal/env"
 	"github.com/esbtui/esbtui/internal/progress"
@@ -25,6 +27,33 @@ type EnvBackend struct {
 	mu      sync.Mutex
 	serving bool   // the in-process registry is up (Serve)
 	engine  string // the engine's description from the last snapshot
+	cur     *env.Env
+	ca      caStamp
+}
+
+// caStamp identifies one version of rootCA.crt.
+type caStamp struct {
+	size int64
+	mod  time.Time
+}
+
+// env is the Env flows run with. env.Env.Registry caches one registry
+// client per *Env with the CA read once, which suits a CLI command but not
+// a dashboard that outlives the CA (i creates it, a restore replaces it):
+// when rootCA.crt changes, flows run on a fresh copy of Env, whose client
+// reads the new CA.
+func (b *EnvBackend) env() *env.Env {
+	var st caStamp
+	if fi, err := os.Stat(b.Env.Certs.Path(pki.CACertFile)); err == nil {
+		st = caStamp{fi.Size(), fi.ModTime()}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cur == nil || st != b.ca {
+		cp := *b.Env
+		b.cur, b.ca = &cp, st
+	}
+	return b.cur
 }
 
 var _ Backend = (*EnvBackend)(nil)
@@ -34,7 +63,7 @@ func NewEnvBackend(e *env.Env) *EnvBackend { return &EnvBackend{Env: e} }
 
 // Snapshot converts env's snapshot into the dashboard's State.
 func (b *EnvBackend) Snapshot(ctx context.Context) State {
-	s := b.Env.Snapshot(ctx)
+	s := b.env().Snapshot(ctx)
 	st := State{
 		Home:     s.Home,
 		Certs:    s.Certs,
@@ -58,7 +87,7 @@ func (b *EnvBackend) Snapshot(ctx context.Context) State {
 
 // InitCerts runs the same flow as `esbtui init` (certificates part).
 func (b *EnvBackend) InitCerts(ctx context.Context, sink progress.Sink) (string, error) {
-	res, err := b.Env.InitCerts(ctx, b.CertOptions, sink)
+	res, err := b.env().InitCerts(ctx, b.CertOptions, sink)
 	if err != nil {
 		return "", err
 	}
@@ -78,7 +107,7 @@ func (b *EnvBackend) InitCerts(ctx context.Context, sink progress.Sink) (string,
 // TrustPlan plans `esbtui trust install` for every applicable store and
 // words it the way the CLI prints it.
 func (b *EnvBackend) TrustPlan(ctx context.Context) (TrustPlan, error) {
-	p, err := b.Env.PlanTrust(ctx, trust.OpInstall, nil)
+	p, err := b.env().PlanTrust(ctx, trust.OpInstall, nil)
 	if err != nil {
 		return TrustPlan{}, fmt.Errorf("trust plan: %w", err)
 	}
@@ -112,7 +141,7 @@ func (b *EnvBackend) TrustPlan(ctx context.Context) (TrustPlan, error) {
 // InstallTrust runs `esbtui trust install` (after the user said yes to the
 // plan): every applicable store, going on past a failing one.
 func (b *EnvBackend) InstallTrust(ctx context.Context, sink progress.Sink) (string, error) {
-	results, err := b.Env.ApplyTrust(ctx, trust.OpInstall, nil, sink)
+	results, err := b.env().ApplyTrust(ctx, trust.OpInstall, nil, sink)
 	if err != nil {
 		return "", err
 	}
@@ -130,19 +159,19 @@ func (b *EnvBackend) InstallTrust(ctx context.Context, sink progress.Sink) (stri
 
 // Up runs `esbtui up`: compose up, wait for health, verify HTTPS.
 func (b *EnvBackend) Up(ctx context.Context, sink progress.Sink) (string, error) {
-	services, err := b.Env.Up(ctx, b.Stack, sink)
+	services, err := b.env().Up(ctx, b.Stack, sink)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s healthy, registry on https://%s", plural(len(services), "service", "services"), b.Env.RegistryAddr()), nil
+	return fmt.Sprintf("%s healthy, registry on https://%s", plural(len(services), "service", "services"), b.env().RegistryAddr()), nil
 }
 
 // Down runs `esbtui down` without --volumes: the registry's data is kept.
 func (b *EnvBackend) Down(ctx context.Context, sink progress.Sink) (string, error) {
-	if err := b.Env.Down(ctx, b.Stack, false, sink); err != nil {
+	if err := b.env().Down(ctx, b.Stack, false, sink); err != nil {
 		return "", err
 	}
-	return "stack " + b.Env.Cfg.Project + " down (registry data kept)", nil
+	return "stack " + b.env().Cfg.Project + " down (registry data kept)", nil
 }
 
 // Logs follows the service's engine logs, one Info event per line.
@@ -150,7 +179,7 @@ func (b *EnvBackend) Logs(ctx context.Context, service string, sink progress.Sin
 	w := &lineWriter{emit: func(line string) {
 		sink.Emit(progress.Event{Op: "logs", Item: service, Status: progress.Info, Message: line})
 	}}
-	err := b.Env.Logs(ctx, service, true, w)
+	err := b.env().Logs(ctx, service, true, w)
 	w.Flush()
 	if err != nil {
 		return fmt.Errorf("logs of %s: %w", service, err)
@@ -161,10 +190,10 @@ func (b *EnvBackend) Logs(ctx context.Context, service string, sink progress.Sin
 // Serve runs the registry in-process (`esbtui serve`) until ctx ends.
 func (b *EnvBackend) Serve(ctx context.Context, sink progress.Sink) error {
 	defer b.setServing(false)
-	return b.Env.Serve(ctx, sink, func(addr string) {
+	return b.env().Serve(ctx, sink, func(addr string) {
 		b.setServing(true)
 		sink.Emit(progress.Event{Op: "serve", Step: "listen", Status: progress.Done,
-			Message: fmt.Sprintf("serving https://%s (data in %s)", b.Env.RegistryAddr(), b.Env.Cfg.RegistryDataDir())})
+			Message: fmt.Sprintf("serving https://%s (data in %s)", b.env().RegistryAddr(), b.env().Cfg.RegistryDataDir())})
 	})
 }
 
@@ -176,12 +205,12 @@ func (b *EnvBackend) setServing(on bool) {
 
 // Watch follows the engine's events for the project (env.WatchStack).
 func (b *EnvBackend) Watch(ctx context.Context, update func(*StackState)) error {
-	ch, err := b.Env.WatchStack(ctx)
+	ch, err := b.env().WatchStack(ctx)
 	if err != nil {
 		return fmt.Errorf("watch the engine: %w", err)
 	}
 	for s := range ch {
-		st := &StackState{Project: b.Env.Cfg.Project, Services: convServices(s.Services)}
+		st := &StackState{Project: b.env().Cfg.Project, Services: convServices(s.Services)}
 		b.mu.Lock()
 		st.Engine, st.Serving = b.engine, b.serving
 		b.mu.Unlock()
@@ -199,5 +228,5 @@ func (b *EnvBackend) Note(e progress.Event) {
 	if e.Status == progress.Failed {
 		lvl = slog.LevelError
 	}
-	b.Env.Log.Log(context.Background(), lvl, "tui", "op", e.Op, "step", e.Step, "item", e.Item, "status", string(e.Status), "message", e.Message, "error", e.Err)
+	b.env().Log.Log(context.Background(), lvl, "tui", "op", e.Op, "step", e.Step, "item", e.Item, "status", string(e.Status), "message", e.Message, "error", e.Err)
 }

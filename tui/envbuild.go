@@ -12,7 +12,7 @@ import (
 // functions lists the buildable functions (functions/<name> under the
 // working directory, compose services with build:), or why it cannot.
 func (b *EnvBackend) functions(ctx context.Context) ([]string, error) {
-	fns, err := b.Env.Functions(ctx, env.BuildOptions{Stack: b.Stack})
+	fns, err := b.env().Functions(ctx, env.BuildOptions{Stack: b.Stack})
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +26,7 @@ func (b *EnvBackend) functions(ctx context.Context) ([]string, error) {
 // Build runs `esbtui build [NAME...]`: build through the engine, tag
 // <registry>/NAME:latest, push with per-layer progress.
 func (b *EnvBackend) Build(ctx context.Context, names []string, sink progress.Sink) (string, error) {
-	res, err := b.Env.Build(ctx, env.BuildOptions{Names: names, Stack: b.Stack}, sink)
+	res, err := b.env().Build(ctx, env.BuildOptions{Names: names, Stack: b.Stack}, sink)
 	var out []string
 	for _, r := range res {
 		if r.Push != nil {
@@ -53,8 +53,8 @@ func (b *EnvBackend) Push(ctx context.Context, names []string, sink progress.Sin
 	}
 	var out []string
 	for _, n := range names {
-		image := b.Env.ImageRef(n)
-		res, err := b.Env.Push(ctx, image, image, sink)
+		image := b.env().ImageRef(n)
+		res, err := b.env().Push(ctx, image, image, sink)
 		if err != nil {
 			return strings.Join(out, ", "), fmt.Errorf("push %s: %w (b builds it first)", image, err)
 		}

@@ -11,7 +11,7 @@ import (
 // registry is the Registry section: env's probe, plus the repository names
 // when the registry answers (the snapshot carries only their number).
 func (b *EnvBackend) registry(ctx context.Context, s *env.RegistryStatus) *RegistryState {
-	rs := registryState(s, b.Env.Cfg.Registry)
+	rs := registryState(s, b.env().Cfg.Registry)
 	if rs == nil || !rs.Reachable {
 		return rs
 	}
@@ -46,7 +46,7 @@ func registryState(s *env.RegistryStatus, addr string) *RegistryState {
 
 // Catalog lists the registry's repositories.
 func (b *EnvBackend) Catalog(ctx context.Context) ([]string, error) {
-	res, err := b.Env.Catalog(ctx)
+	res, err := b.env().Catalog(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (b *EnvBackend) Catalog(ctx context.Context) ([]string, error) {
 
 // Tags lists repo's tags.
 func (b *EnvBackend) Tags(ctx context.Context, repo string) ([]string, error) {
-	res, err := b.Env.Tags(ctx, repo)
+	res, err := b.env().Tags(ctx, repo)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (b *EnvBackend) Tags(ctx context.Context, repo string) ([]string, error) {
 // Inspect describes ref; for an index, its first image (the platforms are
 // all listed).
 func (b *EnvBackend) Inspect(ctx context.Context, ref string) (Image, error) {
-	in, err := b.Env.Inspect(ctx, ref)
+	in, err := b.env().Inspect(ctx, ref)
 	if err != nil {
 		return Image{}, err
 	}
@@ -85,7 +85,7 @@ func (b *EnvBackend) Inspect(ctx context.Context, ref string) (Image, error) {
 
 // Delete removes the tag (or the manifest, for a digest reference).
 func (b *EnvBackend) Delete(ctx context.Context, ref string, sink progress.Sink) (string, error) {
-	d, err := b.Env.Delete(ctx, ref)
+	d, err := b.env().Delete(ctx, ref)
 	if err != nil {
 		return "", err
 	}

@@ -40,6 +40,7 @@ type job struct {
 // itemProgress is one layer (or other item with a size) of a job.
 type itemProgress struct {
 	name       string
+	phase      string // the item's current step (compress, upload)
 	cur, total int64
 	status     progress.Status
 }
@@ -57,7 +58,17 @@ func (j *job) apply(e progress.Event) {
 	if e.Total <= 0 && e.Item == "" {
 		return
 	}
-	key := e.Step + "\x00" + e.Item
+	// Whole-image steps of a push (docker save export, the manifest at
+	// the end) are not layers: the overall bar is the sum of the layers.
+	if e.Step == "export" || e.Step == "image" {
+		return
+	}
+	// One row per item (a layer): its phases (compress, upload) follow
+	// each other on the same row.
+	key := e.Item
+	if key == "" {
+		key = e.Step
+	}
 	it := j.items[key]
 	if it == nil {
 		if e.Total <= 0 {
@@ -72,6 +83,9 @@ func (j *job) apply(e progress.Event) {
 	}
 	if e.Total > 0 {
 		it.cur, it.total = e.Current, e.Total
+	}
+	if e.Item != "" {
+		it.phase = e.Step
 	}
 	it.status = e.Status
 	if e.Status == progress.Done || e.Status == progress.Skipped {
@@ -267,7 +281,7 @@ func (p *jobsPane) body(st *styles, w, h int) []string {
 			case progress.Failed:
 				mark = st.sym(lvlBad)
 			}
-			lines = append(lines, fmt.Sprintf("  %s %-19s %s %s", mark, shortDigest(it.name), bar(f, lw), humanBytes(it.total)))
+			lines = append(lines, fmt.Sprintf("  %s %-19s %s %s", mark, itemLabel(it), bar(f, lw), humanBytes(it.total)))
 		}
 	}
 	for i := len(p.jobs) - 1; i >= 0; i-- {
@@ -276,4 +290,16 @@ func (p *jobsPane) body(st *styles, w, h int) []string {
 		}
 	}
 	return lines
+}
+
+// itemLabel is the item's short name and, for a push, its phase.
+func itemLabel(it *itemProgress) string {
+	name := shortDigest(it.name)
+	switch it.phase {
+	case "compress":
+		return fmt.Sprintf("%-12.12s gzip", name)
+	case "upload":
+		return fmt.Sprintf("%-12.12s upload", name)
+	}
+	return name
 }
