@@ -38,6 +38,12 @@ func printRegistry(a *app, s *env.RegistryStatus) {
 	if s.StorageBytes >= 0 {
 		a.printf("      storage   %s (%s)\n", humanBytes(s.StorageBytes), s.StorageSource)
 	}
+	if m := s.Metrics; m != nil {
+		a.printf("      metrics   %s\n", windowText(m))
+		for _, l := range metricLines(m) {
+			a.printf("        %s\n", l)
+		}
+	}
 	if s.Error != "" {
 		a.printf("      ! %s\n", s.Error)
 	}

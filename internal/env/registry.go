@@ -30,6 +30,10 @@ type RegistryStatus struct {
 	// it (the in-process registry's directory); -1 when unknown.
 	StorageBytes  int64  `json:"storage_bytes"`
 	StorageSource string `json:"storage_source,omitempty"`
+	// Metrics are the registry's rates since it started (request rate,
+	// 5xx error rate, p95 latency, bytes in/out), from its loopback
+	// /metrics; nil when that does not answer (esbtui serve has none).
+	Metrics *registryclient.Metrics `json:"metrics,omitempty"`
 	// Stage, Error and Fix say why it is unreachable: "tcp" (nothing
 	// listens: the stack is down), "tls" or "http" (something is wrong).
 	Stage string `json:"stage,omitempty"`
@@ -68,6 +72,10 @@ func (e *Env) registryStatus(ctx context.Context) *RegistryStatus {
 		st.Repositories = len(cat.Repositories)
 	} else {
 		st.Error = "catalog: " + err.Error()
+	}
+	if ms, err := e.ScrapeMetrics(ctx); err == nil {
+		m := registryclient.ComputeMetrics(nil, ms)
+		st.Metrics = &m
 	}
 	if dir := e.Cfg.RegistryDataDir(); isDir(dir) {
 		if n, err := dirSize(ctx, dir); err == nil {

@@ -151,3 +151,67 @@ func TestGCReclaimsAndRepushIsSafe(t *testing.T) {
 		t.Logf("control (gc without restart, re-push): %v", err)
 	}
 }
+
+type metricsJSON struct {
+	Since       string  `json:"since"`
+	Requests    int64   `json:"requests"`
+	RequestRate float64 `json:"request_rate"`
+	Errors      int64   `json:"errors"`
+	ErrorRate   float64 `json:"error_rate"`
+	P95         int64   `json:"p95_ns"`
+	BytesIn     int64   `json:"bytes_in"`
+	BytesOut    int64   `json:"bytes_out"`
+}
+
+// TestMetricsAfterPushes: after pushing and pulling ~6 MiB, `esbtui
+// metrics --json` (since start) and `status --json` show requests, a
+// positive p95 and at least the pushed bytes in and pulled bytes out;
+// --interval over a quiet second shows the window's (zero) traffic only.
+func TestMetricsAfterPushes(t *testing.T) {
+	s := newStack(t)
+	mustCLI(t, s.Env, "up", "--no-tui")
+	tr := caTransport(t, s.CACert())
+	var want v1.Hash
+	for i := range 3 {
+		img, err := random.Image(1<<20, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeImage(t, tr, s.Addr()+"/e2e/metrics:v"+itoa(i), img)
+		want, _ = img.Digest()
+	}
+	if err := pullValid(tr, s.Addr()+"/e2e/metrics:v2", want); err != nil {
+		t.Fatal(err)
+	}
+
+	var m metricsJSON
+	res := mustCLI(t, s.Env, "metrics", "--json")
+	if err := json.Unmarshal([]byte(res.Stdout), &m); err != nil {
+		t.Fatalf("metrics --json: %v\n%s", err, res)
+	}
+	t.Logf("metrics since start: %+v", m)
+	if m.Since != "start" || m.Requests < 20 || m.RequestRate <= 0 || m.P95 <= 0 || m.BytesIn < 6<<20 || m.BytesOut < 2<<20 || m.Errors != 0 {
+		t.Fatalf("metrics after 3 pushes and a pull: %+v", m)
+	}
+
+	st := runCLI(t, s.Env, "status", "--json")
+	var snap struct {
+		Registry struct {
+			Metrics *metricsJSON `json:"metrics"`
+		} `json:"registry"`
+	}
+	if err := json.Unmarshal([]byte(st.Stdout), &snap); err != nil || snap.Registry.Metrics == nil || snap.Registry.Metrics.Requests < m.Requests {
+		t.Fatalf("status --json registry.metrics: %v %+v\n%s", err, snap.Registry.Metrics, st)
+	}
+	if plain := runCLI(t, s.Env, "status", "--no-tui").Stdout; !strings.Contains(plain, "p95") {
+		t.Errorf("status has no metrics block:\n%s", plain)
+	}
+
+	res = mustCLI(t, s.Env, "metrics", "--json", "--interval", "1s")
+	if err := json.Unmarshal([]byte(res.Stdout), &m); err != nil {
+		t.Fatalf("metrics --interval: %v\n%s", err, res)
+	}
+	if m.Since != "sample" || m.BytesIn != 0 || m.Requests > 2 {
+		t.Fatalf("metrics over a quiet second: %+v", m)
+	}
+}
