@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -12,15 +13,24 @@ import (
 
 func init() {
 	register(func(a *app) *cobra.Command {
-		return &cobra.Command{
+		var watch bool
+		cmd := &cobra.Command{
 			Use:   "status",
-			Short: "Print the state of certificates, trust, stack and registry once",
-			Long:  "status prints one snapshot of the whole chain and exits 0 when everything is healthy, 1 otherwise.",
-			Args:  usageArgs(cobra.NoArgs),
+			Short: "Print the state of certificates, trust, stack and registry once (or --watch the stack)",
+			Long: `status prints one snapshot of the whole chain and exits 0 when everything is healthy, 1 otherwise.
+--watch then follows the stack live (engine events, no polling): one line per change,
+or one JSON object per line with --json, until Ctrl-C. When the engine goes away it says
+so and reconnects by itself.`,
+			Args: usageArgs(cobra.NoArgs),
 			RunE: func(cmd *cobra.Command, _ []string) error {
+				if watch {
+					return a.watchStatus(cmd)
+				}
 				return a.printStatus(cmd)
 			},
 		}
+		cmd.Flags().BoolVarP(&watch, "watch", "w", false, "follow the stack's state live until Ctrl-C")
+		return cmd
 	})
 }
 
@@ -96,4 +106,38 @@ func tick(ok bool, yes, no string) string {
 		return "✓ " + yes
 	}
 	return fmt.Sprintf("✗ %s", no)
+}
+
+func (a *app) watchStatus(cmd *cobra.Command) error {
+	if !a.jsonOut {
+		printSnapshot(a, a.env.Snapshot(cmd.Context()))
+		a.printf("\nwatching stack %s (Ctrl-C to stop)\n", a.env.Cfg.Project)
+	}
+	for u := range a.env.WatchStatus(cmd.Context()) {
+		if a.jsonOut {
+			b, _ := json.Marshal(u)
+			a.printf("%s\n", b)
+			continue
+		}
+		line := fmt.Sprintf("%s stack %s: %s", u.Time.Format("15:04:05"), u.Project, u.State)
+		if u.Error != "" {
+			line += " — engine unreachable: " + firstLine(u.Error) + " (reconnecting)"
+		}
+		var svcs []string
+		for _, s := range u.Services {
+			svcs = append(svcs, strings.TrimSpace(s.Name+" "+s.State+" "+s.Health))
+		}
+		if len(svcs) > 0 && u.Error == "" {
+			line += " — " + strings.Join(svcs, ", ")
+		}
+		a.printf("%s\n", line)
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
