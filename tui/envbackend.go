@@ -177,7 +177,7 @@ func (b *EnvBackend) Down(ctx context.Context, sink progress.Sink) (string, erro
 // Logs follows the service's engine logs, one Info event per line.
 func (b *EnvBackend) Logs(ctx context.Context, service string, sink progress.Sink) error {
 	w := &lineWriter{emit: func(line string) {
-		sink.Emit(progress.Event{Op: "logs", Item: service, Status: progress.Info, Message: line})
+		sink.Emit(progress.Event{Op: "logs", Status: progress.Info, Message: line})
 	}}
 	err := b.env().Logs(ctx, service, true, w)
 	w.Flush()

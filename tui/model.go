@@ -474,7 +474,10 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		return m.toggleBg("logs "+svc, func(ctx context.Context, sink progress.Sink) (string, error) {
-			return "", m.b.Logs(ctx, svc, sink)
+			if err := m.b.Logs(ctx, svc, sink); err != nil || ctx.Err() != nil {
+				return "", err
+			}
+			return "the engine ended the log stream (l follows it again)", nil
 		})
 	case key.Matches(msg, k.GC):
 		m.confirm = &confirmation{

@@ -86,7 +86,6 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 // 200x50 and quits. The stack is taken down with its volumes whatever
 // happens.
 func TestTUIDrivesTheBinary(t *testing.T) {
-	bin := esbtuiBin(t)
 	root := helloFunction(t, "hello from the dashboard")
 	st := &testStack{Home: newHome(t), Project: randomName("esbtui"), Port: freePort(t), Image: registryImage(t)}
 	st.Env = []string{
@@ -94,6 +93,7 @@ func TestTUIDrivesTheBinary(t *testing.T) {
 		"ESB_PROJECT=" + st.Project,
 		fmt.Sprintf("ESB_REGISTRY_PORT=%d", st.Port),
 		"ESB_REGISTRY_IMAGE=" + st.Image,
+		"ESB_TRUST_ROOT=" + t.TempDir(),
 	}
 	image := fmt.Sprintf("%s/hello:latest", st.Addr())
 	t.Cleanup(func() {
@@ -101,16 +101,8 @@ func TestTUIDrivesTheBinary(t *testing.T) {
 		exec.Command("docker", "image", "rm", "-f", image).Run()
 	})
 
-	s := &tuiSession{t: t, sock: fmt.Sprintf("esbtui-e2e-%d", os.Getpid())}
-	t.Cleanup(func() { s.tmux("kill-server") })
-	var envArgs []string
-	for _, kv := range baseEnv(append(st.With(), "TERM=xterm-256color")) {
-		envArgs = append(envArgs, shellQuote(kv))
-	}
-	cmd := "env -i " + strings.Join(envArgs, " ") + " " + shellQuote(bin)
-	if out, err := s.tmux("new-session", "-d", "-s", "tui", "-x", "80", "-y", "24", "-c", root, cmd); err != nil {
-		t.Fatalf("tmux new-session: %v: %s", err, out)
-	}
+	s := newTUISession(t)
+	s.start(root, 80, 24, st.Env)
 	s.waitFor("the first frame", 20*time.Second, contains("Certificates", "✗ no CA", "✗ root CA missing", "i init certs", "Services", "stack down"))
 
 	s.keys("i")
@@ -142,16 +134,6 @@ func TestTUIDrivesTheBinary(t *testing.T) {
 		t.Errorf("esbtui tags hello after the push: %s", res)
 	}
 
-	// Engine events, not polling: stop the registry from outside.
-	id := docker(t, "ps", "-q", "--filter", "label=com.docker.compose.project="+st.Project, "--filter", "label=com.docker.compose.service=registry")
-	if id == "" {
-		t.Fatal("no registry container for the project")
-	}
-	docker(t, "stop", "-t", "5", id)
-	s.waitFor("the stop seen live", 30*time.Second, func(scr string) bool {
-		return lineWith("✗ registry", "exited")(scr) && contains("Services ✗ 0/1 up")(scr)
-	})
-
 	s.tmux("resize-window", "-t", "tui", "-x", "200", "-y", "50")
 	scr = s.waitFor("three columns at 200x50", 20*time.Second, lineWith("Certificates", "Services", "Jobs"))
 	// The Jobs pane keeps the push's layers and the earlier jobs; the Log
@@ -162,15 +144,92 @@ func TestTUIDrivesTheBinary(t *testing.T) {
 		}
 	}
 
+	// t: the plan first, then the install (ESB_TRUST_ROOT is a sandbox).
+	s.keys("t")
+	s.waitFor("the trust plan", 20*time.Second, contains("Install the CA into these trust stores?", "press y to go ahead"))
+	s.keys("y")
+	s.waitFor("trust installed", 60*time.Second, func(scr string) bool {
+		return contains("✓ trust done")(scr) && lineWith("✓ docker", "trusted")(scr)
+	})
+
+	// l on the selected service (tab tab: Services) follows its logs.
+	s.keys("Tab", "Tab", "l")
+	s.waitFor("the registry's log lines", 30*time.Second, lineWith("logs registry:", " - - ["))
+	s.keys("l")
+	s.waitFor("logs stopped", 10*time.Second, contains("logs registry cancelled"))
+
+	// Registry pane (tab): enter opens the tags, enter inspects one.
+	s.keys("Tab", "Enter")
+	s.waitFor("the tags of hello", 20*time.Second, lineWith("hello", "tags (esc: back"))
+	s.keys("Enter")
+	s.waitFor("the image's layers", 20*time.Second, contains(st.Addr()+"/hello:latest", "digest sha256:", "1 layer"))
+	s.keys("Escape", "Escape")
+
+	// Engine events, not polling: stop the registry from outside.
+	id := docker(t, "ps", "-q", "--filter", "label=com.docker.compose.project="+st.Project, "--filter", "label=com.docker.compose.service=registry")
+	if id == "" {
+		t.Fatal("no registry container for the project")
+	}
+	docker(t, "stop", "-t", "5", id)
+	s.waitFor("the stop seen live", 30*time.Second, func(scr string) bool {
+		return lineWith("✗ registry", "exited")(scr) && contains("Services ✗ 0/1 up")(scr)
+	})
+
 	s.keys("q")
+	s.waitExit()
+}
+
+// waitExit waits until the program exited and tmux closed the session.
+func (s *tuiSession) waitExit() {
+	s.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if _, err := s.tmux("has-session", "-t", "tui"); err != nil {
-			break // the program exited and tmux closed the session
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("q did not quit; screen:\n%s", s.capture())
+			s.t.Fatalf("q did not quit; screen:\n%s", s.capture())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// start runs the binary in a new tmux session at w x h in dir with only
+// env (on top of baseEnv).
+func (s *tuiSession) start(dir string, w, h int, env []string) {
+	s.t.Helper()
+	var args []string
+	for _, kv := range baseEnv(append(env, "TERM=xterm-256color")) {
+		args = append(args, shellQuote(kv))
+	}
+	cmd := "env -i " + strings.Join(args, " ") + " " + shellQuote(esbtuiBin(s.t))
+	if out, err := s.tmux("new-session", "-d", "-s", "tui", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "-c", dir, cmd); err != nil {
+		s.t.Fatalf("tmux new-session: %v: %s", err, out)
+	}
+}
+
+func newTUISession(t *testing.T) *tuiSession {
+	s := &tuiSession{t: t, sock: randomName("esbtui-e2e")}
+	t.Cleanup(func() { s.tmux("kill-server") })
+	return s
+}
+
+// TestTUIEngineDown: without an engine the Services pane says so and s
+// serves the registry in-process; the Registry pane then answers.
+func TestTUIEngineDown(t *testing.T) {
+	home := newHome(t)
+	port := freePort(t)
+	s := newTUISession(t)
+	s.start(t.TempDir(), 80, 24, []string{"ESB_HOME=" + home, fmt.Sprintf("ESB_REGISTRY_PORT=%d", port), "DOCKER_HOST=unix://" + filepath.Join(t.TempDir(), "no-docker.sock")})
+	s.waitFor("engine down", 20*time.Second, contains("Services ✗ engine down", "engine unreachable", "press s to serve"))
+	s.keys("i")
+	s.waitFor("init", 20*time.Second, contains("✓ init done"))
+	s.keys("s")
+	s.waitFor("the in-process registry", 30*time.Second, contains("Services ✓ in-process registry", "Registry ✓ 0 repos"))
+	// The CLI reaches the dashboard's registry over TLS (exit 0).
+	mustCLI(t, []string{"ESB_HOME=" + home, fmt.Sprintf("ESB_REGISTRY_PORT=%d", port)}, "catalog", "--no-tui")
+	s.keys("s")
+	s.waitFor("serve stopped", 20*time.Second, contains("serve cancelled"))
+	s.keys("q")
+	s.waitExit()
 }
