@@ -37,12 +37,12 @@ type Function struct {
 	Args       map[string]*string `json:"-"`
 }
 
-// DiscoverFunctions lists the functions under root/functions and the
-// project's services that have a build: section (p may be nil). A name found
-// in both places is an error: the image name would be ambiguous.
-func DiscoverFunctions(root string, p *Project) ([]Function, error) {
+// DiscoverFunctions lists the functions in dir (each subdirectory with a
+// Dockerfile; usually ./functions) and the project's services that have a
+// build: section (p may be nil). A name found in both places is an error:
+// the image name would be ambiguous.
+func DiscoverFunctions(dir string, p *Project) ([]Function, error) {
 	byName := map[string]Function{}
-	dir := filepath.Join(root, FunctionsDir)
 	ents, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("stack: list %s: %w", dir, err)
@@ -56,7 +56,7 @@ func DiscoverFunctions(root string, p *Project) ([]Function, error) {
 			continue
 		}
 		name := strings.ToLower(e.Name())
-		byName[name] = Function{Name: name, Context: ctxDir, Dockerfile: "Dockerfile", Source: FunctionsDir + "/" + e.Name()}
+		byName[name] = Function{Name: name, Context: ctxDir, Dockerfile: "Dockerfile", Source: filepath.Base(dir) + "/" + e.Name()}
 	}
 	if p != nil {
 		for _, svc := range p.p.Services {

@@ -17,7 +17,7 @@ func TestDiscoverFunctions(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(root, "functions/lambda-dynamo/Dockerfile"), []byte("FROM scratch\n"), 0o644)
 	os.WriteFile(filepath.Join(root, "functions/Hello/Dockerfile"), []byte("FROM scratch\n"), 0o644)
-	fns, err := DiscoverFunctions(root, nil)
+	fns, err := DiscoverFunctions(filepath.Join(root, "functions"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

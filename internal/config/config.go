@@ -46,8 +46,17 @@ type Config struct {
 	// stack) or listens on (serve), default 5000.
 	RegistryPort int
 	// ComposeFiles are user compose files loaded with (merged over) the
-	// embedded default; from ESB_COMPOSE_FILE or `-f`.
+	// embedded default; from ESB_COMPOSE_FILE, `-f` or esb.yaml.
 	ComposeFiles []string
+	// Names are extra SANs for the server certificate (esb.yaml).
+	Names []string
+	// FunctionsDir is the directory of functions/<name>/Dockerfile
+	// (esb.yaml's functions); empty: ./functions.
+	FunctionsDir string
+	// Retention is the tag retention policy (esb.yaml).
+	Retention Retention
+	// ProjectFile is the esb.yaml that was read, if any.
+	ProjectFile string
 }
 
 // Load resolves the configuration from the environment.
@@ -61,6 +70,23 @@ func Load() (Config, error) {
 		home = filepath.Join(uh, ".esb")
 	}
 	c := FromHome(home)
+	pf, err := loadProjectFile()
+	if err != nil {
+		return Config{}, err
+	}
+	if pf != nil {
+		c.ProjectFile = pf.Path
+		c.ComposeFiles = pf.Compose
+		c.Names = pf.Names
+		c.Retention = pf.Retention
+		c.FunctionsDir = pf.Functions
+		if pf.Registry != "" {
+			c.Registry = pf.Registry
+			if p := loopbackPort(pf.Registry); p > 0 {
+				c.RegistryPort = p
+			}
+		}
+	}
 	if d := os.Getenv(EnvCertDir); d != "" {
 		c.CertDir = d
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -18,8 +19,8 @@ type BuildOptions struct {
 	Names []string
 	// NoPush stops after the build and tag.
 	NoPush bool
-	// Root is the project directory holding functions/ (default: the
-	// working directory).
+	// Root is the project directory holding functions/ (default: esb.yaml's
+	// functions, else ./functions).
 	Root string
 	// Stack selects the compose files whose build: services count too.
 	Stack StackOptions
@@ -37,13 +38,17 @@ type BuildResult struct {
 // Functions lists what `esbtui build` can build: functions/<name> with a
 // Dockerfile under Root, and compose services with a build: section.
 func (e *Env) Functions(ctx context.Context, o BuildOptions) ([]stack.Function, error) {
-	root := o.Root
-	if root == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, fmt.Errorf("build: find the project directory: %w", err)
+	dir := e.Cfg.FunctionsDir
+	if o.Root != "" || dir == "" {
+		root := o.Root
+		if root == "" {
+			wd, err := os.Getwd()
+			if err != nil {
+				return nil, fmt.Errorf("build: find the project directory: %w", err)
+			}
+			root = wd
 		}
-		root = wd
+		dir = filepath.Join(root, stack.FunctionsDir)
 	}
 	var proj *stack.Project
 	if len(o.Stack.Files) > 0 || len(e.Cfg.ComposeFiles) > 0 {
@@ -53,7 +58,7 @@ func (e *Env) Functions(ctx context.Context, o BuildOptions) ([]stack.Function, 
 		}
 		proj = p
 	}
-	return stack.DiscoverFunctions(root, proj)
+	return stack.DiscoverFunctions(dir, proj)
 }
 
 // Build builds each selected function through the engine, tags it

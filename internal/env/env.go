@@ -61,9 +61,7 @@ func (e *Env) Close() error {
 // InitCerts makes the certificate store complete (CA once, server cert when
 // needed) and records what changed.
 func (e *Env) InitCerts(ctx context.Context, o pki.Options, sink progressSink) (*pki.Result, error) {
-	if o.Now == nil {
-		o.Now = e.Now
-	}
+	o = e.certOptions(o)
 	res, err := e.Certs.Ensure(ctx, o, sink)
 	e.recordCerts("init", res, err)
 	return res, err
@@ -71,9 +69,7 @@ func (e *Env) InitCerts(ctx context.Context, o pki.Options, sink progressSink) (
 
 // RotateCerts reissues the server certificate with a new key.
 func (e *Env) RotateCerts(ctx context.Context, o pki.Options, sink progressSink) (*pki.Result, error) {
-	if o.Now == nil {
-		o.Now = e.Now
-	}
+	o = e.certOptions(o)
 	res, err := e.Certs.Rotate(ctx, o, sink)
 	e.recordCerts("rotate", res, err)
 	return res, err
@@ -109,4 +105,15 @@ func (e *Env) ExportPKCS12(ctx context.Context) (*pki.ExportResult, error) {
 		e.record("certs.exported", map[string]any{"keystore": res.KeyStore, "truststore": res.TrustStore})
 	}
 	return res, err
+}
+
+// certOptions fills the clock and adds esb.yaml's names to the requested ones.
+func (e *Env) certOptions(o pki.Options) pki.Options {
+	if o.Now == nil {
+		o.Now = e.Now
+	}
+	if len(e.Cfg.Names) > 0 {
+		o.Names = append(append([]string(nil), e.Cfg.Names...), o.Names...)
+	}
+	return o
 }

@@ -1,0 +1,112 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ProjectFileName is the project file esbtui reads from the working
+// directory (ESB_PROJECT_FILE names another).
+const ProjectFileName = "esb.yaml"
+
+// EnvProjectFile names the project file explicitly.
+const EnvProjectFile = "ESB_PROJECT_FILE"
+
+// ProjectFile is esb.yaml: the settings of one project. Every field is
+// optional; environment variables and flags win over it.
+//
+//	compose: [compose.yaml]        # user compose files, relative to esb.yaml
+//	registry: localhost:5000       # the registry every command talks to
+//	names: [api.test]              # extra SANs for the server certificate
+//	functions: functions           # directory of functions/<name>/Dockerfile
+//	retention: {keep: 5, on_up: true}   # prune --keep 5 then gc after `up`
+type ProjectFile struct {
+	Path      string    `yaml:"-"`
+	Compose   []string  `yaml:"compose"`
+	Registry  string    `yaml:"registry"`
+	Names     []string  `yaml:"names"`
+	Functions string    `yaml:"functions"`
+	Retention Retention `yaml:"retention"`
+}
+
+// Retention is the registry's tag retention policy.
+type Retention struct {
+	// Keep is how many newest tags per repository to keep (0: no policy).
+	Keep int `yaml:"keep"`
+	// OnUp runs prune --keep Keep and gc after each `esbtui up`.
+	OnUp bool `yaml:"on_up"`
+}
+
+// ParseProjectFile decodes esb.yaml strictly: unknown keys and wrong types
+// are errors naming the file and line.
+func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
+	pf := &ProjectFile{Path: path}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(pf); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if pf.Retention.Keep < 0 {
+		return nil, fmt.Errorf("config: %s: retention.keep is %d: give 1 or more, or leave it out", path, pf.Retention.Keep)
+	}
+	if pf.Retention.OnUp && pf.Retention.Keep == 0 {
+		return nil, fmt.Errorf("config: %s: retention.on_up needs retention.keep (how many tags to keep per repository)", path)
+	}
+	if pf.Registry != "" && strings.Contains(pf.Registry, "://") {
+		return nil, fmt.Errorf("config: %s: registry %q: give host:port without a scheme", path, pf.Registry)
+	}
+	dir := filepath.Dir(path)
+	for i, f := range pf.Compose {
+		if f == "" {
+			return nil, fmt.Errorf("config: %s: compose entry %d is empty", path, i+1)
+		}
+		if !filepath.IsAbs(f) {
+			pf.Compose[i] = filepath.Join(dir, f)
+		}
+	}
+	if pf.Functions != "" && !filepath.IsAbs(pf.Functions) {
+		pf.Functions = filepath.Join(dir, pf.Functions)
+	}
+	return pf, nil
+}
+
+// findProjectFile returns ESB_PROJECT_FILE, or esb.yaml in the working
+// directory, or "" when there is none.
+func findProjectFile() (string, error) {
+	if p := os.Getenv(EnvProjectFile); p != "" {
+		return p, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", nil
+	}
+	p := filepath.Join(wd, ProjectFileName)
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("config: %s: %w", p, err)
+	}
+	return p, nil
+}
+
+// loadProjectFile reads the project file if there is one.
+func loadProjectFile() (*ProjectFile, error) {
+	p, err := findProjectFile()
+	if err != nil || p == "" {
+		return nil, err
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("config: read %s: %w", p, err)
+	}
+	abs, _ := filepath.Abs(p)
+	return ParseProjectFile(abs, data)
+}
