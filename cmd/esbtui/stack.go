@@ -71,6 +71,8 @@ func init() {
 	register(func(a *app) *cobra.Command {
 		var sf stackFlags
 		var wait time.Duration
+		var auth bool
+		var bind string
 		cmd := &cobra.Command{
 			Use:   "up",
 			Short: "Start the HTTPS registry stack and wait until it is healthy",
@@ -86,7 +88,14 @@ interpolation. Ctrl-C stops waiting; ` + "`esbtui down`" + ` removes what was cr
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				o := sf.options()
 				o.WaitTimeout = wait
+				o.Bind = bind
+				if cmd.Flags().Changed("auth") {
+					o.Auth = &auth
+				}
 				services, err := a.env.Up(cmd.Context(), o, a.sink())
+				if errors.As(err, new(*env.BindNeedsAuthError)) {
+					return &usageError{err}
+				}
 				if err != nil {
 					return err
 				}
@@ -99,6 +108,8 @@ interpolation. Ctrl-C stops waiting; ` + "`esbtui down`" + ` removes what was cr
 		}
 		sf.add(cmd)
 		cmd.Flags().DurationVar(&wait, "wait-timeout", 2*time.Minute, "how long to wait for every service to be healthy")
+		cmd.Flags().BoolVar(&auth, "auth", false, "basic auth on the registry (user esbtui, random password in ~/.esb/auth/password; kept for later ups; --auth=false turns it off)")
+		cmd.Flags().StringVar(&bind, "bind", "", "publish the registry port on this address instead of 127.0.0.1 (a non-loopback address needs --auth)")
 		return cmd
 	})
 	register(func(a *app) *cobra.Command {

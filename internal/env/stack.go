@@ -98,6 +98,12 @@ type StackOptions struct {
 	NoDefault bool
 	// WaitTimeout bounds the wait for health (up); 0 means 2 minutes.
 	WaitTimeout time.Duration
+	// Auth turns the registry's basic auth on or off (up); nil keeps what
+	// was chosen last (see ops.go).
+	Auth *bool
+	// Bind is the address the registry port is published on (up); empty
+	// means 127.0.0.1. A non-loopback address needs auth.
+	Bind string
 }
 
 // LoadStack loads the compose project: the embedded default (written to
@@ -118,6 +124,9 @@ func (e *Env) LoadStack(ctx context.Context, o StackOptions) (*stack.Project, er
 			"ESB_REGISTRY_PORT":       strconv.Itoa(e.Cfg.RegistryPort),
 			"ESB_REGISTRY_DEBUG_PORT": strconv.Itoa(e.debugPort()),
 		},
+	}
+	for k, v := range e.opsEnv(o) {
+		po.Env[k] = v
 	}
 	if !o.NoDefault {
 		po.DefaultDir = e.Cfg.StackDir()
@@ -172,6 +181,9 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 		return err
 	}
 
+	if err := e.prepareOps(ctx, o, rep); err != nil {
+		return nil, fail("auth", err)
+	}
 	rep.Step("compose-file", progress.Start, "loading the compose project")
 	p, err := e.LoadStack(ctx, o)
 	if err != nil {
