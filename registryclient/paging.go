@@ -158,6 +158,12 @@ func nextLink(h string, reg name.Registry) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("malformed Link header %q: %w", h, err)
 		}
+		// A relative link ("0", "../x") is relative to the API root, never
+		// glued to the host (found by FuzzNextLink: "<0>" went to port 50000).
+		if lu.Path == "" && lu.Opaque == "" && lu.Host == "" {
+			return "", nil
+		}
+		lu = (&url.URL{Scheme: "https", Host: reg.RegistryStr(), Path: "/v2/"}).ResolveReference(lu)
 		if lu.Host != "" && lu.Host != reg.RegistryStr() {
 			return "", fmt.Errorf("registry sent a next-page link to another host %q; refusing", lu.Host)
 		}
