@@ -2,8 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/esbtui/esbtui/internal/progress"
 )
@@ -57,11 +55,4 @@ type TrustPlan struct {
 	// (the terminal handed over) before installing, so that sudo can ask
 	// for a password: the install itself then runs without a terminal.
 	Sudo []string
-}
-
-// ErrNotAvailable is returned for flows this build of esbtui does not have.
-var ErrNotAvailable = errors.New("not available yet in this build of esbtui")
-
-func notYet(op string) error {
-	return fmt.Errorf("%s: %w (use the CLI command when it exists, or update esbtui)", op, ErrNotAvailable)
 }

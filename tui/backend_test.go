@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -40,9 +39,6 @@ func TestEnvBackendCerts(t *testing.T) {
 	}
 	if res, _ := b.InitCerts(ctx, progress.Discard); res != "nothing to do: CA and server certificate are valid" {
 		t.Errorf("second init: %q", res)
-	}
-	if _, err := b.GC(ctx, progress.Discard); !errors.Is(err, ErrNotAvailable) {
-		t.Errorf("GC: %v, want ErrNotAvailable until env has it", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"reflect"
 	"sync"
 	"time"
 
@@ -203,20 +204,24 @@ func (b *EnvBackend) setServing(on bool) {
 	b.mu.Unlock()
 }
 
-// Watch follows the engine's events for the project (env.WatchStack).
+// Watch follows the engine's events for the project (env.WatchStatus):
+// it survives the engine going away and coming back (reconnecting with
+// backoff meanwhile); identical consecutive states are dropped, so a
+// missing engine costs no refreshes.
 func (b *EnvBackend) Watch(ctx context.Context, update func(*StackState)) error {
-	ch, err := b.env().WatchStack(ctx)
-	if err != nil {
-		return fmt.Errorf("watch the engine: %w", err)
-	}
-	for s := range ch {
-		st := &StackState{Project: b.env().Cfg.Project, Services: convServices(s.Services)}
+	var last *StackState
+	for u := range b.env().WatchStatus(ctx) {
+		st := &StackState{Project: u.Project, Services: convServices(u.Services)}
 		b.mu.Lock()
 		st.Engine, st.Serving = b.engine, b.serving
 		b.mu.Unlock()
-		if s.Err != nil {
-			st.Engine, st.EngineErr = "", s.Err.Error()
+		if u.State == env.StackUnavailable {
+			st.Engine, st.EngineErr = "", u.Error
 		}
+		if last != nil && reflect.DeepEqual(st, last) {
+			continue
+		}
+		last = st
 		update(st)
 	}
 	return ctx.Err()

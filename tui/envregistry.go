@@ -2,7 +2,9 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/esbtui/esbtui/internal/env"
 	"github.com/esbtui/esbtui/internal/progress"
@@ -96,7 +98,17 @@ func (b *EnvBackend) Delete(ctx context.Context, ref string, sink progress.Sink)
 	return msg, nil
 }
 
-// GC is not wired: internal/env has no garbage-collection flow yet.
+// GC runs `esbtui gc`: the registry stops, sweeps unreferenced blobs and
+// starts again healthy.
 func (b *EnvBackend) GC(ctx context.Context, sink progress.Sink) (string, error) {
-	return "", notYet("registry gc")
+	res, err := b.env().GC(ctx, false, sink)
+	if err != nil {
+		return "", err
+	}
+	msg := fmt.Sprintf("%s; %s, %s deleted", "reclaimed "+humanBytes(max(res.BytesReclaimed, 0)),
+		plural(len(res.Blobs), "blob", "blobs"), plural(len(res.Manifests), "manifest", "manifests"))
+	if res.Downtime > 0 {
+		msg += fmt.Sprintf("; registry down %s", res.Downtime.Round(time.Millisecond))
+	}
+	return msg, nil
 }

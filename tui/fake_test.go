@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -168,7 +169,7 @@ func (f *fake) Serve(ctx context.Context, sink progress.Sink) error {
 
 func (f *fake) Watch(ctx context.Context, update func(*StackState)) error {
 	if f.watch == nil {
-		return notYet("watch")
+		return errors.New("fake: no engine to watch")
 	}
 	f.call("watch")
 	for {

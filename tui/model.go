@@ -482,7 +482,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.GC):
 		m.confirm = &confirmation{
 			title: "Garbage-collect the registry?",
-			lines: []string{"Removes blobs no manifest references. The registry is read-only meanwhile."},
+			lines: []string{"Stops the registry, removes the blobs no manifest references,", "then starts it again and waits until it is healthy."},
 			yes:   func(m *Model) tea.Cmd { return m.run("gc", false, m.b.GC, nil) },
 		}
 	case key.Matches(msg, k.Filter):

@@ -163,7 +163,28 @@ func TestTUIDrivesTheBinary(t *testing.T) {
 	s.waitFor("the tags of hello", 20*time.Second, lineWith("hello", "tags (esc: back"))
 	s.keys("Enter")
 	s.waitFor("the image's layers", 20*time.Second, contains(st.Addr()+"/hello:latest", "digest sha256:", "1 layer"))
-	s.keys("Escape", "Escape")
+
+	// x deletes the inspected tag after asking; g collects the garbage
+	// after asking (the registry restarts: Services follows it live).
+	s.keys("x")
+	s.waitFor("delete asks", 10*time.Second, contains("Delete "+image+"?", "press y to go ahead"))
+	s.keys("y")
+	s.waitFor("the tag deleted", 30*time.Second, contains("✓ delete "+image+" done", "no tags"))
+	// One Escape at a time: ESC followed at once by a key reads as alt+key.
+	s.keys("Escape")
+	s.waitFor("back to the repositories", 10*time.Second, lineWith("localhost", "1 repository"))
+	s.keys("g")
+	s.waitFor("gc asks", 10*time.Second, contains("Garbage-collect the registry?"))
+	s.keys("y")
+	scr = s.waitFor("gc done", 2*time.Minute, func(scr string) bool {
+		return contains("✓ gc done: reclaimed")(scr) || contains("✗ gc failed")(scr)
+	})
+	if strings.Contains(scr, "gc failed") {
+		t.Fatalf("gc failed:\n%s", scr)
+	}
+	s.waitFor("the registry healthy after gc", 60*time.Second, func(scr string) bool {
+		return lineWith("✓ registry", "running", "healthy")(scr) && contains("Services ✓ 1/1 up")(scr)
+	})
 
 	// Engine events, not polling: stop the registry from outside.
 	id := docker(t, "ps", "-q", "--filter", "label=com.docker.compose.project="+st.Project, "--filter", "label=com.docker.compose.service=registry")
