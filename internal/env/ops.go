@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,6 +148,7 @@ func (e *Env) opsEnv(o StackOptions) map[string]string {
 	if e.AuthEnabled() {
 		m["ESB_REGISTRY_AUTH"] = stack.AuthConfigYAML()
 	}
+	m["ESB_REGISTRY_NOTIFICATIONS"] = e.notificationsYAML()
 	return m
 }
 
@@ -328,4 +330,70 @@ func (e *Env) verifyAuth(ctx context.Context, password, old string) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// EventsPort is the host port esbtui's notification listener uses: the
+// registry port + 2.
+func (e *Env) EventsPort() int { return e.Cfg.RegistryPort + 2 }
+
+func (e *Env) eventsTokenFile() string { return filepath.Join(e.authDir(), "events-token") }
+
+// eventsToken is the bearer token the registry sends with notifications
+// (created once, 0600).
+func (e *Env) eventsToken() (string, error) {
+	if t, err := stack.ReadSecret(e.eventsTokenFile()); err == nil && t != "" {
+		return t, nil
+	}
+	t, err := stack.NewPassword()
+	if err != nil {
+		return "", err
+	}
+	if err := stack.WriteSecret(e.eventsTokenFile(), t); err != nil {
+		return "", fmt.Errorf("events: %w", err)
+	}
+	return t, nil
+}
+
+// notificationsYAML is the registry's endpoint list: POST to esbtui's
+// listener on the host, with the token. While no esbtui listens the
+// registry queues events in memory and retries (every 5 s after 3
+// failures), so a listener started later receives them.
+func (e *Env) notificationsYAML() string {
+	token, err := e.eventsToken()
+	if err != nil {
+		e.Log.Warn("registry notifications off", "error", err.Error())
+		return ""
+	}
+	return fmt.Sprintf(`[{name: esbtui, url: "http://host.docker.internal:%d%s", headers: {Authorization: ["Bearer %s"]}, timeout: 2s, threshold: 3, backoff: 5s}]`,
+		e.EventsPort(), registryclient.EventsPath, token)
+}
+
+// WatchRegistryEvents listens for the registry's notifications (pushes,
+// pulls, deletes by any client) until ctx is done, on the address
+// containers reach as host.docker.internal at EventsPort. The channel
+// closes when ctx ends. Only one listener per registry can run (the
+// dashboard or `esbtui events`).
+func (e *Env) WatchRegistryEvents(ctx context.Context) (<-chan registryclient.RegistryEvent, string, error) {
+	token, err := e.eventsToken()
+	if err != nil {
+		return nil, "", err
+	}
+	host := os.Getenv("ESB_HOST_GATEWAY")
+	if net.ParseIP(host) == nil {
+		eng, err := e.Engine(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		host, err = eng.HostGatewayIP(ctx)
+		eng.Close()
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	l, err := registryclient.ListenEvents(ctx, net.JoinHostPort(host, strconv.Itoa(e.EventsPort())), token)
+	if err != nil {
+		return nil, "", err
+	}
+	e.Log.Info("registry events listener", "addr", l.Addr())
+	return l.Events(), l.Addr(), nil
 }

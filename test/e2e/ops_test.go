@@ -361,3 +361,65 @@ func timeV2(t *testing.T, tr http.RoundTripper, addr, password string, n int) ti
 	}
 	return time.Since(start) / time.Duration(n)
 }
+
+// TestRegistryEvents: with the stack up and `esbtui events --json`
+// running, a push by another client (ggcr, not esbtui), a pull and a
+// delete show up as event lines; the listener refuses requests without the
+// registry's token.
+func TestRegistryEvents(t *testing.T) {
+	s := newStack(t)
+	mustCLI(t, s.Env, "up", "--no-tui")
+	ev := startCLI(t, s.Env, "events", "--json")
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(ev.stderr.String(), "listening") {
+		if time.Now().After(deadline) {
+			t.Fatalf("esbtui events did not start listening: %s / %s", ev.stdout, ev.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var listen struct {
+		Listening string `json:"listening"`
+	}
+	json.Unmarshal([]byte(strings.TrimSpace(ev.stderr.String())), &listen)
+	if resp, err := http.Post("http://"+listen.Listening+"/events", "application/json", strings.NewReader(`{"events":[]}`)); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("a POST without the token to %s: %v %v; want 401", listen.Listening, resp, err)
+	}
+
+	tr := caTransport(t, s.CACert())
+	img, _ := random.Image(4096, 1)
+	want, _ := img.Digest()
+	ref := s.Addr() + "/e2e/events:v1"
+	writeImage(t, tr, ref, img)
+	if err := pullValid(tr, ref, want); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, s.Env, "rm", ref, "--no-tui")
+
+	type evJSON struct {
+		Action, Kind, Repository, Tag, Digest string
+		UserAgent                             string `json:"user_agent"`
+	}
+	seen := map[string]evJSON{}
+	deadline = time.Now().Add(30 * time.Second)
+	for len(seen) < 3 {
+		for _, line := range strings.Split(ev.stdout.String(), "\n") {
+			var e evJSON
+			if json.Unmarshal([]byte(line), &e) == nil && e.Repository == "e2e/events" && e.Kind == "manifest" {
+				seen[e.Action] = e
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("events seen %v; want push, pull and delete of e2e/events\nstdout:\n%s\nstderr:\n%s", seen, ev.stdout, ev.stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if p := seen["push"]; p.Tag != "v1" || p.Digest != want.String() || !strings.Contains(p.UserAgent, "go-containerregistry") {
+		t.Errorf("push event %+v; want tag v1, digest %s, ggcr's user agent", p, want)
+	}
+	if d := seen["delete"]; d.Tag != "v1" && d.Digest != want.String() {
+		t.Errorf("delete event %+v", d)
+	}
+	if code := ev.interrupt(10 * time.Second); code != 0 {
+		t.Errorf("esbtui events exit code %d after Ctrl-C", code)
+	}
+}

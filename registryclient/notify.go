@@ -1,0 +1,178 @@
+package registryclient
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// RegistryEvent is one registry notification (distribution's envelope
+// format), flattened: a push, pull, delete or mount of a manifest or blob,
+// by any client.
+type RegistryEvent struct {
+	ID         string    `json:"id"`
+	Time       time.Time `json:"time"`
+	Action     string    `json:"action"` // push, pull, delete, mount
+	Kind       string    `json:"kind"`   // manifest, blob
+	Repository string    `json:"repository"`
+	Tag        string    `json:"tag,omitempty"`
+	Digest     string    `json:"digest,omitempty"`
+	MediaType  string    `json:"media_type,omitempty"`
+	Size       int64     `json:"size,omitempty"`
+	// User is the authenticated user, if any; Addr and UserAgent say which
+	// client made the request.
+	User      string `json:"user,omitempty"`
+	Addr      string `json:"addr,omitempty"`
+	UserAgent string `json:"user_agent,omitempty"`
+}
+
+// Ref is repository:tag or repository@digest.
+func (e RegistryEvent) Ref() string {
+	if e.Tag != "" {
+		return e.Repository + ":" + e.Tag
+	}
+	if e.Digest != "" {
+		return e.Repository + "@" + e.Digest
+	}
+	return e.Repository
+}
+
+type envelope struct {
+	Events []struct {
+		ID        string    `json:"id"`
+		Timestamp time.Time `json:"timestamp"`
+		Action    string    `json:"action"`
+		Target    struct {
+			MediaType  string `json:"mediaType"`
+			Size       int64  `json:"size"`
+			Digest     string `json:"digest"`
+			Repository string `json:"repository"`
+			Tag        string `json:"tag"`
+		} `json:"target"`
+		Request struct {
+			Addr      string `json:"addr"`
+			UserAgent string `json:"useragent"`
+		} `json:"request"`
+		Actor struct {
+			Name string `json:"name"`
+		} `json:"actor"`
+	} `json:"events"`
+}
+
+// EventListener receives registry notifications over HTTP (POST
+// EventsPath with the bearer token) and hands them out on a channel.
+type EventListener struct {
+	ln     net.Listener
+	token  string
+	events chan RegistryEvent
+	srv    *http.Server
+	done   chan struct{}
+}
+
+// EventsPath is where the listener accepts notifications.
+const EventsPath = "/events"
+
+// ListenEventsError means the listener could not bind its address.
+type ListenEventsError struct {
+	Addr string
+	Err  error
+}
+
+func (e *ListenEventsError) Error() string {
+	return fmt.Sprintf("registryclient: listen for registry notifications on %s: %v (is another `esbtui events` or the dashboard already listening? only one can)", e.Addr, e.Err)
+}
+
+func (e *ListenEventsError) Unwrap() error { return e.Err }
+
+// ListenEvents binds addr and serves notifications until ctx is done, then
+// closes Events. Requests without "Authorization: Bearer token" are refused
+// (any container on the host can reach the listener). Blob events are
+// dropped unless they are deletes: a push is one manifest event.
+func ListenEvents(ctx context.Context, addr, token string) (*EventListener, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, &ListenEventsError{Addr: addr, Err: err}
+	}
+	l := &EventListener{ln: ln, token: token, events: make(chan RegistryEvent, 64), done: make(chan struct{})}
+	mux := http.NewServeMux()
+	mux.HandleFunc(EventsPath, func(w http.ResponseWriter, r *http.Request) { l.serve(ctx, w, r) })
+	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		defer close(l.done)
+		l.srv.Serve(ln)
+	}()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		l.srv.Shutdown(sctx)
+		<-l.done
+		close(l.events)
+	}()
+	return l, nil
+}
+
+// Addr is the bound address.
+func (l *EventListener) Addr() string { return l.ln.Addr().String() }
+
+// Events delivers notifications in arrival order; it is closed when the
+// listener's ctx is done. A slow reader makes the registry queue and retry,
+// nothing is dropped.
+func (l *EventListener) Events() <-chan RegistryEvent { return l.events }
+
+func (l *EventListener) serve(ctx context.Context, w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(l.token)) != 1 {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	var env envelope
+	if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&env); err != nil {
+		http.Error(w, "bad envelope: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	for _, e := range env.Events {
+		ev := RegistryEvent{
+			ID: e.ID, Time: e.Timestamp, Action: e.Action, Kind: "manifest",
+			Repository: e.Target.Repository, Tag: e.Target.Tag, Digest: e.Target.Digest,
+			MediaType: e.Target.MediaType, Size: e.Target.Size,
+			User: e.Actor.Name, Addr: e.Request.Addr, UserAgent: e.Request.UserAgent,
+		}
+		if isBlobMediaType(e.Target.MediaType) {
+			ev.Kind = "blob"
+			if e.Action != "delete" {
+				continue
+			}
+		}
+		select {
+		case l.events <- ev:
+		case <-ctx.Done():
+			// Not delivered: let the registry retry with a later listener.
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// isBlobMediaType: manifests and indexes are JSON documents; anything else
+// (layers, configs, application/octet-stream) is a blob.
+func isBlobMediaType(mt string) bool {
+	if mt == "" {
+		return false // deletes by digest carry no media type
+	}
+	return !strings.Contains(mt, "manifest") && !strings.Contains(mt, "image.index")
+}
