@@ -233,11 +233,8 @@ func freshState() State {
 		CA:     pki.CertInfo{Role: "ca", File: "/home/dev/.esb/certs/rootCA.crt", Problems: []string{"no root CA: run `esbtui init`"}},
 		Server: pki.CertInfo{Role: "server", File: "/home/dev/.esb/certs/server.crt", Problems: []string{"no server certificate: run `esbtui init`"}},
 	}
-	s.Trust = &TrustState{Stores: []TrustStore{
-		{Name: "system", State: Missing, Reason: "no CA to install yet"},
-		{Name: "docker", State: Missing, Reason: "no CA to install yet"},
-		{Name: "nss", State: NA, Reason: "certutil not installed"},
-	}}
+	// What env reports before `esbtui init`: no store can be checked.
+	s.Trust = &TrustState{Err: "trust: no CA at /home/dev/.esb/certs/rootCA.crt: run `esbtui init` first"}
 	s.Stack = &StackState{Engine: "docker 20.10.24 (API 1.41)", Project: "esb"}
 	s.Registry = &RegistryState{Addr: "localhost:5000", Err: "dial tcp 127.0.0.1:5000: connection refused"}
 	return s

@@ -1,11 +1,14 @@
 package tui
 
 import (
-	tea "charm.land/bubbletea/v2"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/esbtui/esbtui/internal/progress"
 )
@@ -141,8 +144,24 @@ func (j *job) rate() float64 {
 
 // jobsPane shows the latest job in detail and earlier ones in one line each.
 type jobsPane struct {
-	jobs    []*job
-	version int
+	jobs []*job
+	// functions are what b builds and p pushes (State.Functions).
+	functions []string
+	version   int
+}
+
+func (p *jobsPane) setFunctions(fns []string) {
+	if !slices.Equal(fns, p.functions) {
+		p.functions = fns
+		p.version++
+	}
+}
+
+func (p *jobsPane) functionsLine(st *styles) string {
+	if len(p.functions) == 0 {
+		return st.dim.Render("no functions to build: add functions/<name>/Dockerfile")
+	}
+	return st.dim.Render("functions: " + strings.Join(p.functions, ", ") + " (b builds and pushes them)")
 }
 
 func (p *jobsPane) title() string { return "Jobs" }
@@ -252,7 +271,7 @@ func (p *jobsPane) summary(st *styles) string {
 func (p *jobsPane) body(st *styles, w, h int) []string {
 	j := p.current()
 	if j == nil {
-		return []string{st.dim.Render("no jobs yet: i init · t trust · u up · b build · p push")}
+		return []string{st.dim.Render("no jobs yet: i init · t trust · u up · b build · p push"), p.functionsLine(st)}
 	}
 	lines := []string{st.mark(jobLevel(j), j.name+" "+j.state)}
 	if j.state == jobRunning && j.message != "" {

@@ -183,6 +183,7 @@ func (m *Model) setState(s State) {
 	m.trust.set(s.Trust)
 	m.svc.set(s.Stack)
 	m.reg.set(s.Registry)
+	m.jobs.setFunctions(s.Functions)
 }
 
 // Update handles one message.

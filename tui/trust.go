@@ -61,7 +61,7 @@ func (p *trustPane) status(st *styles) string {
 	case p.st == nil:
 		return st.mark(lvlNone, "not available")
 	case p.st.Err != "":
-		return st.mark(lvlBad, "error")
+		return st.mark(lvlBad, "not checked")
 	}
 	ok, total := p.counts()
 	return st.mark(p.level(), fmt.Sprintf("%d/%d trusted", ok, total))

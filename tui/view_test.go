@@ -52,7 +52,7 @@ func TestCompactBelow80x24(t *testing.T) {
 // Every state must read in words and symbols, whatever the colours.
 func TestStatesInWords(t *testing.T) {
 	cases := map[string][]string{
-		"fresh":    {"✗ root CA missing", "✗ system   missing", "! no services running", "✗ localhost:5000 unreachable", "✗ broken"},
+		"fresh":    {"✗ root CA missing", "✗ not checked", "✗ trust: no CA at", "! no services running", "✗ localhost:5000 unreachable", "✗ broken"},
 		"expiring": {"! server", "12 days left", "! docker   stale", "! expiring", "! needs attention"},
 		"down":     {"✗ engine unreachable", "press s to serve", "✗ engine down"},
 		"healthy":  {"✓ root CA", "✓ system   trusted", "· java     n/a", "✓ registry running  healthy", "✓ healthy"},
