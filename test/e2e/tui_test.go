@@ -128,6 +128,14 @@ func TestTUIDrivesTheBinary(t *testing.T) {
 	if !strings.Contains(scr, "hello:latest@sha256") {
 		t.Errorf("no result digest on screen:\n%s", scr)
 	}
+	// p pushes the functions' engine images again (nothing new to send).
+	s.keys("p")
+	scr = s.waitFor("push all", 2*time.Minute, func(scr string) bool {
+		return contains("✓ push all done")(scr) || contains("✗ push all failed")(scr)
+	})
+	if strings.Contains(scr, "push all failed") {
+		t.Fatalf("push failed:\n%s", scr)
+	}
 	// The registry has the image the dashboard says it pushed.
 	res := mustCLI(t, st.Env, "tags", "hello", "--no-tui")
 	if !strings.Contains(res.Stdout, "latest") {
@@ -138,7 +146,7 @@ func TestTUIDrivesTheBinary(t *testing.T) {
 	scr = s.waitFor("three columns at 200x50", 20*time.Second, lineWith("Certificates", "Services", "Jobs"))
 	// The Jobs pane keeps the push's layers and the earlier jobs; the Log
 	// pane has the build's lines.
-	for _, want := range []string{"✓ " + image + "@sha256:", "overall ", "100%", " upload ", "✓ up done", "✓ init done", "build all done: " + image + "@sha256:", "Successfully built"} {
+	for _, want := range []string{"✓ " + image + "@sha256:", "overall ", "100%", " upload ", "✓ build all done", "✓ up done", "✓ init done", "push all done: " + image + "@sha256:"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("200x50 screen lacks %q:\n%s", want, scr)
 		}
