@@ -172,7 +172,38 @@ func (e *Env) Up(ctx context.Context, o StackOptions, sink progress.Sink) ([]sta
 		return services, err
 	}
 	e.record("stack.up", fields)
+	if err := e.retainOnUp(ctx, sink); err != nil {
+		return services, err
+	}
 	return services, nil
+}
+
+// retainOnUp applies esb.yaml's retention policy after up: prune every
+// repository to the newest Keep tags, then gc what they held.
+func (e *Env) retainOnUp(ctx context.Context, sink progress.Sink) error {
+	r := e.Cfg.Retention
+	if !r.OnUp || r.Keep <= 0 {
+		return nil
+	}
+	rep := progress.Reporter{Op: "retention", Sink: sink}
+	rep.Step("prune", progress.Start, fmt.Sprintf("keeping the %d newest tags per repository (%s)", r.Keep, e.Cfg.ProjectFile))
+	res, err := e.Prune(ctx, r.Keep, false, nil, sink)
+	if err != nil {
+		return fmt.Errorf("retention after up (%s: retention.keep %d): %w", e.Cfg.ProjectFile, r.Keep, err)
+	}
+	deleted := 0
+	for _, rp := range res.Repos {
+		deleted += len(rp.Deleted)
+	}
+	if deleted == 0 {
+		rep.Step("prune", progress.Done, "nothing to prune")
+		return nil
+	}
+	rep.Step("prune", progress.Done, fmt.Sprintf("deleted %d tags", deleted))
+	if _, err := e.GC(ctx, false, sink); err != nil {
+		return fmt.Errorf("retention after up: gc: %w", err)
+	}
+	return nil
 }
 
 func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]stack.Service, error) {
