@@ -21,7 +21,7 @@ type EnvBackend struct {
 	Env *env.Env
 	// CertOptions are used by InitCerts (names, key type).
 	CertOptions pki.Options
-	// Stack are the compose files up, down and logs use (default: the
+	// Stack are the compose files up, down and build use (default: the
 	// embedded project plus $ESB_COMPOSE_FILE).
 	Stack env.StackOptions
 
