@@ -21,12 +21,18 @@ import (
 )
 
 // retryPolicy bounds retries of idempotent GETs on transient errors.
+// Timeout bounds each attempt: a registry that stops answering (paused,
+// packets dropped) would otherwise hold a page for ResponseHeaderTimeout.
 type retryPolicy struct {
 	Attempts int
 	Base     time.Duration
+	Timeout  time.Duration
 }
 
-var listRetry = retryPolicy{Attempts: 4, Base: 200 * time.Millisecond}
+// listRetry: 4 attempts of at most 10 s each, 0.2 + 0.4 + 0.8 s apart, so a
+// page that cannot be had fails within ~41.4 s (within ~1.4 s when the
+// connection is refused or reset).
+var listRetry = retryPolicy{Attempts: 4, Base: 200 * time.Millisecond, Timeout: 10 * time.Second}
 
 // pager walks a paginated list endpoint (/v2/_catalog, /v2/<repo>/tags/list).
 // It follows the Link header itself (ggcr refuses it for localhost) and falls
@@ -87,7 +93,9 @@ func (p *pager) all(ctx context.Context, field string) ([]string, error) {
 func (p *pager) page(ctx context.Context, pathQuery, field string) ([]string, string, error) {
 	u := "https://" + p.reg.RegistryStr() + pathQuery
 	var lastErr error
-	for attempt := 0; attempt < max(1, p.retry.Attempts); attempt++ {
+	start := time.Now()
+	attempt := 0
+	for ; attempt < max(1, p.retry.Attempts); attempt++ {
 		if attempt > 0 {
 			wait := p.retry.Base << (attempt - 1)
 			select {
@@ -96,16 +104,21 @@ func (p *pager) page(ctx context.Context, pathQuery, field string) ([]string, st
 			case <-time.After(wait):
 			}
 		}
-		items, link, err := p.fetch(ctx, u, field)
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if p.retry.Timeout > 0 {
+			actx, cancel = context.WithTimeout(ctx, p.retry.Timeout)
+		}
+		items, link, err := p.fetch(actx, u, field)
+		cancel()
 		if err == nil {
 			return items, link, nil
 		}
 		lastErr = err
 		if !transient(err) || ctx.Err() != nil {
-			break
+			return nil, "", err
 		}
 	}
-	return nil, "", lastErr
+	return nil, "", fmt.Errorf("gave up after %d attempts in %v: %w", attempt, time.Since(start).Round(time.Millisecond), lastErr)
 }
 
 func (p *pager) fetch(ctx context.Context, u, field string) ([]string, string, error) {
