@@ -1,10 +1,12 @@
 package stack
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
@@ -33,19 +35,7 @@ func (e *Engine) Logs(ctx context.Context, project, service string, o LogOptions
 		if s.Name != service {
 			continue
 		}
-		tail := o.Tail
-		if tail == "" {
-			tail = "all"
-		}
-		rc, err := e.api.ContainerLogs(ctx, s.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: o.Follow, Tail: tail, Timestamps: o.Timestamps})
-		if err != nil {
-			return fmt.Errorf("stack: logs of %s (container %s): %w", service, s.Container, err)
-		}
-		defer rc.Close()
-		if err := demux(w, w, rc); err != nil && ctx.Err() == nil {
-			return fmt.Errorf("stack: logs of %s (container %s): %w", service, s.Container, err)
-		}
-		return nil
+		return e.streamLogs(ctx, s, o, w)
 	}
 	if len(names) == 0 {
 		return fmt.Errorf("stack: no containers in project %s: run `esbtui up` first", project)
@@ -57,5 +47,103 @@ func (e *Engine) Logs(ctx context.Context, project, service string, o LogOptions
 // TTY) into stdout and stderr.
 func demux(stdout, stderr io.Writer, r io.Reader) error {
 	_, err := stdcopy.StdCopy(stdout, stderr, r)
+	return err
+}
+
+// streamLogs copies one container's logs. With Follow it survives the
+// engine ending the stream on its own (engine 20.10 does after a while, and
+// on a container restart): it resumes from the last timestamp it saw, without
+// repeating lines, until ctx is done or the container is gone.
+func (e *Engine) streamLogs(ctx context.Context, s Service, o LogOptions, w io.Writer) error {
+	tail := o.Tail
+	if tail == "" {
+		tail = "all"
+	}
+	lw := &logLines{w: w, keepTS: o.Timestamps}
+	since := ""
+	for {
+		opts := client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: o.Follow, Tail: tail, Timestamps: true, Since: since}
+		rc, err := e.api.ContainerLogs(ctx, s.ID, opts)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("stack: logs of %s (container %s): %w", s.Name, s.Container, err)
+		}
+		err = demux(lw, lw, rc)
+		rc.Close()
+		lw.flush()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("stack: logs of %s (container %s): %w", s.Name, s.Container, err)
+		}
+		if !o.Follow {
+			return nil
+		}
+		// The stream ended but nobody asked to stop: resume if the
+		// container still exists.
+		if _, err := e.api.ContainerInspect(ctx, s.ID, client.ContainerInspectOptions{}); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("stack: logs of %s: container %s is gone: %w", s.Name, s.Container, err)
+		}
+		if !lw.last.IsZero() {
+			since = lw.last.Format(time.RFC3339Nano)
+		}
+		tail = "all"
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// logLines receives timestamped log lines ("2026-11-24T19:42:09.1234Z msg"),
+// drops lines not newer than the last one written (after a resume), strips
+// the timestamp unless asked to keep it, and writes whole lines.
+type logLines struct {
+	w      io.Writer
+	keepTS bool
+	buf    []byte
+	last   time.Time
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if err := l.line(l.buf[:i+1]); err != nil {
+			return len(p), err
+		}
+		l.buf = l.buf[i+1:]
+	}
+}
+
+func (l *logLines) flush() {
+	if len(l.buf) > 0 {
+		l.line(append(l.buf, '\n'))
+		l.buf = nil
+	}
+}
+
+func (l *logLines) line(b []byte) error {
+	ts, rest, ok := bytes.Cut(b, []byte(" "))
+	if t, err := time.Parse(time.RFC3339Nano, string(ts)); ok && err == nil {
+		if !l.last.IsZero() && !t.After(l.last) {
+			return nil
+		}
+		l.last = t
+		if !l.keepTS {
+			b = rest
+		}
+	}
+	_, err := l.w.Write(b)
 	return err
 }
