@@ -147,3 +147,29 @@ func TestDoctorNothingListening(t *testing.T) {
 		t.Fatalf("%+v", c)
 	}
 }
+
+// TestRegistryClientFollowsTheCA: a client made before `init` must trust the
+// CA init creates (a dashboard started on a fresh machine).
+func TestRegistryClientFollowsTheCA(t *testing.T) {
+	t.Setenv(EnvTrustRoot, debianSandbox(t))
+	e := New(config.FromHome(t.TempDir()))
+	defer e.Close()
+	before, err := e.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.InitCerts(context.Background(), pki.Options{}, progress.Discard); err != nil {
+		t.Fatal(err)
+	}
+	e.Cfg.Registry = serveRegistryAPI(t, e.Cfg.CertDir)
+	after, err := e.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after == before {
+		t.Fatal("the registry client was not renewed after the CA appeared")
+	}
+	if _, err := after.Probe(context.Background(), e.Cfg.Registry); err != nil {
+		t.Fatalf("probe with the new CA: %v", err)
+	}
+}

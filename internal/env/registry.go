@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -111,8 +112,14 @@ func dirSize(ctx context.Context, dir string) (int64, error) {
 
 var (
 	registryMu      sync.Mutex
-	registryClients = map[*Env]*registryclient.Client{}
+	registryClients = map[*Env]cachedClient{}
 )
+
+// cachedClient is a registry client and the CA file state it was made with.
+type cachedClient struct {
+	*registryclient.Client
+	caStamp string
+}
 
 // Registry returns the registry client of this Env: TLS trusting
 // $ESB_CERT_DIR/rootCA.crt plus the system pool, Docker keychain
@@ -120,8 +127,18 @@ var (
 func (e *Env) Registry() (*registryclient.Client, error) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
+	// The client trusts the CA file as it was when the client was made: a
+	// CA created or restored since (init in a running dashboard) needs a new
+	// client.
+	stamp := ""
+	if st, err := os.Stat(e.Certs.Path(pki.CACertFile)); err == nil {
+		stamp = st.ModTime().String() + "/" + strconv.FormatInt(st.Size(), 10)
+	}
 	if c, ok := registryClients[e]; ok {
-		return c, nil
+		if c.caStamp == stamp {
+			return c.Client, nil
+		}
+		c.Close()
 	}
 	c, err := registryclient.New(registryclient.Options{
 		CACertFile: e.Certs.Path(pki.CACertFile),
@@ -131,7 +148,7 @@ func (e *Env) Registry() (*registryclient.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	registryClients[e] = c
+	registryClients[e] = cachedClient{Client: c, caStamp: stamp}
 	return c, nil
 }
 
