@@ -12,5 +12,8 @@ func (a *app) runDashboard(cmd *cobra.Command, args []string) error {
 	if a.headless() {
 		return a.printStatus(cmd)
 	}
+	// The dashboard runs `sudo -v` in the foreground before a privileged
+	// trust install; later sudo calls must never prompt under the TUI.
+	a.env.NonInteractiveSudo = true
 	return tui.Run(cmd.Context(), tui.NewEnvBackend(a.env), tui.Options{})
 }

@@ -25,6 +25,10 @@ type Env struct {
 	Audit *Audit
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// NonInteractiveSudo makes privileged trust steps use `sudo -n`: the
+	// dashboard sets it (it runs `sudo -v` in the foreground first), so sudo
+	// never prompts while the TUI owns the terminal.
+	NonInteractiveSudo bool
 
 	closeLog func() error
 }

@@ -106,10 +106,14 @@ func (e *Env) trustCA() (trust.CA, error) {
 // TrustConfig is the trust configuration for this Env: the sandbox root
 // from ESB_TRUST_ROOT and the registry names engines pull from.
 func (e *Env) TrustConfig() *trust.Config {
+	sudo := trust.DefaultSudo
+	if e.NonInteractiveSudo {
+		sudo = []string{"sudo", "-n", "--"}
+	}
 	return &trust.Config{
 		Root:       os.Getenv(EnvTrustRoot),
 		Registries: e.registryNames(),
-		Sudo:       trust.DefaultSudo,
+		Sudo:       sudo,
 	}
 }
 
