@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/registryclient"
 )
 
 // Backend is everything the dashboard asks of internal/env. Every method may
@@ -42,8 +43,52 @@ type Backend interface {
 	// engine): the dashboard then refreshes on `r` and after jobs.
 	Watch(ctx context.Context, update func(*StackState)) error
 
+	// Doctor checks every link of the chain in order, as `esbtui doctor`
+	// does (the probe image included); it stops early when ctx ends.
+	Doctor(ctx context.Context) DoctorReport
+	// ScrapeMetrics reads the registry's Prometheus counters once; the
+	// dashboard turns consecutive samples into live rates.
+	ScrapeMetrics(ctx context.Context) (*registryclient.MetricsSample, error)
+	// RegistryEvents listens for the registry's notifications (pushes,
+	// pulls, deletes by any client) until ctx ends, then closes the
+	// channel. It fails at once when it cannot listen (another listener
+	// holds the port, no engine to find the host gateway); the string is
+	// the address it listens on.
+	RegistryEvents(ctx context.Context) (<-chan registryclient.RegistryEvent, string, error)
+
 	// Note records a dashboard log line in esbtui's log file.
 	Note(e progress.Event)
+}
+
+// DoctorReport is `esbtui doctor`'s ordered list of checks.
+type DoctorReport struct {
+	Checks []DoctorCheck
+}
+
+// Verdicts of a doctor check (the same words as `esbtui doctor --json`).
+const (
+	CheckOK      = "ok"
+	CheckWarn    = "warn"
+	CheckFail    = "fail"
+	CheckSkipped = "skipped"
+)
+
+// DoctorCheck is one link: its verdict, one line why, one line fix.
+type DoctorCheck struct {
+	Name   string
+	Status string // CheckOK, CheckWarn, CheckFail or CheckSkipped
+	Why    string
+	Fix    string
+}
+
+// FirstFailure is the first failed check, the broken link to fix first.
+func (r DoctorReport) FirstFailure() (DoctorCheck, bool) {
+	for _, c := range r.Checks {
+		if c.Status == CheckFail {
+			return c, true
+		}
+	}
+	return DoctorCheck{}, false
 }
 
 // TrustPlan is what installing trust would do, in words, store by store.

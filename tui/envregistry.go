@@ -33,7 +33,7 @@ func registryState(s *env.RegistryStatus, addr string) *RegistryState {
 	if s == nil {
 		return nil
 	}
-	rs := &RegistryState{Addr: s.Address, Reachable: s.Reachable, Err: s.Error}
+	rs := &RegistryState{Addr: s.Address, Reachable: s.Reachable, Err: s.Error, Metrics: s.Metrics}
 	if rs.Addr == "" {
 		rs.Addr = addr
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
+	"github.com/esbtui/esbtui/registryclient"
 )
 
 // t0 is the fixed clock of every test.
@@ -31,6 +33,16 @@ type fake struct {
 	watch chan *StackState
 	noted []progress.Event
 	fail  map[string]error
+	// doctor is Doctor's report; doctorHold makes Doctor wait until it
+	// is closed (a doctor run in progress).
+	doctor     DoctorReport
+	doctorHold chan struct{}
+	// scrapes counts ScrapeMetrics calls; sample n is fakeSample(n).
+	scrapes int
+	// events feeds RegistryEvents; nil: the listener cannot start
+	// (eventsErr), as when `esbtui events` holds the port.
+	events    chan registryclient.RegistryEvent
+	eventsErr error
 }
 
 func (f *fake) call(s string) error {
@@ -182,6 +194,80 @@ func (f *fake) Watch(ctx context.Context, update func(*StackState)) error {
 	}
 }
 
+func (f *fake) Doctor(ctx context.Context) DoctorReport {
+	f.call("doctor")
+	if f.doctorHold != nil {
+		select {
+		case <-f.doctorHold:
+		case <-ctx.Done():
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.doctor
+}
+
+func (f *fake) ScrapeMetrics(ctx context.Context) (*registryclient.MetricsSample, error) {
+	if err := f.call("metrics"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := fakeSample(f.scrapes)
+	f.scrapes++
+	return s, nil
+}
+
+func (f *fake) RegistryEvents(ctx context.Context) (<-chan registryclient.RegistryEvent, string, error) {
+	f.call("events")
+	if f.events == nil {
+		err := f.eventsErr
+		if err == nil {
+			// The default: listening, nothing happens.
+			ch := make(chan registryclient.RegistryEvent)
+			go func() { <-ctx.Done(); close(ch) }()
+			return ch, "127.0.0.1:5002", nil
+		}
+		return nil, "", err
+	}
+	out := make(chan registryclient.RegistryEvent)
+	go func() {
+		defer close(out)
+		for {
+			select {
+			case ev := <-f.events:
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, "127.0.0.1:5002", nil
+}
+
+// fakeSample is the registry's counters at scrape n, 3 s apart: 2000
+// requests since a start 100 s before t0 (20/s), then 30 more each
+// scrape (10/s), 3 of them 5xx; 1 MB in (333 kB/s) and 300 kB out each
+// time; latencies mostly under 50 ms.
+func fakeSample(n int) *registryclient.MetricsSample {
+	f := float64(n)
+	return &registryclient.MetricsSample{
+		Time: t0.Add(time.Duration(n) * 3 * time.Second), Started: t0.Add(-100 * time.Second),
+		Requests: 2000 + 30*f, ServerErrors: 3 * f, ClientErrors: 40,
+		BytesIn: 50e6 + 1e6*f, BytesOut: 20e6 + 3e5*f,
+		Buckets: []registryclient.Bucket{
+			{UpperBound: 0.005, Count: 1000 + 10*f},
+			{UpperBound: 0.05, Count: 1900 + 18*f},
+			{UpperBound: 0.5, Count: 2000 + 30*f},
+			{UpperBound: math.Inf(1), Count: 2000 + 30*f},
+		},
+	}
+}
+
 func (f *fake) Note(e progress.Event) {
 	f.mu.Lock()
 	f.noted = append(f.noted, e)
@@ -222,9 +308,16 @@ func healthyState() State {
 			{Name: "registry", State: "running", Health: "healthy", Ports: []string{"127.0.0.1:5000→5000"}, Started: t0.Add(-2*time.Hour - 5*time.Minute)},
 			{Name: "hello", State: "running", Health: "", Ports: []string{"8080→8080"}, Started: t0.Add(-12 * time.Minute)},
 		}},
-		Registry:  &RegistryState{Addr: "localhost:5000", Reachable: true, Repos: []string{"esb/base", "hello", "registry-ui", "worker"}},
+		Registry:  &RegistryState{Addr: "localhost:5000", Reachable: true, Repos: []string{"esb/base", "hello", "registry-ui", "worker"}, Metrics: sinceStart()},
 		Functions: []string{"hello", "worker"},
 	}
+}
+
+// sinceStart is what env's snapshot reports: the rates since the registry
+// started, the same as the dashboard's first scrape.
+func sinceStart() *registryclient.Metrics {
+	m := registryclient.ComputeMetrics(nil, fakeSample(0))
+	return &m
 }
 
 func freshState() State {
@@ -272,4 +365,33 @@ func pushEvents() []progress.Event {
 		ev(4, "sha256:ee55ff6600771188", progress.Update, 9*mb, 20*mb),
 		ev(4, "sha256:99887766554433aa", progress.Update, 4*mb, 8*mb),
 	}
+}
+
+// healthyDoctor is `esbtui doctor` on a healthy machine.
+func healthyDoctor() DoctorReport {
+	return DoctorReport{Checks: []DoctorCheck{
+		{Name: "root CA", Status: CheckOK, Why: "RSA 4096, 3649 days left, name-constrained to 5 local names/ranges"},
+		{Name: "server certificate", Status: CheckOK, Why: "signed by the CA, key matches, covers localhost, esb-registry, host.docker.internal, esb-gateway, 127.0.0.1, ::1, 198 days left"},
+		{Name: "trust: system", Status: CheckOK, Why: "trusts the CA"},
+		{Name: "trust: nss", Status: CheckOK, Why: "trusts the CA"},
+		{Name: "trust: java", Status: CheckOK, Why: "n/a: no JDK found"},
+		{Name: "container engine", Status: CheckOK, Why: "Docker 20.10.24 at unix:///var/run/docker.sock (API 1.41)"},
+		{Name: "engine certs.d", Status: CheckOK, Why: "certs.d has the CA for every non-loopback registry name (loopback names need none: the engine skips verification for 127.0.0.0/8)"},
+		{Name: "stack services", Status: CheckOK, Why: "esb: registry running and healthy"},
+		{Name: "TLS to registry (system roots)", Status: CheckOK, Why: "localhost:5000 presents a certificate the system trusts for localhost"},
+		{Name: "registry API /v2/", Status: CheckOK, Why: "GET https://localhost:5000/v2/ answered 200 (registry/2.0)"},
+		{Name: "probe push → pull → run", Status: CheckOK, Why: "pushed, pulled back, ran and deleted a probe image in 2.31s"},
+	}}
+}
+
+// stackDownDoctor: the stack is down; nss lacks the CA (a warning).
+func stackDownDoctor() DoctorReport {
+	r := healthyDoctor()
+	c := r.Checks
+	c[3] = DoctorCheck{Name: "trust: nss", Status: CheckWarn, Why: "missing: ~/.pki/nssdb does not hold the CA", Fix: "esbtui trust install --store nss"}
+	c[7] = DoctorCheck{Name: "stack services", Status: CheckFail, Why: "stack esb is down", Fix: "esbtui up"}
+	c[8] = DoctorCheck{Name: "TLS to registry (system roots)", Status: CheckFail, Why: "nothing answers on localhost:5000: dial tcp 127.0.0.1:5000: connect: connection refused", Fix: "esbtui up (or esbtui serve without Docker)"}
+	c[9] = DoctorCheck{Name: "registry API /v2/", Status: CheckSkipped, Why: "skipped: TLS to registry (system roots) is broken"}
+	c[10] = DoctorCheck{Name: "probe push → pull → run", Status: CheckSkipped, Why: "skipped: registry API /v2/ is broken"}
+	return r
 }

@@ -30,6 +30,16 @@ func TestGolden(t *testing.T) {
 				return cur == 16_000_000
 			})
 		}},
+		{name: "doctor_ok", state: healthyState, setup: func(h *harness) {
+			h.f.doctor = healthyDoctor()
+			h.keys("c")
+			h.until("the doctor report", doctorShown)
+		}},
+		{name: "doctor_fail", state: engineDownState, setup: func(h *harness) {
+			h.f.doctor = stackDownDoctor()
+			h.keys("c")
+			h.until("the doctor report", doctorShown)
+		}},
 	}
 	for _, sc := range scenarios {
 		for _, size := range [][2]int{{80, 24}, {160, 48}} {
@@ -44,3 +54,5 @@ func TestGolden(t *testing.T) {
 		}
 	}
 }
+
+func doctorShown(m *Model) bool { return m.doc.open && !m.doc.running && m.doc.report != nil }

@@ -27,9 +27,22 @@ type harness struct {
 
 func newHarness(t *testing.T, f *fake, w, h int, env ...string) *harness {
 	t.Helper()
+	return newHarnessWith(t, f, Options{Width: w, Height: h}, env...)
+}
+
+// newHarnessWith is newHarness with options; the clock is fixed, and
+// metrics are scraped once unless o.MetricsEvery says otherwise (so that
+// frames do not depend on timing).
+func newHarnessWith(t *testing.T, f *fake, o Options, env ...string) *harness {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	m := New(ctx, f, Options{Now: fixedNow, Width: w, Height: h})
+	w, h := o.Width, o.Height
+	o.Now = fixedNow
+	if o.MetricsEvery == 0 {
+		o.MetricsEvery = time.Hour
+	}
+	m := New(ctx, f, o)
 	hs := &harness{t: t, f: f, m: m}
 	m.observe = hs.check
 	opts := []tea.ProgramOption{tea.WithEnvironment(append([]string{"TERM=xterm-256color"}, env...))}

@@ -38,6 +38,8 @@ type job struct {
 	bg bool
 	// after runs when the job succeeds (e.g. reload the tags after a delete).
 	after func(*Model) tea.Cmd
+	// end runs when the job ends, whatever the outcome.
+	end func(*Model)
 }
 
 // itemProgress is one layer (or other item with a size) of a job.

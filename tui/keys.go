@@ -5,7 +5,7 @@ import "charm.land/bubbles/v2/key"
 // keyMap is every binding of the dashboard; the help bar and `?` show them.
 type keyMap struct {
 	Init, Trust, Up, Down, Build, Push, Refresh, Serve key.Binding
-	Filter, Open, Delete, GC, Logs, Back               key.Binding
+	Filter, Open, Delete, GC, Logs, Back, Doctor       key.Binding
 	Next, Prev, Nav, Help, Quit, Cancel                key.Binding
 }
 
@@ -27,6 +27,7 @@ func newKeys() keyMap {
 		Delete:  b([]string{"x"}, "x", "delete tag"),
 		GC:      b([]string{"g"}, "g", "registry GC"),
 		Logs:    b([]string{"l"}, "l", "service logs"),
+		Doctor:  b([]string{"c"}, "c", "doctor"),
 		Back:    b([]string{"esc"}, "esc", "back"),
 		Next:    b([]string{"tab"}, "tab", "next pane"),
 		Prev:    b([]string{"shift+tab"}, "shift+tab", "prev pane"),
@@ -39,14 +40,14 @@ func newKeys() keyMap {
 
 // ShortHelp is the help bar.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Init, k.Trust, k.Up, k.Build, k.Push, k.Next, k.Help, k.Quit}
+	return []key.Binding{k.Init, k.Trust, k.Up, k.Build, k.Push, k.Doctor, k.Next, k.Help, k.Quit}
 }
 
 // FullHelp is the `?` screen.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Init, k.Trust, k.Up, k.Down, k.Build, k.Push, k.Refresh},
-		{k.Serve, k.Logs, k.GC, k.Filter, k.Open, k.Delete, k.Back},
+		{k.Doctor, k.Serve, k.Logs, k.GC, k.Filter, k.Open, k.Delete, k.Back},
 		{k.Next, k.Prev, k.Nav, k.Help, k.Quit, k.Cancel},
 	}
 }

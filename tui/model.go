@@ -36,6 +36,9 @@ type Options struct {
 	Now func() time.Time
 	// Width and Height are the size drawn before the first WindowSizeMsg.
 	Width, Height int
+	// MetricsEvery is how often the registry's metrics are scraped while
+	// the stack is up and the Registry pane is on screen (default 3 s).
+	MetricsEvery time.Duration
 }
 
 // Model is the root model. Use it as a pointer (*Model implements tea.Model).
@@ -64,6 +67,9 @@ type Model struct {
 	refreshAgain bool
 	showHelp     bool
 	confirm      *confirmation
+	doc          doctorView
+	met          metricsPoll
+	events       registryEvents
 	nextID       int
 	// watch follows the engine's events; nil when the backend cannot
 	// (no engine): it is retried after each job and on `r`.
@@ -98,6 +104,9 @@ func New(ctx context.Context, b Backend, o Options) *Model {
 	if o.Width == 0 {
 		o.Width, o.Height = 80, 24
 	}
+	if o.MetricsEvery <= 0 {
+		o.MetricsEvery = defaultMetricsEvery
+	}
 	ctx, stop := context.WithCancel(ctx)
 	m := &Model{
 		b: b, ctx: ctx, stop: stop, now: o.Now,
@@ -107,6 +116,7 @@ func New(ctx context.Context, b Backend, o Options) *Model {
 		help:  help.New(),
 		certs: &certPane{}, trust: &trustPane{}, svc: &servicesPane{},
 		reg: &registryPane{}, jobs: &jobsPane{}, log: newLogPane(),
+		met: metricsPoll{every: o.MetricsEvery},
 	}
 	m.help.Styles = m.st.help
 	return m
@@ -139,11 +149,11 @@ type (
 // uptimeEvery re-renders uptimes; cheap, and keeps idle CPU near zero.
 const uptimeEvery = 30 * time.Second
 
-// Init asks for the background colour, takes the first snapshot and starts
-// watching the engine.
+// Init asks for the background colour, takes the first snapshot, starts
+// watching the engine and listening for the registry's events.
 func (m *Model) Init() tea.Cmd {
 	m.refreshing = true
-	return tea.Batch(tea.RequestBackgroundColor, m.snapshot(), m.startWatch(), uptimeTick())
+	return tea.Batch(tea.RequestBackgroundColor, m.snapshot(), m.startWatch(), m.startEvents(), uptimeTick())
 }
 
 // startWatch follows the engine's events unless that already runs.
@@ -189,6 +199,9 @@ func (m *Model) setState(s State) {
 // Update handles one message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	mm, cmd := m.update(msg)
+	if poll := m.pollMetrics(); poll != nil {
+		cmd = tea.Batch(cmd, poll)
+	}
 	if m.observe != nil {
 		m.observe(m)
 	}
@@ -234,6 +247,15 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.watch = nil
 		}
 		return m, nil
+	case metricsMsg:
+		return m, m.onMetrics(msg)
+	case metricsTickMsg:
+		m.met.ticking = false
+		return m, nil
+	case eventsStartedMsg:
+		return m, m.onEventsStarted(msg)
+	case registryEventsMsg:
+		return m, m.onRegistryEvents(msg)
 	case jobEventsMsg:
 		return m, m.onEvents(msg)
 	case jobDoneMsg:
@@ -267,6 +289,14 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	case tea.MouseWheelMsg:
+		if m.doc.open {
+			if msg.Button == tea.MouseWheelUp {
+				m.doc.offset -= 3
+			} else if msg.Button == tea.MouseWheelDown {
+				m.doc.offset += 3
+			}
+			return m, nil
+		}
 		if m.focus == paneLog {
 			return m, m.log.update(msg)
 		}
@@ -291,6 +321,11 @@ func (m *Model) logLine(t time.Time, s string) {
 // run starts a job. Foreground jobs run one at a time; bg ones (logs,
 // serve) run beside them. after runs when the job ends successfully.
 func (m *Model) run(name string, bg bool, fn jobFunc, after func(*Model) tea.Cmd) tea.Cmd {
+	return m.runJob(name, bg, fn, after, nil)
+}
+
+// runJob is run with end, which runs when the job ends however it ends.
+func (m *Model) runJob(name string, bg bool, fn jobFunc, after func(*Model) tea.Cmd, end func(*Model)) tea.Cmd {
 	if !bg {
 		for _, j := range m.jobs.running() {
 			if !j.bg {
@@ -301,7 +336,7 @@ func (m *Model) run(name string, bg bool, fn jobFunc, after func(*Model) tea.Cmd
 	}
 	id := m.id()
 	s, cmd := start(m.ctx, id, fn)
-	j := &job{id: id, name: name, s: s, state: jobRunning, items: map[string]*itemProgress{}, bg: bg, after: after}
+	j := &job{id: id, name: name, s: s, state: jobRunning, items: map[string]*itemProgress{}, bg: bg, after: after, end: end}
 	m.jobs.add(j)
 	m.logLine(m.now(), m.st.mark(lvlBusy, name+" started"))
 	m.b.Note(progress.Event{Op: name, Status: progress.Start})
@@ -381,8 +416,14 @@ func (m *Model) onDone(msg jobDoneMsg) tea.Cmd {
 	}
 	m.b.Note(ev)
 	cmds := []tea.Cmd{m.refresh(), m.startWatch()}
+	if j.end != nil {
+		j.end(m)
+	}
 	if j.state == jobDone && j.after != nil {
 		cmds = append(cmds, j.after(m))
+	}
+	if j.state == jobDone && j.name == "up" {
+		cmds = append(cmds, m.startEvents())
 	}
 	return tea.Batch(cmds...)
 }
@@ -426,6 +467,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if m.doc.open {
+		return m.doctorKey(msg)
+	}
 	if m.showHelp {
 		switch {
 		case key.Matches(msg, k.Help, k.Back):
@@ -463,7 +507,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.buildOrPush(key.Matches(msg, k.Push))
 	case key.Matches(msg, k.Refresh):
 		m.logLine(m.now(), m.st.mark(lvlNone, "refresh"))
-		return tea.Batch(m.refresh(), m.startWatch())
+		return tea.Batch(m.refresh(), m.startWatch(), m.startEvents())
+	case key.Matches(msg, k.Doctor):
+		return m.runDoctor()
 	case key.Matches(msg, k.Serve):
 		return m.toggleBg("serve", func(ctx context.Context, sink progress.Sink) (string, error) {
 			return "", m.b.Serve(ctx, sink)

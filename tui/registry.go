@@ -3,6 +3,8 @@ package tui
 import (
 	"fmt"
 	"strings"
+
+	"github.com/esbtui/esbtui/registryclient"
 )
 
 // Registry pane modes.
@@ -27,7 +29,11 @@ type registryPane struct {
 	cursor    int
 	offset    int
 	err       string
-	version   int
+	// live are the rates between the dashboard's last two scrapes;
+	// metricsErr says why the last scrape failed.
+	live       *registryclient.Metrics
+	metricsErr string
+	version    int
 }
 
 func (p *registryPane) title() string { return "Registry" }
@@ -38,6 +44,30 @@ func (p *registryPane) set(s *RegistryState) {
 		p.setRepos(s.Repos)
 	}
 	p.version++
+}
+
+func (p *registryPane) setMetrics(live *registryclient.Metrics, err string) {
+	p.live, p.metricsErr = live, err
+	p.version++
+}
+
+// metricsBody is the rates line(s): live ones, else the snapshot's since
+// the registry started, else why there are none.
+func (p *registryPane) metricsBody(st *styles, w int) []string {
+	if p.st == nil || !p.st.Reachable {
+		return nil
+	}
+	mm := p.live
+	if mm == nil {
+		mm = p.st.Metrics
+	}
+	switch {
+	case mm != nil:
+		return metricsLines(mm, w)
+	case p.metricsErr != "":
+		return []string{st.dim.Render(symOff + " metrics n/a: " + p.metricsErr)}
+	}
+	return nil
 }
 
 func (p *registryPane) setRepos(r []string) {
@@ -188,6 +218,7 @@ func (p *registryPane) body(st *styles, w, h int, focused bool) []string {
 	if p.err != "" {
 		lines = append(lines, st.bad.Render(symBad+" "+p.err))
 	}
+	lines = append(lines, p.metricsBody(st, w)...)
 	switch p.mode {
 	case regImage:
 		return append(lines, p.imageLines(st)...)

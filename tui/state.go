@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/esbtui/esbtui/pki"
+	"github.com/esbtui/esbtui/registryclient"
 )
 
 // State is what the dashboard shows: one picture of the chain, gathered by
@@ -77,6 +78,10 @@ type RegistryState struct {
 	Reachable bool
 	Err       string
 	Repos     []string
+	// Metrics are the registry's rates since it started (nil when its
+	// metrics endpoint does not answer); the pane shows live rates once
+	// the dashboard has scraped twice.
+	Metrics *registryclient.Metrics
 }
 
 // Image is what Inspect reports about one reference.

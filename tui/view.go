@@ -47,6 +47,12 @@ func (m *Model) render() string {
 	switch {
 	case m.confirm != nil:
 		body = m.st.box("Confirm", "", m.confirmLines(bodyH-2), w, bodyH, true)
+	case m.doc.open:
+		status := m.doctorStatus()
+		if pos := m.doctorScroll(w-2, bodyH-2); pos != "" {
+			status += m.st.dim.Render(" · " + pos)
+		}
+		body = m.st.box("Doctor", status, m.doctorWindow(w-2, bodyH-2), w, bodyH, true)
 	case m.showHelp:
 		m.help.ShowAll = true
 		m.help.SetWidth(w - 4)
@@ -177,6 +183,9 @@ func (m *Model) compact(w, h int, header, footer string) string {
 		lines = append(lines, m.st.bold.Render(m.confirm.title))
 		lines = append(lines, m.confirm.lines...)
 		lines = append(lines, "y yes · n no")
+	case m.doc.open:
+		lines = append(lines, fit(m.st.bold.Render("Doctor")+" "+m.doctorStatus(), w))
+		lines = append(lines, m.doctorWindow(w, max(h-3, 1))...)
 	default:
 		for i := 0; i < numPanes; i++ {
 			title, sum, lvl := m.paneLine(i)
@@ -243,6 +252,12 @@ func (m *Model) footer(w int) string {
 		return fit("filter: type to narrow · enter keep · esc clear", w)
 	case m.showHelp:
 		return fit("esc close help · q quit", w)
+	case m.doc.open:
+		again := " · c run again"
+		if m.doc.running {
+			again = ""
+		}
+		return fit("↑/↓ pgup/pgdn scroll · esc close"+again+" · q quit", w)
 	}
 	m.help.ShowAll = false
 	m.help.SetWidth(w)

@@ -1,0 +1,243 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/esbtui/esbtui/internal/progress"
+)
+
+// doctorView is the doctor overlay: `esbtui doctor`'s report over the
+// panes, scrollable, closed with esc.
+type doctorView struct {
+	open    bool
+	running bool
+	report  *DoctorReport
+	offset  int
+}
+
+// runDoctor starts the doctor as a job and opens the overlay, which shows
+// the report when the job ends. While it runs, c only reopens the overlay.
+func (m *Model) runDoctor() tea.Cmd {
+	if m.doc.running {
+		m.doc.open = true
+		return nil
+	}
+	var rep DoctorReport
+	b := m.b
+	cmd := m.runJob("doctor", false, func(ctx context.Context, _ progress.Sink) (string, error) {
+		rep = b.Doctor(ctx)
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		return doctorSummary(rep), nil
+	}, func(m *Model) tea.Cmd {
+		m.doc.report, m.doc.offset, m.doc.open = &rep, 0, true
+		return nil
+	}, func(m *Model) { m.doc.running = false })
+	if cmd != nil {
+		m.doc.open, m.doc.running, m.doc.offset = true, true, 0
+	}
+	return cmd
+}
+
+// doctorSummary is the job's one-line result.
+func doctorSummary(r DoctorReport) string {
+	n := map[string]int{}
+	for _, c := range r.Checks {
+		n[c.Status]++
+	}
+	if f, ok := r.FirstFailure(); ok {
+		return fmt.Sprintf("%d ok, %d warn, %d failed; first broken link: %s (fix: %s)", n[CheckOK], n[CheckWarn], n[CheckFail], f.Name, f.Fix)
+	}
+	if n[CheckWarn] > 0 {
+		return fmt.Sprintf("no check failed; %d ok, %d warn", n[CheckOK], n[CheckWarn])
+	}
+	return fmt.Sprintf("all %d checks passed", len(r.Checks))
+}
+
+// doctorKey handles keys while the overlay is open: scrolling, esc, c.
+func (m *Model) doctorKey(msg tea.KeyPressMsg) tea.Cmd {
+	page := max(m.doctorRoom()-1, 1)
+	switch msg.String() {
+	case "esc":
+		m.doc.open = false
+	case "c":
+		if !m.doc.running {
+			return m.runDoctor()
+		}
+	case "q":
+		return m.askQuit()
+	case "up", "k":
+		m.doc.offset--
+	case "down", "j":
+		m.doc.offset++
+	case "pgup", "b":
+		m.doc.offset -= page
+	case "pgdown", "f", "space":
+		m.doc.offset += page
+	case "home":
+		m.doc.offset = 0
+	case "end":
+		m.doc.offset = 1 << 20
+	}
+	return nil
+}
+
+// doctorRoom is how many report lines fit on the screen.
+func (m *Model) doctorRoom() int {
+	if m.w < minW || m.h < minH {
+		return max(m.h-3, 1)
+	}
+	return max(m.h-4, 1)
+}
+
+// doctorStatus is the overlay's title status: the verdict in words.
+func (m *Model) doctorStatus() string {
+	st := m.st
+	r := m.doc.report
+	switch {
+	case m.doc.running:
+		return st.mark(lvlBusy, "running")
+	case r == nil:
+		return ""
+	}
+	fails, warns := 0, 0
+	for _, c := range r.Checks {
+		switch c.Status {
+		case CheckFail:
+			fails++
+		case CheckWarn:
+			warns++
+		}
+	}
+	switch {
+	case fails > 0:
+		return st.mark(lvlBad, fmt.Sprintf("%d failed", fails))
+	case warns > 0:
+		return st.mark(lvlWarn, plural(warns, "warning", "warnings"))
+	}
+	return st.mark(lvlOK, "all ok")
+}
+
+// doctorLines lays the report out for w cells: the verdict first (the
+// first broken link and its fix, highlighted), then every check as
+// `esbtui doctor` prints it, with its why wrapped under it.
+func (m *Model) doctorLines(w int) []string {
+	st := m.st
+	var lines []string
+	if m.doc.running {
+		lines = append(lines, st.mark(lvlBusy, "checking every link: CA, server certificate, trust stores, engine,"),
+			"  certs.d, stack, TLS with the system roots, /v2/, then a probe image",
+			"  pushed, pulled back, run and deleted (up to 2 minutes).", "")
+		if m.doc.report == nil {
+			return append(lines, st.dim.Render("esc hides this; the report opens when the checks end."))
+		}
+		lines = append(lines, st.dim.Render("The previous report:"), "")
+	}
+	r := m.doc.report
+	if r == nil {
+		return lines
+	}
+	first, failed := r.FirstFailure()
+	bad := func(s string) string { return st.bad.Render(s) }
+	switch {
+	case failed:
+		lines = append(lines, bad(symBad+" First broken link: "+first.Name))
+		lines = append(lines, wrapIndent("  ", "fix: "+first.Fix, w, "       ", bad)...)
+	case len(r.Checks) == 0:
+		lines = append(lines, st.mark(lvlNone, "no checks ran"))
+	default:
+		lines = append(lines, st.mark(lvlOK, fmt.Sprintf("All %d checks passed.", len(r.Checks))))
+	}
+	lines = append(lines, "")
+	nameW := 0
+	if w >= 100 {
+		nameW = 32
+	}
+	indent := strings.Repeat(" ", 8)
+	if nameW > 0 {
+		indent += strings.Repeat(" ", nameW+1)
+	}
+	for _, c := range r.Checks {
+		prefix := doctorMark(st, c.Status) + "  "
+		if nameW > 0 {
+			prefix += padRight(c.Name, nameW) + " "
+		} else {
+			prefix += st.bold.Render(c.Name) + ": "
+		}
+		lines = append(lines, wrapIndent(prefix, c.Why, w, indent, nil)...)
+		if c.Fix == "" || c.Status == CheckOK {
+			continue
+		}
+		if failed && c.Name == first.Name && c.Status == CheckFail {
+			lines = append(lines, wrapIndent(indent[:len(indent)-2], "→ fix: "+c.Fix, w, indent+"       ", bad)...)
+			continue
+		}
+		lines = append(lines, wrapIndent(indent, "fix: "+c.Fix, w, indent+"     ", nil)...)
+	}
+	return lines
+}
+
+// doctorMark is the CLI's verdict column: ✓ ok, ! warn, ✗ FAIL, - skip.
+func doctorMark(st *styles, status string) string {
+	switch status {
+	case CheckOK:
+		return st.ok.Render(symOK + " ok  ")
+	case CheckWarn:
+		return st.warn.Render(symWarn + " warn")
+	case CheckFail:
+		return st.bad.Render(symBad + " FAIL")
+	}
+	return st.dim.Render("- skip")
+}
+
+// wrapIndent is prefix (styled, one line) followed by the plain text
+// word-wrapped to w cells, continuation lines starting with indent; style,
+// when set, colours each piece of text.
+func wrapIndent(prefix, text string, w int, indent string, style func(string) string) []string {
+	if style == nil {
+		style = func(s string) string { return s }
+	}
+	first := max(w-ansi.StringWidth(prefix), 10)
+	if ansi.StringWidth(text) <= first {
+		return []string{prefix + style(text)}
+	}
+	head, rest, _ := strings.Cut(ansi.Wrap(text, first, " /,"), "\n")
+	head = strings.TrimRight(head, " ")
+	if strings.HasPrefix(text, head) {
+		rest = text[len(head):]
+	}
+	out := []string{prefix + style(head)}
+	rest = strings.TrimSpace(rest)
+	if rest == "" {
+		return out
+	}
+	for _, l := range strings.Split(ansi.Wrap(rest, max(w-ansi.StringWidth(indent), 10), " /,"), "\n") {
+		out = append(out, indent+style(l))
+	}
+	return out
+}
+
+// doctorWindow renders the overlay's visible window of lines (room lines,
+// scrolled to the offset, clamped).
+func (m *Model) doctorWindow(w, room int) []string {
+	lines := m.doctorLines(w)
+	maxOff := max(len(lines)-room, 0)
+	m.doc.offset = min(max(m.doc.offset, 0), maxOff)
+	end := min(m.doc.offset+room, len(lines))
+	return lines[m.doc.offset:end]
+}
+
+// doctorScroll says where the window is when the report does not fit.
+func (m *Model) doctorScroll(w, room int) string {
+	n := len(m.doctorLines(w))
+	if n <= room {
+		return ""
+	}
+	return fmt.Sprintf("lines %d-%d of %d", m.doc.offset+1, min(m.doc.offset+room, n), n)
+}

@@ -1,0 +1,29 @@
+package tui
+
+import (
+	"context"
+
+	"github.com/esbtui/esbtui/registryclient"
+)
+
+// Doctor runs `esbtui doctor`'s checks (env.Doctor) and keeps their words.
+func (b *EnvBackend) Doctor(ctx context.Context) DoctorReport {
+	r := b.env().Doctor(ctx)
+	out := DoctorReport{Checks: make([]DoctorCheck, 0, len(r.Checks))}
+	for _, c := range r.Checks {
+		out.Checks = append(out.Checks, DoctorCheck{Name: c.Name, Status: string(c.Status), Why: c.Why, Fix: c.Fix})
+	}
+	return out
+}
+
+// ScrapeMetrics reads the registry's /metrics once (its loopback debug
+// port).
+func (b *EnvBackend) ScrapeMetrics(ctx context.Context) (*registryclient.MetricsSample, error) {
+	return b.env().ScrapeMetrics(ctx)
+}
+
+// RegistryEvents listens for the registry's notifications
+// (env.WatchRegistryEvents) until ctx ends.
+func (b *EnvBackend) RegistryEvents(ctx context.Context) (<-chan registryclient.RegistryEvent, string, error) {
+	return b.env().WatchRegistryEvents(ctx)
+}

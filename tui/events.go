@@ -1,0 +1,137 @@
+package tui
+
+import (
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/registryclient"
+)
+
+// maxEventBatch bounds how many registry events one message carries: a
+// burst (a backlog the registry queued while nothing listened) costs a
+// few renders, not one per event.
+const maxEventBatch = 64
+
+// registryEvents is the dashboard's listener for the registry's
+// notifications; at most one runs.
+type registryEvents struct {
+	ch       <-chan registryclient.RegistryEvent
+	starting bool
+}
+
+type (
+	eventsStartedMsg struct {
+		ch   <-chan registryclient.RegistryEvent
+		addr string
+		err  error
+	}
+	registryEventsMsg struct {
+		ch     <-chan registryclient.RegistryEvent
+		events []registryclient.RegistryEvent
+		closed bool
+	}
+)
+
+// startEvents starts listening unless that runs or is being started. It
+// is tried at start, on `r` and after `u`.
+func (m *Model) startEvents() tea.Cmd {
+	if m.events.ch != nil || m.events.starting || m.ctx.Err() != nil {
+		return nil
+	}
+	m.events.starting = true
+	b, ctx := m.b, m.ctx
+	return func() tea.Msg {
+		ch, addr, err := b.RegistryEvents(ctx)
+		return eventsStartedMsg{ch, addr, err}
+	}
+}
+
+func waitEvents(ch <-chan registryclient.RegistryEvent) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-ch
+		if !ok {
+			return registryEventsMsg{ch: ch, closed: true}
+		}
+		msg := registryEventsMsg{ch: ch, events: []registryclient.RegistryEvent{ev}}
+		for len(msg.events) < maxEventBatch {
+			select {
+			case ev, ok := <-ch:
+				if !ok {
+					msg.closed = true
+					return msg
+				}
+				msg.events = append(msg.events, ev)
+			default:
+				return msg
+			}
+		}
+		return msg
+	}
+}
+
+func (m *Model) onEventsStarted(msg eventsStartedMsg) tea.Cmd {
+	m.events.starting = false
+	if msg.err != nil {
+		text := "registry events: not listening, pushes/pulls/deletes by other clients will not show here: " + msg.err.Error()
+		m.logLine(m.now(), m.st.mark(lvlWarn, text))
+		m.b.Note(progress.Event{Op: "events", Status: progress.Warning, Err: msg.err.Error()})
+		return nil
+	}
+	m.events.ch = msg.ch
+	m.b.Note(progress.Event{Op: "events", Status: progress.Start, Message: "listening for registry events on " + msg.addr})
+	return waitEvents(msg.ch)
+}
+
+func (m *Model) onRegistryEvents(msg registryEventsMsg) tea.Cmd {
+	if msg.ch != m.events.ch {
+		return nil
+	}
+	loc := m.now().Location()
+	for _, ev := range msg.events {
+		t := ev.Time
+		if t.IsZero() {
+			t = m.now()
+		}
+		line := registryEventLine(ev)
+		m.logLine(t.In(loc), line)
+		m.b.Note(progress.Event{Time: t, Op: "registry", Step: ev.Action, Item: ev.Ref(), Status: progress.Info, Message: line})
+	}
+	if msg.closed {
+		m.events.ch = nil
+		if m.ctx.Err() == nil {
+			m.logLine(m.now(), m.st.mark(lvlWarn, "registry events: the listener stopped (r starts it again)"))
+		}
+		return nil
+	}
+	return waitEvents(msg.ch)
+}
+
+// registryEventLine is one registry event for the Log pane: the action,
+// the reference, the size and who did it (`esbtui events`' words).
+func registryEventLine(ev registryclient.RegistryEvent) string {
+	ref := ev.Ref()
+	if ev.Tag == "" && ev.Digest != "" {
+		ref = ev.Repository + "@" + shortDigest(ev.Digest)
+	}
+	line := "registry " + ev.Action + " " + ref
+	if ev.Kind == "blob" {
+		line += " (blob)"
+	}
+	if ev.Size > 0 {
+		line += " " + humanBytes(ev.Size)
+	}
+	var who []string
+	if ev.User != "" {
+		who = append(who, "by "+ev.User)
+	}
+	if ev.UserAgent != "" {
+		ua, _, _ := strings.Cut(ev.UserAgent, " ")
+		who = append(who, ua)
+	}
+	if len(who) > 0 {
+		line += " (" + strings.Join(who, ", ") + ")"
+	}
+	return line
+}
