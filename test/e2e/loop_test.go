@@ -177,3 +177,25 @@ func TestBuildErrorInStream(t *testing.T) {
 		t.Fatalf("unknown function: %s", res)
 	}
 }
+
+// TestBuildComposeService: a compose service with a build: section is a
+// function too; its build args reach the Dockerfile.
+func TestBuildComposeService(t *testing.T) {
+	s := newStack(t)
+	mustCLI(t, s.Env, "up", "--no-tui")
+	root := helloFunction(t, "hello from compose")
+	ctxDir := filepath.Join(root, "functions", "hello")
+	os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte("FROM scratch\nARG GREETING_FILE=hello\nCOPY ${GREETING_FILE} /svc\nENTRYPOINT [\"/svc\"]\n"), 0o644)
+	compose := filepath.Join(root, "compose.yaml")
+	os.WriteFile(compose, []byte("services:\n  api:\n    build:\n      context: functions/hello\n      args:\n        GREETING_FILE: hello\n    image: api\n"), 0o644)
+	// Only the compose service: an empty --dir has no functions/.
+	res := mustCLI(t, s.Env, "build", "api", "-f", compose, "--dir", t.TempDir(), "--json")
+	if !strings.Contains(res.Stdout, `"source": "compose service api"`) || !strings.Contains(res.Stdout, s.Addr()+"/api:latest") {
+		t.Fatalf("build of a compose service: %s", res)
+	}
+	image := s.Addr() + "/api:latest"
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", image).Run() })
+	if out := docker(t, "run", "--rm", image); out != "hello from compose" {
+		t.Fatalf("container printed %q", out)
+	}
+}
