@@ -10,7 +10,8 @@
 // ESB_REGISTRY_IMAGE picks the registry image (test/run exports it);
 // without it test/fixtures/build builds it. ESB_LOAD_CLIENTS overrides 100;
 // ESB_LOAD_PACE (a duration, default 0: back to back) is each client's
-// pause between rounds. Before the load starts it also times 100 manifest
+// pause between rounds (clients start spread over one period; the timed
+// samples are spread over three). Before the load starts it also times 100 manifest
 // GETs and catalog walks on the idle registry (the idle-* metrics).
 package load
 
@@ -123,8 +124,9 @@ func BenchmarkUnderLoad(b *testing.B) {
 	hc := &http.Client{Transport: tr, Timeout: time.Minute}
 	defer tr.CloseIdleConnections()
 	r := rand.New(rand.NewPCG(1, 2))
-	sample := func(k int, manifest, catalog *[]time.Duration) {
+	sample := func(k int, gap time.Duration, manifest, catalog *[]time.Duration) {
 		for range k {
+			time.Sleep(gap)
 			d, err := timedGet(hc, fmt.Sprintf("https://%s/v2/load-%03d/manifests/base", s.addr, r.IntN(n)),
 				"application/vnd.docker.distribution.manifest.v2+json")
 			if err != nil {
@@ -139,7 +141,7 @@ func BenchmarkUnderLoad(b *testing.B) {
 		}
 	}
 	var idleManifest, idleCatalog []time.Duration
-	sample(100, &idleManifest, &idleCatalog)
+	sample(100, 0, &idleManifest, &idleCatalog)
 
 	// The load: every client loops push + pull until the timing is done.
 	var rounds, failures atomic.Int64
@@ -149,6 +151,9 @@ func BenchmarkUnderLoad(b *testing.B) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if p := pace(); p > 0 { // spread the clients over the period
+				time.Sleep(time.Duration(rand.Int64N(int64(p))))
+			}
 			for k := 0; ; k++ {
 				select {
 				case <-stop:
@@ -177,7 +182,9 @@ func BenchmarkUnderLoad(b *testing.B) {
 	startRounds := rounds.Load()
 	begin := time.Now()
 	b.ResetTimer()
-	sample(b.N, &manifest, &catalog)
+	// Paced, the samples are spread over three periods so they see the
+	// load rather than the gaps between rounds.
+	sample(b.N, 3*pace()/time.Duration(b.N), &manifest, &catalog)
 	b.StopTimer()
 	window := time.Since(begin)
 	close(stop)
