@@ -14,6 +14,7 @@ import (
 
 	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/internal/testutil"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/trust"
 )
@@ -22,7 +23,7 @@ import (
 // and every trust store in a sandbox (ESB_TRUST_ROOT), never the machine's.
 func newTestEnv(t *testing.T) *Env {
 	t.Helper()
-	t.Setenv(EnvTrustRoot, debianSandbox(t))
+	t.Setenv(EnvTrustRoot, testutil.DebianTrustSandbox(t))
 	e := New(config.FromHome(t.TempDir()))
 	t.Cleanup(func() { e.Close() })
 	if _, err := e.InitCerts(context.Background(), pki.Options{}, progress.Discard); err != nil {
@@ -151,7 +152,7 @@ func TestDoctorNothingListening(t *testing.T) {
 // TestRegistryClientFollowsTheCA: a client made before `init` must trust the
 // CA init creates (a dashboard started on a fresh machine).
 func TestRegistryClientFollowsTheCA(t *testing.T) {
-	t.Setenv(EnvTrustRoot, debianSandbox(t))
+	t.Setenv(EnvTrustRoot, testutil.DebianTrustSandbox(t))
 	e := New(config.FromHome(t.TempDir()))
 	defer e.Close()
 	before, err := e.Registry()

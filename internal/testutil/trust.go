@@ -1,4 +1,6 @@
-package env
+// Package testutil holds helpers shared by tests of several packages. It is
+// imported only from _test.go files.
+package testutil
 
 import (
 	"os"
@@ -6,11 +8,12 @@ import (
 	"testing"
 )
 
-// debianSandbox is a Debian tree for ESB_TRUST_ROOT: the machine's
+// DebianTrustSandbox returns a Debian tree for ESB_TRUST_ROOT: the machine's
 // os-release, ca-certificates.conf and Mozilla certificates (read only,
-// through a symlink), and empty local, etc and hooks dirs. The real
-// update-ca-certificates runs inside it without touching the machine.
-func debianSandbox(t *testing.T) string {
+// through a symlink), empty local, etc and hooks dirs, and /etc/docker so
+// the docker store applies. The real update-ca-certificates runs inside it
+// without touching the machine.
+func DebianTrustSandbox(t testing.TB) string {
 	t.Helper()
 	r := t.TempDir()
 	for _, d := range []string{"etc/ssl/certs", "usr/local/share/ca-certificates", "etc/ca-certificates/update.d", "usr/share", "etc/docker"} {
