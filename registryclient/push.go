@@ -99,6 +99,9 @@ func (c *Client) PushTarball(ctx context.Context, tarball io.Reader, dst, defaul
 	}
 	res, err := p.run(tarball)
 	if err != nil {
+		if transient(err) && ctx.Err() == nil {
+			err = fmt.Errorf("%w; the registry %s went away during the push: nothing was tagged (the manifest goes last), check it with `esbtui status` or restart it with `esbtui up`, then push again", err, repo.RegistryStr())
+		}
 		rep.Emit(progress.Event{Step: "image", Item: ref.Name(), Status: progress.Failed, Err: err.Error()})
 		if serr := c.cache.save(); serr != nil {
 			err = errors.Join(err, serr)

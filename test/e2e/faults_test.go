@@ -98,7 +98,7 @@ func TestRegistryKilledMidPush(t *testing.T) {
 	}
 	stderr := push.stderr.String()
 	lastLine := stderr[strings.LastIndex(strings.TrimSpace(stderr), "\n")+1:]
-	if !strings.Contains(stderr, s.Addr()) || strings.Contains(stderr, "panic") {
+	if !strings.Contains(lastLine, "the registry "+s.Addr()+" went away during the push: nothing was tagged") || strings.Contains(stderr, "panic") {
 		t.Fatalf("push error does not name the registry %s:\n%s", s.Addr(), stderr)
 	}
 	t.Logf("push error: %s", strings.TrimSpace(lastLine))
