@@ -38,7 +38,11 @@ func (m *Model) runDoctor() tea.Cmd {
 	}, func(m *Model) tea.Cmd {
 		m.doc.report, m.doc.offset, m.doc.open = &rep, 0, true
 		return nil
-	}, func(m *Model) { m.doc.running = false })
+	}, func(m *Model) {
+		// A failed or cancelled run has no report to show (the Log says
+		// why); a finished one reopens the overlay in after.
+		m.doc.running, m.doc.open = false, false
+	})
 	if cmd != nil {
 		m.doc.open, m.doc.running, m.doc.offset = true, true, 0
 	}

@@ -108,6 +108,20 @@ func TestDoctorRunning(t *testing.T) {
 	}
 }
 
+// ctrl+c cancels a running doctor and closes its overlay.
+func TestDoctorCancelled(t *testing.T) {
+	f := &fake{state: healthyState(), doctor: healthyDoctor(), doctorHold: make(chan struct{})}
+	h := newHarness(t, f, 80, 24)
+	h.keys("c")
+	h.until("running", func(m *Model) bool { return m.doc.open && m.doc.running })
+	h.keys("ctrl+c")
+	var v string
+	h.until("cancelled", func(m *Model) bool { v = plainView(m); return jobIs("doctor", jobCancelled)(m) })
+	if strings.Contains(v, "Doctor") || !strings.Contains(v, "Certificates") {
+		t.Errorf("the overlay stayed after the cancel:\n%s", v)
+	}
+}
+
 func TestDoctorCompact(t *testing.T) {
 	f := &fake{state: healthyState(), doctor: stackDownDoctor()}
 	h := newHarness(t, f, 60, 20)
