@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // keyBodyLines are the base64 body lines of a PEM private key file (the
@@ -33,8 +34,9 @@ func keyBodyLines(t *testing.T, path string) []string {
 
 // TestNoSecretsInOutputs runs a full flow — init with trust (sandboxed
 // store), up --auth, build + push, status --json, doctor --json, catalog,
-// tags, inspect, auth status/rotate, audit (plain and --json) — and scans
-// every stdout and stderr, $ESB_HOME/logs/*, $ESB_HOME/audit.jsonl for
+// tags, inspect, auth status/rotate, the dashboard building and pushing in
+// tmux, audit (plain and --json) — and scans every stdout and stderr, every
+// captured TUI frame, $ESB_HOME/logs/*, $ESB_HOME/audit.jsonl for
 // private-key PEM blocks, for any base64 line of the CA and server keys,
 // and for the registry passwords (before and after rotate) and the
 // htpasswd hash: none may appear.
@@ -83,6 +85,23 @@ func TestNoSecretsInOutputs(t *testing.T) {
 	do(true, "auth", "rotate", "--no-tui")
 	do(true, "auth", "rotate", "--json")
 	do(true, "push", s.Addr()+"/hello:latest", "--json")
+	// TUI frames: the dashboard at 200x50 showing the registry, then
+	// building and pushing hello (b), every frame captured.
+	var frames []string
+	tui := newTUISession(t)
+	tui.start(fn, 200, 50, env)
+	frames = append(frames, tui.waitFor("the registry in the dashboard", time.Minute, contains("─ Registry ✓ ", "  hello")))
+	tui.keys("b")
+	frames = append(frames, tui.waitFor("build and push in the dashboard", 3*time.Minute, func(scr string) bool {
+		frames = append(frames, scr)
+		return strings.Contains(scr, "build all done") || strings.Contains(scr, "build all failed")
+	}))
+	if last := frames[len(frames)-1]; !strings.Contains(last, "build all done") {
+		t.Fatalf("build in the dashboard failed:\n%s", last)
+	}
+	tui.keys("q")
+	tui.waitExit()
+
 	do(true, "audit", "--no-tui")
 	do(true, "audit", "--json")
 	do(true, "down", "--no-tui")
@@ -118,6 +137,9 @@ func TestNoSecretsInOutputs(t *testing.T) {
 		name := "esbtui " + strings.Join(r.args, " ")
 		texts[name+" (stdout)"] = r.res.Stdout
 		texts[name+" (stderr)"] = r.res.Stderr
+	}
+	for i, f := range frames {
+		texts["TUI frame "+itoa(i+1)] = f
 	}
 	logs, _ := filepath.Glob(filepath.Join(s.Home, "logs", "*"))
 	for _, f := range append(logs, filepath.Join(s.Home, "audit.jsonl")) {
