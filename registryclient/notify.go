@@ -43,6 +43,23 @@ func (e RegistryEvent) Ref() string {
 	return e.Repository
 }
 
+// Who says who caused the event, for people: " (by USER, AGENT)" with the
+// user agent's first word, or "" when the registry did not say.
+func (e RegistryEvent) Who() string {
+	var who []string
+	if e.User != "" {
+		who = append(who, "by "+e.User)
+	}
+	if e.UserAgent != "" {
+		ua, _, _ := strings.Cut(e.UserAgent, " ")
+		who = append(who, ua)
+	}
+	if len(who) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(who, ", ") + ")"
+}
+
 type envelope struct {
 	Events []struct {
 		ID        string    `json:"id"`

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"strings"
-
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/esbtui/esbtui/internal/progress"
@@ -122,16 +120,5 @@ func registryEventLine(ev registryclient.RegistryEvent) string {
 	if ev.Size > 0 {
 		line += " " + humanBytes(ev.Size)
 	}
-	var who []string
-	if ev.User != "" {
-		who = append(who, "by "+ev.User)
-	}
-	if ev.UserAgent != "" {
-		ua, _, _ := strings.Cut(ev.UserAgent, " ")
-		who = append(who, ua)
-	}
-	if len(who) > 0 {
-		line += " (" + strings.Join(who, ", ") + ")"
-	}
-	return line
+	return line + ev.Who()
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -175,18 +174,7 @@ func eventLine(ev registryclient.RegistryEvent) string {
 	if ev.Size > 0 {
 		line += " " + humanBytes(ev.Size)
 	}
-	var who []string
-	if ev.User != "" {
-		who = append(who, "by "+ev.User)
-	}
-	if ev.UserAgent != "" {
-		ua, _, _ := strings.Cut(ev.UserAgent, " ")
-		who = append(who, ua)
-	}
-	if len(who) > 0 {
-		line += " (" + strings.Join(who, ", ") + ")"
-	}
-	return line
+	return line + ev.Who()
 }
 
 func windowText(m *registryclient.Metrics) string {
