@@ -105,7 +105,7 @@ func (b *EnvBackend) GC(ctx context.Context, sink progress.Sink) (string, error)
 	if err != nil {
 		return "", err
 	}
-	msg := fmt.Sprintf("%s; %s, %s deleted", "reclaimed "+humanBytes(max(res.BytesReclaimed, 0)),
+	msg := fmt.Sprintf("%s; %s, %s deleted", "reclaimed "+progress.Bytes(max(res.BytesReclaimed, 0)),
 		plural(len(res.Blobs), "blob", "blobs"), plural(len(res.Manifests), "manifest", "manifests"))
 	if res.Downtime > 0 {
 		msg += fmt.Sprintf("; registry down %s", res.Downtime.Round(time.Millisecond))

@@ -118,7 +118,7 @@ func registryEventLine(ev registryclient.RegistryEvent) string {
 		line += " (blob)"
 	}
 	if ev.Size > 0 {
-		line += " " + humanBytes(ev.Size)
+		line += " " + progress.Bytes(ev.Size)
 	}
 	return line + ev.Who()
 }

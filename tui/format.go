@@ -6,19 +6,6 @@ import (
 	"time"
 )
 
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
-}
-
 // humanDuration is compact: 45s, 12m, 3h20m, 5d.
 func humanDuration(d time.Duration) string {
 	switch {

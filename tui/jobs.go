@@ -228,12 +228,18 @@ func (p *jobsPane) level() int {
 	return lvlNone
 }
 
-// transferText is "16.0 MB/31.0 MB · 4.0 MB/s · ETA 4s".
+// transferText is "15.3/29.6 MiB · 3.8 MiB/s · ETA 4s": one unit when both
+// counts share it, so the ETA still fits an 80-column pane.
 func transferText(j *job) string {
 	cur, total := j.totals()
-	s := humanBytes(cur) + "/" + humanBytes(total)
+	s := progress.Bytes(cur) + "/" + progress.Bytes(total)
+	if nc, uc, ok := strings.Cut(progress.Bytes(cur), " "); ok {
+		if nt, ut, ok := strings.Cut(progress.Bytes(total), " "); ok && uc == ut {
+			s = nc + "/" + nt + " " + ut
+		}
+	}
 	if r := j.rate(); r > 0 {
-		s += " · " + humanBytes(int64(r)) + "/s"
+		s += " · " + progress.Bytes(int64(r)) + "/s"
 		if j.state == jobRunning && cur < total {
 			s += " · ETA " + humanDuration(time.Duration(float64(total-cur)/r*float64(time.Second)))
 		}
@@ -291,7 +297,8 @@ func (p *jobsPane) body(st *styles, w, h int) []string {
 		frac := float64(cur) / float64(total)
 		lines = append(lines, fmt.Sprintf("overall %s %3d%%", bar(frac, bw), int(frac*100)))
 		lines = append(lines, "  "+transferText(j))
-		lw := max(min(w-34, 30), 6)
+		// A 5-cell bar at the narrowest keeps "19.1 MiB" whole in a 38-column pane.
+		lw := max(min(w-34, 30), 5)
 		for _, k := range j.order {
 			it := j.items[k]
 			f := float64(it.cur) / float64(max(it.total, 1))
@@ -302,7 +309,7 @@ func (p *jobsPane) body(st *styles, w, h int) []string {
 			case progress.Failed:
 				mark = st.sym(lvlBad)
 			}
-			lines = append(lines, fmt.Sprintf("  %s %-19s %s %s", mark, itemLabel(it), bar(f, lw), humanBytes(it.total)))
+			lines = append(lines, fmt.Sprintf("  %s %-19s %s %s", mark, itemLabel(it), bar(f, lw), progress.Bytes(it.total)))
 		}
 	}
 	for i := len(p.jobs) - 1; i >= 0; i-- {

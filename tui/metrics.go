@@ -124,9 +124,9 @@ func metricsLines(mm *registryclient.Metrics, w int) []string {
 	return []string{a, b}
 }
 
-// byteRate is humanBytes with no decimal from 100 up: "500 kB", "12.5 MB".
+// byteRate is progress.Bytes with no decimal from 100 up: "500 KiB", "12.5 MiB".
 func byteRate(r float64) string {
-	s := humanBytes(int64(r))
+	s := progress.Bytes(int64(r))
 	if num, unit, ok := strings.Cut(s, " "); ok && strings.Contains(num, ".") && len(num) > 4 {
 		return strings.TrimSuffix(num[:strings.IndexByte(num, '.')], ".") + " " + unit
 	}

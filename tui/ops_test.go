@@ -146,7 +146,7 @@ func TestMetricsLive(t *testing.T) {
 		v = plainView(m)
 		return m.reg.live != nil && m.reg.live.Since == "sample"
 	})
-	for _, want := range []string{"10.0 req/s · 5xx 10.0% · p95 444ms", "in 333 kB/s · out 100 kB/s"} {
+	for _, want := range []string{"10.0 req/s · 5xx 10.0% · p95 444ms", "in 325 KiB/s · out 97.7 KiB/s"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("Registry pane lacks %q:\n%s", want, v)
 		}
@@ -157,7 +157,7 @@ func TestMetricsLive(t *testing.T) {
 	// Where the pane is wide enough they fit one line.
 	h.tm.Send(tea.WindowSizeMsg{Width: 220, Height: 50})
 	h.until("wide", func(m *Model) bool { v = plainView(m); return m.w == 220 })
-	if !strings.Contains(v, "10.0 req/s · 5xx 10.0% · p95 444ms · in 333 kB/s · out 100 kB/s") {
+	if !strings.Contains(v, "10.0 req/s · 5xx 10.0% · p95 444ms · in 325 KiB/s · out 97.7 KiB/s") {
 		t.Errorf("wide frame:\n%s", v)
 	}
 }
@@ -216,7 +216,7 @@ func TestRegistryEventsInLog(t *testing.T) {
 	h.until("three events", func(m *Model) bool { return strings.Count(logText(m), "registry ") >= 3 })
 	log := logText(h.final())
 	for _, want := range []string{
-		"10:29:55 registry push hello:latest 1.2 kB (docker/20.10.24)",
+		"10:29:55 registry push hello:latest 1.2 KiB (docker/20.10.24)",
 		"10:29:56 registry pull hello:latest (crane/0.20)",
 		"10:29:57 registry delete worker@sha256:998877665544 (by esbtui)",
 	} {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
 )
 
@@ -268,10 +269,10 @@ func (p *registryPane) imageLines(st *styles) []string {
 	lines := []string{
 		st.bold.Render(img.Ref) + st.dim.Render(" (esc: back, x: delete)"),
 		"digest " + img.Digest,
-		fmt.Sprintf("size %s · %s · %s", humanBytes(img.Size), plural(len(img.Layers), "layer", "layers"), img.Platform),
+		fmt.Sprintf("size %s · %s · %s", progress.Bytes(img.Size), plural(len(img.Layers), "layer", "layers"), img.Platform),
 	}
 	for i, l := range img.Layers {
-		lines = append(lines, fmt.Sprintf("  %2d %-19s %9s", i+1, shortDigest(l.Digest), humanBytes(l.Size)))
+		lines = append(lines, fmt.Sprintf("  %2d %-19s %9s", i+1, shortDigest(l.Digest), progress.Bytes(l.Size)))
 	}
 	return lines
 }

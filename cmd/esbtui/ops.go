@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
 	"github.com/esbtui/esbtui/stack"
 )
@@ -172,7 +173,7 @@ func eventLine(ev registryclient.RegistryEvent) string {
 		line += " " + ev.Digest
 	}
 	if ev.Size > 0 {
-		line += " " + humanBytes(ev.Size)
+		line += " " + progress.Bytes(ev.Size)
 	}
 	return line + ev.Who()
 }
@@ -190,19 +191,19 @@ func metricLines(m *registryclient.Metrics) []string {
 	return []string{
 		fmt.Sprintf("requests  %d (%.2f/s), 5xx %d (%.1f%%), 4xx %d", m.Requests, m.RequestRate, m.Errors, 100*m.ErrorRate, m.ClientErrors),
 		fmt.Sprintf("p95       %s", m.P95.Round(10*time.Microsecond)),
-		fmt.Sprintf("bytes     in %s (%s/s), out %s (%s/s)", humanBytes(m.BytesIn), humanBytes(int64(m.BytesInRate)), humanBytes(m.BytesOut), humanBytes(int64(m.BytesOutRate))),
+		fmt.Sprintf("bytes     in %s (%s/s), out %s (%s/s)", progress.Bytes(m.BytesIn), progress.Bytes(int64(m.BytesInRate)), progress.Bytes(m.BytesOut), progress.Bytes(int64(m.BytesOutRate))),
 	}
 }
 
 func printGC(a *app, res *stack.GCResult) {
 	if res.DryRun {
 		a.printf("gc --dry-run: would delete %d manifest(s) and %d blob(s), reclaiming %s\n",
-			len(res.Manifests), len(res.Blobs), humanBytes(res.BytesReclaimed))
+			len(res.Manifests), len(res.Blobs), progress.Bytes(res.BytesReclaimed))
 		return
 	}
-	a.printf("gc: deleted %d manifest(s) and %d blob(s), reclaimed %s", len(res.Manifests), len(res.Blobs), humanBytes(res.BytesReclaimed))
+	a.printf("gc: deleted %d manifest(s) and %d blob(s), reclaimed %s", len(res.Manifests), len(res.Blobs), progress.Bytes(res.BytesReclaimed))
 	if res.BytesAfter >= 0 {
-		a.printf(" (storage now %s)", humanBytes(res.BytesAfter))
+		a.printf(" (storage now %s)", progress.Bytes(res.BytesAfter))
 	}
 	a.printf("\n  sweep %s, registry down %s\n", res.GC.Round(time.Millisecond), res.Downtime.Round(time.Millisecond))
 }

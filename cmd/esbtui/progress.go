@@ -37,7 +37,7 @@ func (p *plainLines) Emit(e progress.Event) {
 	msg := e.Message
 	if e.Status == progress.Update {
 		if pct := e.Percent(); pct >= 0 {
-			msg = fmt.Sprintf("%s %5.1f%% (%s / %s)", msg, pct, humanBytes(e.Current), humanBytes(e.Total))
+			msg = fmt.Sprintf("%s %5.1f%% (%s / %s)", msg, pct, progress.Bytes(e.Current), progress.Bytes(e.Total))
 		}
 	}
 	if e.Err != "" {
@@ -76,17 +76,4 @@ func symbol(s progress.Status) string {
 		return "→"
 	}
 	return "·"
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
 )
 
@@ -36,7 +37,7 @@ func printRegistry(a *app, s *env.RegistryStatus) {
 		a.printf("      repos     %d\n", s.Repositories)
 	}
 	if s.StorageBytes >= 0 {
-		a.printf("      storage   %s (%s)\n", humanBytes(s.StorageBytes), s.StorageSource)
+		a.printf("      storage   %s (%s)\n", progress.Bytes(s.StorageBytes), s.StorageSource)
 	}
 	if m := s.Metrics; m != nil {
 		a.printf("      metrics   %s\n", windowText(m))
@@ -256,7 +257,7 @@ func printInspection(a *app, in *registryclient.Inspection) {
 	}
 	a.printf("%s  %s\n", in.Ref, kind)
 	a.printf("  digest      %s\n", in.Digest)
-	a.printf("  media type  %s (%s)\n", in.MediaType, humanBytes(in.Size))
+	a.printf("  media type  %s (%s)\n", in.MediaType, progress.Bytes(in.Size))
 	if len(in.Platforms) > 0 {
 		a.printf("  platforms   %s\n", strings.Join(in.Platforms, ", "))
 	}
@@ -273,9 +274,9 @@ func printInspection(a *app, in *registryclient.Inspection) {
 			a.printf("    label       %s=%s\n", k, v)
 		}
 		a.printf("    config      %s\n", im.Config)
-		a.printf("    layers      %d, %s\n", len(im.Layers), humanBytes(im.Size))
+		a.printf("    layers      %d, %s\n", len(im.Layers), progress.Bytes(im.Size))
 		for _, l := range im.Layers {
-			a.printf("      %s  %10s\n", l.Digest, humanBytes(l.Size))
+			a.printf("      %s  %10s\n", l.Digest, progress.Bytes(l.Size))
 		}
 	}
 }
@@ -307,5 +308,5 @@ func printPush(a *app, res *registryclient.PushResult) {
 	}
 	a.printf("  layers: %d uploaded, %d already there, %d mounted; compressed %d (%s), sent %s\n",
 		counts[registryclient.ActionUploaded], counts[registryclient.ActionExists], counts[registryclient.ActionMounted],
-		res.LayersCompressed, humanBytes(res.BytesCompressed), humanBytes(res.BytesSent))
+		res.LayersCompressed, progress.Bytes(res.BytesCompressed), progress.Bytes(res.BytesSent))
 }
