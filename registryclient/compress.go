@@ -2,6 +2,7 @@ package registryclient
 
 import (
 	"compress/gzip"
+	"errors"
 	"crypto/sha256"
 	"fmt"
 	"hash"
@@ -14,15 +15,41 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// compressFile gzips src into a new file in dir with pgzip at BestSpeed
+// ErrLocalLayer is wrapped by every failure to read a layer of a
+// LocalImage (a read error, or a *DiffIDMismatchError): nothing of that
+// layer was uploaded and nothing was tagged, so the caller may export the
+// image another way and push again.
+var ErrLocalLayer = errors.New("registryclient: reading the layer from the engine's store failed")
+
+// DiffIDMismatchError is a layer whose uncompressed stream does not hash to
+// the diffID the image config gives it: nothing of it was uploaded.
+type DiffIDMismatchError struct {
+	Want, Got v1.Hash
+}
+
+func (e *DiffIDMismatchError) Error() string {
+	return fmt.Sprintf("the layer read from the engine hashes to %s, but the image config says %s", e.Got, e.Want)
+}
+
+func (e *DiffIDMismatchError) Unwrap() error { return ErrLocalLayer }
+
+// sourceReader marks its read errors as the source's (not the temp file's).
+type sourceReader struct{ r io.Reader }
+
+func (s sourceReader) Read(b []byte) (int, error) {
+	n, err := s.r.Read(b)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: %w", ErrLocalLayer, err)
+	}
+	return n, err
+}
+
+// compressStream gzips src into a new file in dir with pgzip at BestSpeed
 // (parallel 1 MiB blocks; gzip is what every engine and registry accepts),
 // hashing the output as it is written. prog counts uncompressed bytes read.
-func compressFile(src, dir string, prog *byteProgress) (path string, digest v1.Hash, size int64, err error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return "", v1.Hash{}, 0, err
-	}
-	defer in.Close()
+// When want is set, the uncompressed stream must hash to it (a
+// *DiffIDMismatchError otherwise, and no file is left).
+func compressStream(src io.Reader, dir string, prog *byteProgress, want v1.Hash) (path string, digest v1.Hash, size int64, err error) {
 	out, err := os.CreateTemp(dir, "blob-*.gz")
 	if err != nil {
 		return "", v1.Hash{}, 0, err
@@ -43,12 +70,23 @@ func compressFile(src, dir string, prog *byteProgress) (path string, digest v1.H
 	if err := zw.SetConcurrency(1<<20, max(2, runtime.GOMAXPROCS(0))); err != nil {
 		return "", v1.Hash{}, 0, err
 	}
+	var in io.Reader = &countingReadCloser{r: src, prog: prog}
+	var uh hash.Hash
+	if want.Hex != "" {
+		uh = sha256.New()
+		in = io.TeeReader(in, uh)
+	}
 	buf := make([]byte, 1<<20)
-	if _, err := io.CopyBuffer(zw, &countingReadCloser{r: in, c: in, prog: prog}, buf); err != nil {
-		return "", v1.Hash{}, 0, fmt.Errorf("compress %s: %w", src, err)
+	if _, err := io.CopyBuffer(zw, in, buf); err != nil {
+		return "", v1.Hash{}, 0, fmt.Errorf("compress: %w", err)
 	}
 	if err := zw.Close(); err != nil {
-		return "", v1.Hash{}, 0, fmt.Errorf("compress %s: %w", src, err)
+		return "", v1.Hash{}, 0, fmt.Errorf("compress: %w", err)
+	}
+	if uh != nil {
+		if got := hashOf(uh); got != want {
+			return "", v1.Hash{}, 0, &DiffIDMismatchError{Want: want, Got: got}
+		}
 	}
 	if err := out.Close(); err != nil {
 		return "", v1.Hash{}, 0, err

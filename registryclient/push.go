@@ -48,6 +48,7 @@ type PushResult struct {
 	Digest           string        `json:"digest"`
 	Config           string        `json:"config_digest"`
 	Layers           []PushedLayer `json:"layers"`
+	Export           string        `json:"export,omitempty"` // "save" (docker save stream) or "layer-store"
 	ExportBytes      int64         `json:"export_bytes"`
 	LayersCompressed int           `json:"layers_compressed"`
 	BytesCompressed  int64         `json:"bytes_compressed"` // uncompressed input fed to gzip
@@ -65,6 +66,39 @@ type PushResult struct {
 // and "upload" steps (start, monotonic updates, done at 100% or skipped),
 // then "image" done at 100%.
 func (c *Client) PushTarball(ctx context.Context, tarball io.Reader, dst, defaultRegistry string, sink progress.Sink) (*PushResult, error) {
+	return c.push(ctx, dst, defaultRegistry, sink, func(p *pushRun) (*PushResult, error) { return p.run(tarball) })
+}
+
+// LocalImage is an engine image whose layers can be read one by one,
+// uncompressed, in any order, from where the engine keeps them (see
+// stack.Engine.LocalImage): no export at all, and a layer the registry
+// already has is never even read.
+type LocalImage struct {
+	// Config is the image config JSON; its sha256 is the image ID.
+	Config []byte
+	// Layers are base first, as in the config's rootfs.
+	Layers []LocalLayer
+	// Source says where the layers are read from (for progress messages).
+	Source string
+}
+
+// LocalLayer is one layer of a LocalImage.
+type LocalLayer struct {
+	DiffID string // "sha256:<hex>"
+	Size   int64 // exact uncompressed size
+	Open   func() (io.ReadCloser, error)
+}
+
+// PushLocal pushes img to dst like PushTarball, reading layers straight
+// from the engine's store. Each layer's stream is checked against its
+// diffID before anything of it is uploaded: on a mismatch the push fails
+// with a *DiffIDMismatchError and nothing is tagged, so the caller can fall
+// back to an export.
+func (c *Client) PushLocal(ctx context.Context, img *LocalImage, dst, defaultRegistry string, sink progress.Sink) (*PushResult, error) {
+	return c.push(ctx, dst, defaultRegistry, sink, func(p *pushRun) (*PushResult, error) { return p.runLocal(img) })
+}
+
+func (c *Client) push(ctx context.Context, dst, defaultRegistry string, sink progress.Sink, run func(*pushRun) (*PushResult, error)) (*PushResult, error) {
 	start := time.Now()
 	ref, err := ParseReference(dst, defaultRegistry)
 	if err != nil {
@@ -97,7 +131,7 @@ func (c *Client) PushTarball(ctx context.Context, tarball io.Reader, dst, defaul
 		jobs: map[string]*layerJob{}, g: g, ctx: gctx, parent: ctx, cancel: cancel,
 		compressSem: make(chan struct{}, 2), uploadSem: make(chan struct{}, c.opts.Jobs),
 	}
-	res, err := p.run(tarball)
+	res, err := run(p)
 	if err != nil {
 		if transient(err) && ctx.Err() == nil {
 			err = fmt.Errorf("%w; the registry %s went away during the push: nothing was tagged (the manifest goes last), check it with `esbtui status` or restart it with `esbtui up`, then push again", err, repo.RegistryStr())
@@ -142,7 +176,8 @@ type pushRun struct {
 }
 
 type layerJob struct {
-	entry  *saveEntry
+	entry  *saveEntry  // a layer of a docker-save stream, or
+	local  *LocalLayer // a layer read from the engine's store
 	diffID v1.Hash // known for uncompressed entries; set from the config for gzip ones
 	done   chan struct{}
 	res    PushedLayer
@@ -194,33 +229,72 @@ func (p *pushRun) run(tarball io.Reader) (*PushResult, error) {
 		}
 		jobs[i] = p.start(e, want)
 	}
+	return p.finish(jobs, cfgEntry.data, cfgEntry.hash, sr.bytes, "save")
+}
+
+// runLocal pushes the layers of an image read from the engine's store: all
+// known up front, so the cache and the registry are asked before a single
+// layer is read.
+func (p *pushRun) runLocal(img *LocalImage) (*PushResult, error) {
+	p.rep.Emit(progress.Event{Step: "export", Item: p.ref.Name(), Status: progress.Skipped, Message: "layers read from " + img.Source})
+	cfgDigest, _, err := v1.SHA256(bytes.NewReader(img.Config))
+	if err != nil {
+		return nil, err
+	}
+	jobs := make([]*layerJob, len(img.Layers))
+	for i := range img.Layers {
+		l := &img.Layers[i]
+		diffID, err := v1.NewHash(l.DiffID)
+		if err != nil {
+			p.cancel()
+			p.g.Wait()
+			return nil, fmt.Errorf("registryclient: push %s: layer %d: diffID %q: %w", p.ref.Name(), i, l.DiffID, err)
+		}
+		p.mu.Lock()
+		j, ok := p.jobs[l.DiffID]
+		if !ok {
+			j = &layerJob{local: l, diffID: diffID, done: make(chan struct{})}
+			p.jobs[l.DiffID] = j
+			p.g.Go(func() error {
+				defer close(j.done)
+				j.res, j.err = p.layer(p.ctx, j)
+				return j.err
+			})
+		}
+		p.mu.Unlock()
+		jobs[i] = j
+	}
+	return p.finish(jobs, img.Config, cfgDigest, 0, "layer-store")
+}
+
+// finish waits for the layer jobs, then puts the config blob and the
+// manifest: the tag appears only now.
+func (p *pushRun) finish(jobs []*layerJob, cfg []byte, cfgDigest v1.Hash, exportBytes int64, export string) (*PushResult, error) {
 	if err := p.g.Wait(); err != nil {
 		return nil, fmt.Errorf("registryclient: push %s: %w", p.ref.Name(), err)
 	}
-
-	// Config blob, then the manifest: the tag appears only now.
+	cfgSize := int64(len(cfg))
 	man := v1.Manifest{
 		SchemaVersion: 2,
 		MediaType:     types.DockerManifestSchema2,
 		Config: v1.Descriptor{
-			MediaType: types.DockerConfigJSON, Size: cfgEntry.size, Digest: cfgEntry.hash,
+			MediaType: types.DockerConfigJSON, Size: cfgSize, Digest: cfgDigest,
 		},
 	}
-	res := &PushResult{Ref: p.ref.Name(), Config: cfgEntry.hash.String(), ExportBytes: sr.bytes}
+	res := &PushResult{Ref: p.ref.Name(), Config: cfgDigest.String(), ExportBytes: exportBytes, Export: export}
 	var total int64
 	for _, j := range jobs {
 		man.Layers = append(man.Layers, v1.Descriptor{MediaType: types.DockerLayer, Size: j.res.Size, Digest: mustHash(j.res.Digest)})
 		res.Layers = append(res.Layers, j.res)
 		total += j.res.Size
 	}
-	data := cfgEntry.data
-	cfgLayer := &blobLayer{digest: cfgEntry.hash, diffID: cfgEntry.hash, size: cfgEntry.size, mediaType: types.DockerConfigJSON,
+	cfgLayer := &blobLayer{digest: cfgDigest, diffID: cfgDigest, size: cfgSize, mediaType: types.DockerConfigJSON,
 		open: func() (io.ReadCloser, error) {
-			p.bytesSent.Add(int64(len(data)))
-			return io.NopCloser(bytes.NewReader(data)), nil
+			p.bytesSent.Add(cfgSize)
+			return io.NopCloser(bytes.NewReader(cfg)), nil
 		}}
 	if err := p.pusher.Upload(p.parent, p.repo, cfgLayer); err != nil {
-		return nil, fmt.Errorf("registryclient: push %s: upload config %s: %w", p.ref.Name(), cfgEntry.hash, err)
+		return nil, fmt.Errorf("registryclient: push %s: upload config %s: %w", p.ref.Name(), cfgDigest, err)
 	}
 	body, err := json.Marshal(man)
 	if err != nil {
@@ -279,9 +353,15 @@ func (p *pushRun) layer(ctx context.Context, j *layerJob) (PushedLayer, error) {
 	e := j.entry
 	item := short(j.diffID)
 	reg := p.repo.RegistryStr()
-	out := PushedLayer{DiffID: j.diffID.String(), Uncompressed: e.size}
+	var usize int64
+	if j.local != nil {
+		usize = j.local.Size
+	} else {
+		usize = e.size
+	}
+	out := PushedLayer{DiffID: j.diffID.String(), Uncompressed: usize}
 
-	if e.kind == kindGzip {
+	if e != nil && e.kind == kindGzip {
 		// Already compressed: push the blob as is.
 		out.Digest, out.Size = e.hash.String(), e.size
 		return p.upload(ctx, j, out, e.path, e.hash, item)
@@ -322,22 +402,56 @@ func (p *pushRun) layer(ctx context.Context, j *layerJob) (PushedLayer, error) {
 	case <-ctx.Done():
 		return out, ctx.Err()
 	}
-	cprog := newByteProgress(p.rep, "compress", item, e.size)
+	cprog := newByteProgress(p.rep, "compress", item, usize)
 	cprog.begin()
-	path, dig, size, err := compressFile(e.path, p.tmp, cprog)
+	path, dig, size, err := p.compress(j, cprog)
 	<-p.compressSem
 	if err != nil {
 		cprog.finish(progress.Failed, err.Error())
 		return out, fmt.Errorf("layer %s: %w", item, err)
 	}
 	defer os.Remove(path)
-	cprog.finish(progress.Done, fmt.Sprintf("%s → %s", humanSize(e.size), humanSize(size)))
+	cprog.finish(progress.Done, fmt.Sprintf("%s → %s", humanSize(usize), humanSize(size)))
 	p.compressed.Add(1)
-	p.bytesCompressed.Add(e.size)
-	os.Remove(e.path) // the uncompressed spool is no longer needed
+	p.bytesCompressed.Add(usize)
+	if e != nil {
+		os.Remove(e.path) // the uncompressed spool is no longer needed
+	}
 	out.Compressed = true
 	out.Digest, out.Size = dig.String(), size
 	return p.upload(ctx, j, out, path, dig, item)
+}
+
+// compress gzips one layer into the push's temp dir: a spooled save entry,
+// or a layer streamed from the engine's store and checked against its diffID.
+func (p *pushRun) compress(j *layerJob, prog *byteProgress) (string, v1.Hash, int64, error) {
+	if j.local != nil {
+		src, err := j.local.Open()
+		if err != nil {
+			return "", v1.Hash{}, 0, fmt.Errorf("%w: %w", ErrLocalLayer, err)
+		}
+		defer src.Close()
+		return compressStream(ctxReader{p.ctx, sourceReader{src}}, p.tmp, prog, j.diffID)
+	}
+	src, err := os.Open(j.entry.path)
+	if err != nil {
+		return "", v1.Hash{}, 0, err
+	}
+	defer src.Close()
+	return compressStream(ctxReader{p.ctx, src}, p.tmp, prog, v1.Hash{})
+}
+
+// ctxReader stops a long read when the push is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
 }
 
 func (p *pushRun) upload(ctx context.Context, j *layerJob, out PushedLayer, path string, dig v1.Hash, item string) (PushedLayer, error) {

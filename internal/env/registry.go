@@ -16,6 +16,7 @@ import (
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/stack"
 )
 
 // RegistryStatus is the registry section of a Snapshot.
@@ -316,6 +317,20 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 			return res, nil
 		}
 	}
+	if os.Getenv(PushExportEnv) != "save" {
+		res, err := e.pushLocal(ctx, eng, c, image, dst, sink)
+		switch {
+		case err == nil:
+			return res, nil
+		case errors.Is(err, stack.ErrNoLayerStore), errors.Is(err, registryclient.ErrLocalLayer):
+			if os.Getenv(PushExportEnv) == "layer-store" {
+				return nil, fmt.Errorf("push %s: %w (%s=layer-store)", image, err, PushExportEnv)
+			}
+			e.Log.Debug("push: exporting through the engine API instead of its layer store", "image", image, "why", err)
+		default:
+			return nil, fmt.Errorf("push %s: %w", image, err)
+		}
+	}
 	rc, err := eng.SaveImage(ctx, image)
 	if err != nil {
 		return nil, err
@@ -325,6 +340,31 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 	if err != nil {
 		return nil, fmt.Errorf("push %s: %w", image, err)
 	}
+	return res, nil
+}
+
+// PushExportEnv chooses how Push reads an engine image: unset or "auto"
+// reads the layers from the engine's layer store when this process can
+// (same host, overlay2, readable data root) and exports with `docker save`
+// otherwise; "save" always exports; "layer-store" never falls back.
+const PushExportEnv = "ESB_PUSH_EXPORT"
+
+// pushLocal pushes image with its layers read from the engine's store.
+func (e *Env) pushLocal(ctx context.Context, eng *stack.Engine, c *registryclient.Client, image, dst string, sink progress.Sink) (*registryclient.PushResult, error) {
+	li, err := eng.LocalImage(ctx, image)
+	if err != nil {
+		return nil, err
+	}
+	img := &registryclient.LocalImage{Config: li.Config, Source: "the engine's layer store (" + li.Root + ")"}
+	for _, l := range li.Layers {
+		img.Layers = append(img.Layers, registryclient.LocalLayer{DiffID: l.DiffID, Size: l.Size, Open: l.Open})
+	}
+	res, err := c.PushLocal(ctx, img, dst, e.Cfg.Registry, sink)
+	if err != nil {
+		return nil, err
+	}
+	e.record("registry.push", map[string]any{"ref": res.Ref, "digest": res.Digest,
+		"layers_compressed": res.LayersCompressed, "bytes_sent": res.BytesSent, "export": res.Export})
 	return res, nil
 }
 

@@ -1,0 +1,140 @@
+package registryclient
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/esbtui/esbtui/registryclient/registrytest"
+)
+
+// localImage turns img into a LocalImage whose layers are read from memory;
+// opens counts how often each layer was opened.
+func localImage(t *testing.T, img v1.Image, opens []*atomic.Int32) *LocalImage {
+	t.Helper()
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	li := &LocalImage{Config: cfg, Source: "memory"}
+	for i, l := range ls {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := l.DiffID()
+		li.Layers = append(li.Layers, LocalLayer{DiffID: d.String(), Size: int64(len(data)), Open: func() (io.ReadCloser, error) {
+			if opens != nil {
+				opens[i].Add(1)
+			}
+			return io.NopCloser(bytes.NewReader(data)), nil
+		}})
+	}
+	return li
+}
+
+// TestPushLocalSameImageAsExport: reading layers from the engine's store
+// pushes exactly the image an export pushes (same manifest digest), with
+// the same progress contract, and a changed top layer reads, compresses and
+// sends only that layer.
+func TestPushLocalSameImageAsExport(t *testing.T) {
+	reg := startRegistry(t, registrytest.Options{DataDir: t.TempDir()})
+	ctx := ctxT(t)
+	img := testImage(t, 3, 2<<20, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), 11)
+
+	viaSave, err := newClient(t, Options{}).PushTarball(ctx, bytes.NewReader(saveTar(t, "fn:latest", img)), reg.Addr+"/save:1", "", collector())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, Options{})
+	col := collector()
+	res, err := c.PushLocal(ctx, localImage(t, img, nil), reg.Addr+"/local:1", "", col)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkProgress(t, col.Events(), 3)
+	if res.Digest != viaSave.Digest || res.Export != "layer-store" || res.LayersCompressed != 3 || res.ExportBytes != 0 {
+		t.Fatalf("local push: digest %s export %q compressed %d exported %d B; want digest %s (as via docker save), layer-store, 3, 0",
+			res.Digest, res.Export, res.LayersCompressed, res.ExportBytes, viaSave.Digest)
+	}
+	ref, _ := name.ParseReference(reg.Addr + "/local:1")
+	got, err := remote.Image(ref, remote.WithTransport(c.Transport()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameContent(t, img, got)
+
+	// One changed layer on top: the unchanged layers are not even opened.
+	top, err := registrytest.Layer(1<<20, false, 99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := img.Layers()
+	img2, err := mutate.AppendLayers(mustImage(t, base[:2]...), top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opens := []*atomic.Int32{{}, {}, {}}
+	li2 := localImage(t, img2, opens)
+	res2, err := c.PushLocal(ctx, li2, reg.Addr+"/local:2", "", collector())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.LayersCompressed != 1 || opens[0].Load() != 0 || opens[1].Load() != 0 || opens[2].Load() != 1 {
+		t.Fatalf("changed top layer: compressed %d, opened %d/%d/%d; want 1, 0/0/1", res2.LayersCompressed, opens[0].Load(), opens[1].Load(), opens[2].Load())
+	}
+	if topSize := res2.Layers[2].Size; res2.BytesSent != topSize+int64(len(li2.Config)) || res2.Layers[2].Action != ActionUploaded {
+		t.Errorf("changed top layer: sent %d B, want the layer (%d) and the config (%d)", res2.BytesSent, topSize, len(li2.Config))
+	}
+}
+
+func mustImage(t *testing.T, ls ...v1.Layer) v1.Image {
+	t.Helper()
+	img, err := registrytest.Image(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), []string{"/bin/app"}, nil, ls...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// TestPushLocalWrongLayerTagsNothing: a layer whose bytes do not hash to
+// its diffID fails the push with ErrLocalLayer before anything of it is
+// uploaded, and the tag never appears.
+func TestPushLocalWrongLayerTagsNothing(t *testing.T) {
+	reg := startRegistry(t, registrytest.Options{DataDir: t.TempDir()})
+	c := newClient(t, Options{})
+	img := testImage(t, 2, 1<<20, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), 12)
+	li := localImage(t, img, nil)
+	li.Layers[1].Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader([]byte("not the layer"))), nil }
+	_, err := c.PushLocal(ctxT(t), li, reg.Addr+"/bad:1", "", collector())
+	var mm *DiffIDMismatchError
+	if !errors.Is(err, ErrLocalLayer) || !errors.As(err, &mm) {
+		t.Fatalf("got %v, want a DiffIDMismatchError wrapping ErrLocalLayer", err)
+	}
+	ref, _ := name.ParseReference(reg.Addr + "/bad:1")
+	if _, err := remote.Head(ref, remote.WithTransport(c.Transport())); err == nil {
+		t.Fatal("the tag exists after a failed push")
+	}
+	// A read error is a local-layer failure too (the caller exports instead).
+	li.Layers[1].Open = func() (io.ReadCloser, error) { return nil, errors.New("permission denied") }
+	if _, err := c.PushLocal(ctxT(t), li, reg.Addr+"/bad:2", "", collector()); !errors.Is(err, ErrLocalLayer) {
+		t.Fatalf("open failure: %v", err)
+	}
+}
