@@ -2,8 +2,8 @@ package registryclient
 
 import (
 	"compress/gzip"
-	"errors"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"hash"
 	"io"

@@ -85,7 +85,7 @@ type LocalImage struct {
 // LocalLayer is one layer of a LocalImage.
 type LocalLayer struct {
 	DiffID string // "sha256:<hex>"
-	Size   int64 // exact uncompressed size
+	Size   int64  // exact uncompressed size
 	Open   func() (io.ReadCloser, error)
 }
 
@@ -178,7 +178,7 @@ type pushRun struct {
 type layerJob struct {
 	entry  *saveEntry  // a layer of a docker-save stream, or
 	local  *LocalLayer // a layer read from the engine's store
-	diffID v1.Hash // known for uncompressed entries; set from the config for gzip ones
+	diffID v1.Hash     // known for uncompressed entries; set from the config for gzip ones
 	done   chan struct{}
 	res    PushedLayer
 	err    error
