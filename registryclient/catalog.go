@@ -29,6 +29,9 @@ func (c *Client) Catalog(ctx context.Context, registry string) (*CatalogResult, 
 	p := &pager{client: hc, reg: reg, path: "/v2/_catalog", n: c.opts.PageSize, retry: listRetry}
 	repos, err := p.all(ctx, "repositories")
 	if err != nil {
+		if unreachableIn(err) != err {
+			c.forget(reg)
+		}
 		return nil, fmt.Errorf("registryclient: catalog of %s (page %d): %w", reg.RegistryStr(), p.pages+1, err)
 	}
 	if repos == nil {
@@ -57,6 +60,9 @@ func (c *Client) Tags(ctx context.Context, repo, defaultRegistry string) (*TagsR
 	p := &pager{client: hc, reg: r.Registry, path: "/v2/" + r.RepositoryStr() + "/tags/list", n: c.opts.PageSize, retry: listRetry}
 	tags, err := p.all(ctx, "tags")
 	if err != nil {
+		if unreachableIn(err) != err {
+			c.forget(r.Registry)
+		}
 		return nil, notFound("repository", r.Name(), fmt.Errorf("registryclient: tags of %s: %w", r.Name(), err))
 	}
 	if tags == nil {

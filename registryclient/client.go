@@ -13,6 +13,7 @@ package registryclient
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -58,6 +60,12 @@ type Options struct {
 	Platform *v1.Platform
 	// UserAgent is sent with every request.
 	UserAgent string
+	// HandshakeTimeout bounds each TLS handshake (default
+	// DefaultHandshakeTimeout); ResponseTimeout bounds the wait for the
+	// response headers of each GET and HEAD (default DefaultResponseTimeout).
+	// Neither bounds a body transfer.
+	HandshakeTimeout time.Duration
+	ResponseTimeout  time.Duration
 }
 
 // Client is safe for concurrent use.
@@ -65,6 +73,9 @@ type Client struct {
 	opts  Options
 	roots *x509.CertPool
 	tr    *http.Transport
+	// rt is tr with the response-header bound of boundedTransport: every
+	// request to a registry (ggcr's and ours) goes through it.
+	rt    http.RoundTripper
 	cache *layerCache
 
 	mu     sync.Mutex
@@ -90,6 +101,12 @@ func New(o Options) (*Client, error) {
 	if o.UserAgent == "" {
 		o.UserAgent = "esbtui"
 	}
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if o.ResponseTimeout <= 0 {
+		o.ResponseTimeout = DefaultResponseTimeout
+	}
 	roots := o.Roots
 	if roots == nil {
 		var err error
@@ -98,7 +115,8 @@ func New(o Options) (*Client, error) {
 			return nil, err
 		}
 	}
-	c := &Client{opts: o, roots: roots, tr: newTransport(roots, o.Jobs), probed: map[string]probed{}}
+	tr := newTransport(roots, o.Jobs, DefaultDialTimeout, o.HandshakeTimeout)
+	c := &Client{opts: o, roots: roots, tr: tr, rt: &boundedTransport{base: tr, headers: o.ResponseTimeout}, probed: map[string]probed{}}
 	if o.CacheDir != "" {
 		c.cache = newLayerCache(filepath.Join(o.CacheDir, "layers.json"))
 	}
@@ -109,14 +127,36 @@ func New(o Options) (*Client, error) {
 func (c *Client) Close() { c.tr.CloseIdleConnections() }
 
 // Transport is the HTTP/1.1 transport trusting the configured roots; tests
-// and benchmarks reuse it.
+// and benchmarks reuse it. It bounds the dial and the TLS handshake; the
+// client's own requests also bound the wait for GET/HEAD response headers.
 func (c *Client) Transport() *http.Transport { return c.tr }
+
+// regErr wraps err from an operation on reg as "registryclient: OP: err".
+// When a registry stopped answering (an *UnreachableError somewhere in
+// err, e.g. inside ggcr's ping errors), that error alone is kept, without
+// the URL noise around it, and reg is probed again on the next call.
+func (c *Client) regErr(reg name.Registry, op string, err error) error {
+	if ue := unreachableIn(err); ue != err {
+		c.forget(reg)
+		return fmt.Errorf("registryclient: %s: %w", op, ue)
+	}
+	return fmt.Errorf("registryclient: %s: %w", op, err)
+}
+
+// unreachableIn returns the *UnreachableError inside err, or err.
+func unreachableIn(err error) error {
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return ue
+	}
+	return err
+}
 
 // remoteOptions are the ggcr options every call uses.
 func (c *Client) remoteOptions(ctx context.Context, extra ...remote.Option) []remote.Option {
 	o := []remote.Option{
 		remote.WithContext(ctx),
-		remote.WithTransport(c.tr),
+		remote.WithTransport(c.rt),
 		remote.WithAuthFromKeychain(c.opts.Keychain),
 		remote.WithJobs(c.opts.Jobs),
 		remote.WithUserAgent(c.opts.UserAgent),

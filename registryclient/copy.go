@@ -38,7 +38,7 @@ func (c *Client) Copy(ctx context.Context, src, dst, defaultRegistry string, sin
 	}
 	desc, err := remote.Get(s, c.remoteOptions(ctx)...)
 	if err != nil {
-		return nil, notFound("manifest", s.Name(), fmt.Errorf("registryclient: copy: read %s: %w", s.Name(), err))
+		return nil, notFound("manifest", s.Name(), c.regErr(s.Context().Registry, "copy: read "+s.Name(), err))
 	}
 	rep := progress.Reporter{Op: "copy", Sink: sink}
 	updates := make(chan v1.Update, 64)
@@ -74,7 +74,7 @@ func (c *Client) Copy(ctx context.Context, src, dst, defaultRegistry string, sin
 	<-done // ggcr closes updates when the write ends
 	if err != nil {
 		rep.Emit(progress.Event{Step: "copy", Item: d.Name(), Status: progress.Failed, Err: err.Error()})
-		return nil, fmt.Errorf("registryclient: copy %s to %s: %w", s.Name(), d.Name(), err)
+		return nil, c.regErr(d.Context().Registry, "copy "+s.Name()+" to "+d.Name(), err)
 	}
 	rep.Emit(progress.Event{Step: "copy", Item: d.Name(), Status: progress.Done, Message: desc.Digest.String()})
 	return &Copied{Source: s.Name(), Destination: d.Name(), Digest: desc.Digest.String(), MediaType: string(desc.MediaType)}, nil

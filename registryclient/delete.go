@@ -40,29 +40,33 @@ func (c *Client) Delete(ctx context.Context, ref, defaultRegistry string) (*Dele
 // another wanted tag still points at that digest.
 func (c *Client) deleteRef(ctx context.Context, r name.Reference, keep map[string]bool) (*Deleted, error) {
 	opts := c.remoteOptions(ctx)
+	reg := r.Context().Registry
 	if d, ok := r.(name.Digest); ok {
 		if err := remote.Delete(d, opts...); err != nil {
+			if ue := c.regErr(reg, "delete "+r.Name(), err); errors.As(ue, new(*UnreachableError)) {
+				return nil, ue
+			}
 			return nil, notFound("manifest", r.Name(), fmt.Errorf("registryclient: delete %s: %w (is delete enabled on the registry? REGISTRY_STORAGE_DELETE_ENABLED=true)", r.Name(), err))
 		}
 		return &Deleted{Ref: r.Name(), Digest: d.DigestStr(), ByDigest: true}, nil
 	}
 	head, err := remote.Head(r, opts...)
 	if err != nil {
-		return nil, notFound("manifest", r.Name(), fmt.Errorf("registryclient: delete %s: resolve tag: %w", r.Name(), err))
+		return nil, notFound("manifest", r.Name(), c.regErr(reg, "delete "+r.Name()+": resolve tag", err))
 	}
 	err = remote.Delete(r, opts...)
 	if err == nil {
 		return &Deleted{Ref: r.Name(), Digest: head.Digest.String()}, nil
 	}
 	if !tagDeleteUnsupported(err) {
-		return nil, notFound("manifest", r.Name(), fmt.Errorf("registryclient: delete %s: %w", r.Name(), err))
+		return nil, notFound("manifest", r.Name(), c.regErr(reg, "delete "+r.Name(), err))
 	}
 	if keep[head.Digest.String()] {
 		return &Deleted{Ref: r.Name(), Digest: head.Digest.String(), Note: "kept: the registry deletes manifests only by digest and a kept tag shares this one"}, nil
 	}
 	d := r.Context().Digest(head.Digest.String())
 	if err := remote.Delete(d, opts...); err != nil {
-		return nil, fmt.Errorf("registryclient: delete %s (as %s): %w", r.Name(), d.Name(), err)
+		return nil, c.regErr(reg, "delete "+r.Name()+" (as "+d.Name()+")", err)
 	}
 	return &Deleted{Ref: r.Name(), Digest: head.Digest.String(), ByDigest: true,
 		Note: "the registry deletes manifests only by digest: every tag of this manifest is gone"}, nil

@@ -27,13 +27,20 @@ type UnreachableError struct {
 	Registry string // host:port
 	Stage    Stage
 	Status   int // HTTP status when Stage is StageHTTP
-	Reason   string
-	Fix      string
-	Err      error
+	// Silent: the registry accepted the connection (or the request) and
+	// then said nothing before the deadline: paused, overloaded or hung,
+	// rather than misconfigured. Reason says so in words.
+	Silent bool
+	Reason string
+	Fix    string
+	Err    error
 }
 
 func (e *UnreachableError) Error() string {
 	msg := fmt.Sprintf("registry %s unreachable: %s failed: %s", e.Registry, stageName(e.Stage), e.Reason)
+	if e.Silent {
+		msg = fmt.Sprintf("registry %s unreachable: %s", e.Registry, e.Reason)
+	}
 	if e.Fix != "" {
 		msg += "; " + e.Fix
 	}

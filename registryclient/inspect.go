@@ -55,20 +55,21 @@ func (c *Client) Inspect(ctx context.Context, ref, defaultRegistry string) (*Ins
 	if _, err := c.probe(ctx, r.Context().Registry); err != nil {
 		return nil, err
 	}
+	reg := r.Context().Registry
 	desc, err := remote.Get(r, c.remoteOptions(ctx)...)
 	if err != nil {
-		return nil, notFound("manifest", r.Name(), fmt.Errorf("registryclient: inspect %s: %w", r.Name(), err))
+		return nil, notFound("manifest", r.Name(), c.regErr(reg, "inspect "+r.Name(), err))
 	}
 	out := &Inspection{Ref: r.Name(), Digest: desc.Digest.String(), MediaType: string(desc.MediaType), Size: desc.Size}
 	if desc.MediaType.IsIndex() {
 		out.Index = true
 		idx, err := desc.ImageIndex()
 		if err != nil {
-			return nil, fmt.Errorf("registryclient: inspect %s: read index: %w", r.Name(), err)
+			return nil, c.regErr(reg, "inspect "+r.Name()+": read index", err)
 		}
 		im, err := idx.IndexManifest()
 		if err != nil {
-			return nil, fmt.Errorf("registryclient: inspect %s: parse index: %w", r.Name(), err)
+			return nil, c.regErr(reg, "inspect "+r.Name()+": parse index", err)
 		}
 		for _, m := range im.Manifests {
 			plat := ""
@@ -81,11 +82,11 @@ func (c *Client) Inspect(ctx context.Context, ref, defaultRegistry string) (*Ins
 			}
 			img, err := idx.Image(m.Digest)
 			if err != nil {
-				return nil, fmt.Errorf("registryclient: inspect %s: image %s: %w", r.Name(), m.Digest, err)
+				return nil, c.regErr(reg, "inspect "+r.Name()+": image "+m.Digest.String(), err)
 			}
 			info, err := imageInfo(img)
 			if err != nil {
-				return nil, fmt.Errorf("registryclient: inspect %s@%s: %w", r.Context().Name(), m.Digest, err)
+				return nil, c.regErr(reg, "inspect "+r.Context().Name()+"@"+m.Digest.String(), err)
 			}
 			if info.Platform == "" {
 				info.Platform = plat
@@ -96,11 +97,11 @@ func (c *Client) Inspect(ctx context.Context, ref, defaultRegistry string) (*Ins
 	}
 	img, err := desc.Image()
 	if err != nil {
-		return nil, fmt.Errorf("registryclient: inspect %s: %w", r.Name(), err)
+		return nil, c.regErr(reg, "inspect "+r.Name(), err)
 	}
 	info, err := imageInfo(img)
 	if err != nil {
-		return nil, fmt.Errorf("registryclient: inspect %s: %w", r.Name(), err)
+		return nil, c.regErr(reg, "inspect "+r.Name(), err)
 	}
 	if info.Platform != "" {
 		out.Platforms = []string{info.Platform}

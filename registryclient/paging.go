@@ -21,18 +21,22 @@ import (
 )
 
 // retryPolicy bounds retries of idempotent GETs on transient errors.
-// Timeout bounds each attempt: a registry that stops answering (paused,
-// packets dropped) would otherwise hold a page for ResponseHeaderTimeout.
+// Timeout bounds each attempt as a whole; inside it the transport's own
+// bounds (TCP connect 5 s, TLS handshake and response headers 10 s each)
+// end an attempt against a registry that stopped answering (paused,
+// packets dropped) first, with an error that says so.
 type retryPolicy struct {
 	Attempts int
 	Base     time.Duration
 	Timeout  time.Duration
 }
 
-// listRetry: 4 attempts of at most 10 s each, 0.2 + 0.4 + 0.8 s apart, so a
-// page that cannot be had fails within ~41.4 s (within ~1.4 s when the
-// connection is refused or reset).
-var listRetry = retryPolicy{Attempts: 4, Base: 200 * time.Millisecond, Timeout: 10 * time.Second}
+// listRetry: 4 attempts, 0.2 + 0.4 + 0.8 s apart. Against a registry that
+// accepts connections but does not answer, each attempt ends after ~10 s
+// (handshake or response-header bound), so a page that cannot be had fails
+// within ~41.4 s (at most 4 × 12 + 1.4 = 49.4 s); within ~1.4 s when the
+// connection is refused or reset.
+var listRetry = retryPolicy{Attempts: 4, Base: 200 * time.Millisecond, Timeout: 12 * time.Second}
 
 // pager walks a paginated list endpoint (/v2/_catalog, /v2/<repo>/tags/list).
 // It follows the Link header itself (ggcr refuses it for localhost) and falls
@@ -46,7 +50,9 @@ type pager struct {
 	pages  int
 }
 
-// authClient returns an HTTP client authenticated for scopes on reg.
+// authClient returns an HTTP client authenticated for scopes on reg. The
+// ping that ggcr's transport.NewWithContext sends (GET /v2/, then the token
+// exchange) is retried like a page (listRetry).
 func (c *Client) authClient(ctx context.Context, reg name.Registry, scopes []string) (*http.Client, error) {
 	if _, err := c.probe(ctx, reg); err != nil {
 		return nil, err
@@ -55,11 +61,54 @@ func (c *Client) authClient(ctx context.Context, reg name.Registry, scopes []str
 	if err != nil {
 		return nil, fmt.Errorf("registryclient: credentials for %s: %w (check ~/.docker/config.json and its credential helper)", reg.RegistryStr(), err)
 	}
-	rt, err := transport.NewWithContext(ctx, reg, auth, transport.NewUserAgent(c.tr, c.opts.UserAgent), scopes)
+	var rt http.RoundTripper
+	err = listRetry.do(ctx, func(actx context.Context) error {
+		var err error
+		rt, err = transport.NewWithContext(actx, reg, auth, transport.NewUserAgent(c.rt, c.opts.UserAgent), scopes)
+		return unreachableIn(err)
+	})
 	if err != nil {
+		c.forget(reg)
 		return nil, fmt.Errorf("registryclient: connect to %s: %w", reg.RegistryStr(), err)
 	}
 	return &http.Client{Transport: rt}, nil
+}
+
+// do runs f until it succeeds, fails for good (not transient), or has had
+// Attempts tries; each try gets a context bounded by Timeout.
+func (r retryPolicy) do(ctx context.Context, f func(context.Context) error) error {
+	var lastErr error
+	start := time.Now()
+	attempt := 0
+	for ; attempt < max(1, r.Attempts); attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(r.Base << (attempt - 1)):
+			}
+		}
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if r.Timeout > 0 {
+			actx, cancel = context.WithTimeout(ctx, r.Timeout)
+		}
+		err := f(actx)
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && actx.Err() != nil {
+			err = fmt.Errorf("no answer within %v: %w", r.Timeout, err)
+		}
+		cancel()
+		if err == nil {
+			return nil
+		}
+		lastErr = err
+		if !transient(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	if attempt == 1 {
+		return lastErr
+	}
+	return fmt.Errorf("gave up after %d attempts in %v: %w", attempt, time.Since(start).Round(time.Millisecond), lastErr)
 }
 
 // all fetches every page and returns the concatenated field.
@@ -90,35 +139,14 @@ func (p *pager) all(ctx context.Context, field string) ([]string, error) {
 }
 
 // page GETs one page with bounded retries on transient errors.
-func (p *pager) page(ctx context.Context, pathQuery, field string) ([]string, string, error) {
+func (p *pager) page(ctx context.Context, pathQuery, field string) (items []string, link string, err error) {
 	u := "https://" + p.reg.RegistryStr() + pathQuery
-	var lastErr error
-	start := time.Now()
-	attempt := 0
-	for ; attempt < max(1, p.retry.Attempts); attempt++ {
-		if attempt > 0 {
-			wait := p.retry.Base << (attempt - 1)
-			select {
-			case <-ctx.Done():
-				return nil, "", ctx.Err()
-			case <-time.After(wait):
-			}
-		}
-		actx, cancel := ctx, context.CancelFunc(func() {})
-		if p.retry.Timeout > 0 {
-			actx, cancel = context.WithTimeout(ctx, p.retry.Timeout)
-		}
-		items, link, err := p.fetch(actx, u, field)
-		cancel()
-		if err == nil {
-			return items, link, nil
-		}
-		lastErr = err
-		if !transient(err) || ctx.Err() != nil {
-			return nil, "", err
-		}
-	}
-	return nil, "", fmt.Errorf("gave up after %d attempts in %v: %w", attempt, time.Since(start).Round(time.Millisecond), lastErr)
+	err = p.retry.do(ctx, func(actx context.Context) error {
+		var err error
+		items, link, err = p.fetch(actx, u, field)
+		return err
+	})
+	return items, link, err
 }
 
 func (p *pager) fetch(ctx context.Context, u, field string) ([]string, string, error) {
@@ -128,7 +156,7 @@ func (p *pager) fetch(ctx context.Context, u, field string) ([]string, string, e
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return nil, "", err
+		return nil, "", unreachableIn(err) // without the URL: it names the registry and the request
 	}
 	defer resp.Body.Close()
 	if err := transport.CheckError(resp, http.StatusOK); err != nil {
@@ -193,6 +221,10 @@ func nextLink(h string, reg name.Registry) (string, error) {
 func transient(err error) bool {
 	if err == nil {
 		return false
+	}
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return ue.Silent // stopped answering: may come back; misconfigured: will not
 	}
 	var terr *transport.Error
 	if errors.As(err, &terr) {

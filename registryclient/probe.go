@@ -2,7 +2,6 @@ package registryclient
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -52,6 +51,14 @@ func (c *Client) probe(ctx context.Context, reg name.Registry) (*Ping, error) {
 
 const probeTTL = 30 * time.Second
 
+// forget drops reg's cached probe: after a registry stopped answering, the
+// next call checks each link again (and names the broken one).
+func (c *Client) forget(reg name.Registry) {
+	c.mu.Lock()
+	delete(c.probed, reg.RegistryStr())
+	c.mu.Unlock()
+}
+
 type probed struct {
 	ping *Ping
 	at   time.Time
@@ -84,26 +91,33 @@ func (c *Client) probeOnce(ctx context.Context, reg name.Registry) (*Ping, error
 	if err != nil {
 		return fail(StageTCP, 0, shortNetErr(err), "nothing answers at "+hostport+": "+upFix, err)
 	}
-	tconn := tls.Client(raw, &tls.Config{RootCAs: c.roots, ServerName: host, NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12})
-	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	err = tconn.HandshakeContext(hctx)
-	cancel()
-	tconn.Close()
+	tconn, err := clientHandshake(ctx, raw, tlsConfig(c.roots, host), c.opts.HandshakeTimeout)
 	if err != nil {
+		var ue *UnreachableError
+		if errors.As(err, &ue) { // accepted TCP, then silence
+			ue.Registry = addr
+			return nil, ue
+		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("registryclient: probe %s: %w", addr, ctx.Err())
 		}
 		reason, fix := classifyTLS(hostport, c.opts.CACertFile, err)
 		return fail(StageTLS, 0, reason, fix, err)
 	}
+	tconn.Close()
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+addr+"/v2/", nil)
 	if err != nil {
 		return nil, fmt.Errorf("registryclient: probe %s: %w", addr, err)
 	}
 	req.Header.Set("User-Agent", c.opts.UserAgent)
-	resp, err := (&http.Client{Transport: c.tr, Timeout: 30 * time.Second}).Do(req)
+	resp, err := (&http.Client{Transport: c.rt}).Do(req)
 	if err != nil {
+		var ue *UnreachableError
+		if errors.As(err, &ue) {
+			ue.Registry = addr
+			return nil, ue
+		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("registryclient: probe %s: %w", addr, ctx.Err())
 		}

@@ -117,7 +117,7 @@ func (c *Client) planRepo(ctx context.Context, repo, registry string, keep int) 
 			}
 			created, dig, err := c.created(gctx, ref)
 			if err != nil {
-				return fmt.Errorf("registryclient: prune: read %s: %w", ref.Name(), err)
+				return c.regErr(ref.Context().Registry, "prune: read "+ref.Name(), err)
 			}
 			mu.Lock()
 			ages[i] = TagAge{Tag: t, Digest: dig.String(), Created: created}

@@ -55,7 +55,7 @@ func (c *Client) Pull(ctx context.Context, ref, defaultRegistry string, w io.Wri
 	<-done
 	if err != nil {
 		rep.Emit(progress.Event{Step: "download", Item: r.Name(), Status: progress.Failed, Err: err.Error()})
-		return nil, fmt.Errorf("registryclient: pull %s: %w", r.Name(), err)
+		return nil, c.regErr(r.Context().Registry, "pull "+r.Name(), err)
 	}
 	out, err := pulled(r, img)
 	if err != nil {
@@ -80,7 +80,7 @@ func (c *Client) PullLayout(ctx context.Context, ref, defaultRegistry, dir strin
 		}
 	}
 	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": r.Name()})); err != nil {
-		return nil, fmt.Errorf("registryclient: pull %s into %s: %w", r.Name(), dir, err)
+		return nil, c.regErr(r.Context().Registry, "pull "+r.Name()+" into "+dir, err)
 	}
 	out, err := pulled(r, img)
 	if err != nil {
@@ -100,7 +100,7 @@ func (c *Client) remoteImage(ctx context.Context, ref, defaultRegistry string) (
 	}
 	img, err := remote.Image(r, c.remoteOptions(ctx)...)
 	if err != nil {
-		return nil, nil, notFound("manifest", r.Name(), fmt.Errorf("registryclient: pull %s: %w", r.Name(), err))
+		return nil, nil, notFound("manifest", r.Name(), c.regErr(r.Context().Registry, "pull "+r.Name(), err))
 	}
 	return r, img, nil
 }

@@ -1,13 +1,41 @@
 package registryclient
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
+)
+
+// Timeouts of one exchange with a registry. None of them bounds a body
+// transfer: a multi-GiB layer uploads or downloads for as long as bytes move.
+const (
+	// DefaultDialTimeout bounds the TCP connect.
+	DefaultDialTimeout = 5 * time.Second
+	// DefaultHandshakeTimeout bounds the TLS handshake. A registry that
+	// accepted the TCP connection but says nothing within it (a paused
+	// container behind docker-proxy, an overloaded host, a non-TLS server)
+	// fails with an *UnreachableError that says so.
+	DefaultHandshakeTimeout = 10 * time.Second
+	// DefaultResponseTimeout bounds the wait for the response headers of a
+	// GET or HEAD (the /v2/ ping, manifests, blobs, catalog and tags pages),
+	// measured from the moment the request is written. A local registry
+	// answers those in milliseconds, even under load.
+	DefaultResponseTimeout = 10 * time.Second
+	// uploadResponseTimeout bounds the wait for the response headers of
+	// every other request (POST, PATCH, PUT, DELETE), measured after the
+	// whole body has been sent: committing a big blob can make the registry
+	// re-read it before it answers.
+	uploadResponseTimeout = 2 * time.Minute
 )
 
 // loadRoots returns the system pool plus the PEM certificates in caFile.
@@ -32,24 +60,229 @@ func loadRoots(caFile string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
+func tlsConfig(roots *x509.CertPool, serverName string) *tls.Config {
+	return &tls.Config{RootCAs: roots, ServerName: serverName, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
+}
+
 // newTransport is HTTP/1.1 only (bulk uploads over HTTP/2 share one
 // flow-controlled connection and run 1.4–1.6× slower) with enough idle
-// connections per host for jobs concurrent uploads.
-func newTransport(roots *x509.CertPool, jobs int) *http.Transport {
-	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+// connections per host for jobs concurrent uploads. It dials TLS itself so
+// that a handshake nobody answers fails within handshake with an error
+// saying so (see clientHandshake).
+func newTransport(roots *x509.CertPool, jobs int, dial, handshake time.Duration) *http.Transport {
+	d := &net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           d.DialContext,
-		TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}},
+		Proxy:       http.ProxyFromEnvironment,
+		DialContext: d.DialContext,
+		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			raw, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				host = addr
+			}
+			tc, err := clientHandshake(ctx, raw, tlsConfig(roots, host), handshake)
+			if err != nil {
+				var ue *UnreachableError
+				if errors.As(err, &ue) {
+					ue.Registry = addr
+				}
+				return nil, err
+			}
+			return tc, nil
+		},
+		// Used for HTTPS through a proxy (CONNECT), where DialTLSContext is not.
+		TLSClientConfig:       tlsConfig(roots, ""),
 		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{},
 		ForceAttemptHTTP2:     false,
 		MaxIdleConns:          4 * jobs,
 		MaxIdleConnsPerHost:   2 * jobs,
 		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
+		TLSHandshakeTimeout:   handshake,
 		ExpectContinueTimeout: time.Second,
-		ResponseHeaderTimeout: 5 * time.Minute,
+		ResponseHeaderTimeout: uploadResponseTimeout,
 		WriteBufferSize:       256 << 10,
 		ReadBufferSize:        256 << 10,
 	}
+}
+
+// countConn counts the bytes the server sent.
+type countConn struct {
+	net.Conn
+	n atomic.Int64
+}
+
+func (c *countConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// clientHandshake runs the TLS handshake on raw within timeout (and ctx).
+// When the server accepted the TCP connection but sent not one byte before
+// the deadline, the error is an *UnreachableError (StageTLS, Silent) saying
+// so; a real handshake failure (unknown CA, plain HTTP, reset) is returned
+// as it is, for classifyTLS. raw is closed on failure.
+func clientHandshake(ctx context.Context, raw net.Conn, cfg *tls.Config, timeout time.Duration) (*tls.Conn, error) {
+	cc := &countConn{Conn: raw}
+	tc := tls.Client(cc, cfg)
+	hctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	err := tc.HandshakeContext(hctx)
+	if err == nil {
+		return tc, nil
+	}
+	raw.Close()
+	if cc.n.Load() == 0 && isTimeout(err) && !errors.Is(ctx.Err(), context.Canceled) {
+		after := time.Since(start)
+		if ctx.Err() == nil { // our bound, not the caller's deadline
+			after = timeout
+		}
+		return nil, silentTLS(raw.RemoteAddr().String(), after, err)
+	}
+	return nil, err
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var nerr net.Error
+	return errors.As(err, &nerr) && nerr.Timeout()
+}
+
+// silentFix is what to do about a registry that accepts connections but
+// does not answer.
+const silentFix = "check `esbtui status` / `docker ps` (a paused container shows as Paused), restart it with `esbtui up`"
+
+func silentTLS(addr string, after time.Duration, err error) *UnreachableError {
+	return &UnreachableError{Registry: addr, Stage: StageTLS, Silent: true,
+		Reason: "it accepted the TCP connection but did not answer the TLS handshake within " + roundDur(after) + ": it is paused, overloaded or not a TLS server",
+		Fix:    silentFix, Err: err}
+}
+
+func silentHTTP(addr, method, path string, after time.Duration, err error) *UnreachableError {
+	return &UnreachableError{Registry: addr, Stage: StageHTTP, Silent: true,
+		Reason: "it accepted " + method + " " + path + " but sent no response within " + roundDur(after) + ": it is paused, overloaded or hung",
+		Fix:    silentFix, Err: err}
+}
+
+func roundDur(d time.Duration) string {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// boundedTransport bounds the wait for the response headers of GET and
+// HEAD requests (from the moment the request is written) and reports a
+// registry that stays silent as an *UnreachableError (Silent). Other
+// methods keep the base transport's ResponseHeaderTimeout; bodies are never
+// bounded. The error has no Temporary method, so ggcr's retry transport
+// does not multiply the wait; the pager retries it on its own terms.
+type boundedTransport struct {
+	base    http.RoundTripper
+	headers time.Duration
+}
+
+func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.headers <= 0 || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
+		return t.base.RoundTrip(req)
+	}
+	parent := req.Context()
+	ctx, cancel := context.WithCancel(parent)
+	w := &headerWatch{d: t.headers, cancel: cancel}
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: w.wrote, GotFirstResponseByte: w.gotByte})
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	fired, waiting, since := w.stop()
+	if err == nil && !fired {
+		resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+		return resp, nil
+	}
+	if err == nil {
+		resp.Body.Close()
+		err = context.Canceled
+	}
+	cancel()
+	if fired {
+		return nil, silentHTTP(req.URL.Host, req.Method, req.URL.Path, t.headers, err)
+	}
+	if waiting && errors.Is(parent.Err(), context.DeadlineExceeded) {
+		return nil, silentHTTP(req.URL.Host, req.Method, req.URL.Path, since, err)
+	}
+	return nil, err
+}
+
+// headerWatch starts a timer when the request has been written and stops
+// it at the first response byte; when it fires it cancels the request.
+type headerWatch struct {
+	d      time.Duration
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	timer   *time.Timer
+	wroteAt time.Time
+	got     bool
+	fired   bool
+	stopped bool
+}
+
+func (w *headerWatch) wrote(httptrace.WroteRequestInfo) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped || w.got {
+		return
+	}
+	if w.timer != nil { // net/http resent the request on a fresh connection
+		w.timer.Stop()
+	}
+	w.wroteAt = time.Now()
+	w.timer = time.AfterFunc(w.d, func() {
+		w.mu.Lock()
+		if !w.got && !w.stopped {
+			w.fired = true
+			w.cancel()
+		}
+		w.mu.Unlock()
+	})
+}
+
+func (w *headerWatch) gotByte() {
+	w.mu.Lock()
+	w.got = true
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	w.mu.Unlock()
+}
+
+// stop ends the watch: whether it fired, whether the request was still
+// waiting for its answer, and for how long.
+func (w *headerWatch) stop() (fired, waiting bool, since time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopped = true
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	waiting = !w.wroteAt.IsZero() && !w.got
+	if !w.wroteAt.IsZero() {
+		since = time.Since(w.wroteAt)
+	}
+	return w.fired, waiting, since
+}
+
+// cancelBody releases the request's context when the body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
