@@ -105,9 +105,20 @@ func TestEngineRestartWhileWatching(t *testing.T) {
 	var stopped time.Time
 	restartDockerd(t, func() {
 		stopped = time.Now()
-		obs.await(t, "dockerd stopped", 30*time.Second, func() bool { return !obs.watchGone.IsZero() && !obs.tuiGone.IsZero() })
+		// While dockerd is really gone (not only shutting down), both
+		// show it: the dashboard's latest frame and status --watch's
+		// latest line.
+		obs.await(t, "dockerd exited", 30*time.Second, func() bool {
+			return goneFrame(obs.lastFrame) && strings.Contains(lastLine(obs.lastOut), "engine unreachable")
+		})
+		obs.mu.Lock()
+		obs.downFrame, obs.downLine = obs.lastFrame, lastLine(obs.lastOut)
+		obs.mu.Unlock()
 	})
 	back := time.Now()
+	obs.mu.Lock()
+	obs.restarted = back
+	obs.mu.Unlock()
 	// Reconnected: the registry (restart: unless-stopped) comes back with
 	// the engine, and both observers, never restarted and never touched,
 	// see it healthy again.
@@ -118,7 +129,8 @@ func TestEngineRestartWhileWatching(t *testing.T) {
 	t.Logf("from SIGTERM: dockerd exited %v, status --watch showed the engine gone %v, the dashboard %v; dockerd answering %v; registry healthy again in status --watch %v, in the dashboard %v",
 		ms(stopped), ms(obs.watchGone), ms(obs.tuiGone), ms(back), ms(obs.watchBack), ms(obs.tuiBack))
 	t.Logf("the dashboard's Services pane title over time (from SIGTERM): %s", strings.Join(obs.titles, " → "))
-	t.Logf("dashboard with the engine gone:\n%s", obs.goneFrame)
+	t.Logf("status --watch while dockerd was down: %s\nand after it answered again: %s", obs.downLine, obs.backLine)
+	t.Logf("dashboard while dockerd was down:\n%s", obs.downFrame)
 	t.Logf("dashboard after dockerd is back, no key pressed:\n%s", obs.backFrame)
 	// The snapshot that follows the watcher reaches the registry again.
 	tui.waitFor("the registry reachable again", 30*time.Second, contains("Registry ✓ 0 repos"))
@@ -170,12 +182,28 @@ type restartObservers struct {
 	watch   *bgCLI
 	healthy func(string) bool
 
-	mu                   sync.Mutex
-	watchGone, tuiGone   time.Time
-	watchBack, tuiBack   time.Time
-	goneFrame, backFrame string
-	lastFrame            string
-	titles               []string // the Services pane's distinct titles, timed
+	mu sync.Mutex
+	// First time each showed the engine gone (dockerd may still be
+	// shutting down then).
+	watchGone, tuiGone time.Time
+	// Set once dockerd answers again; only later output counts as back.
+	restarted           time.Time
+	watchBack, tuiBack  time.Time
+	lastFrame, lastOut  string
+	downFrame, downLine string
+	backFrame, backLine string
+	titles              []string // the Services pane's distinct titles, timed
+}
+
+// goneFrame: the dashboard's Services pane says the engine is unreachable.
+func goneFrame(scr string) bool {
+	return contains("Services ✗ engine down", "✗ engine unreachable: ")(scr)
+}
+
+// lastLine is the last non-empty line of out.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return lines[len(lines)-1]
 }
 
 var servicesTitle = regexp.MustCompile(`Services [^─━╮┓]*`)
@@ -184,16 +212,21 @@ func (o *restartObservers) poll(ctx context.Context) {
 	start := time.Now()
 	lastTitle := ""
 	for ctx.Err() == nil {
+		// Read before capturing: a frame taken before dockerd answered
+		// again never counts as back.
+		o.mu.Lock()
+		after := !o.restarted.IsZero()
+		o.mu.Unlock()
 		out := o.watch.stdout.String()
 		scr, err := o.tui.tmux("capture-pane", "-p", "-t", "tui")
 		now := time.Now()
 		o.mu.Lock()
+		o.lastOut = out
 		if o.watchGone.IsZero() && strings.Contains(out, "engine unreachable") {
 			o.watchGone = now
 		}
-		if !o.watchGone.IsZero() && o.watchBack.IsZero() &&
-			strings.Contains(out[strings.LastIndex(out, "engine unreachable"):], ": up — registry running healthy") {
-			o.watchBack = now
+		if after && o.watchBack.IsZero() && strings.Contains(lastLine(out), ": up — registry running healthy") {
+			o.watchBack, o.backLine = now, lastLine(out)
 		}
 		if err == nil {
 			o.lastFrame = scr
@@ -201,10 +234,10 @@ func (o *restartObservers) poll(ctx context.Context) {
 				lastTitle = title
 				o.titles = append(o.titles, fmt.Sprintf("%q at %v", title, now.Sub(start).Round(10*time.Millisecond)))
 			}
-			if o.tuiGone.IsZero() && contains("Services ✗ engine down", "✗ engine unreachable: ")(scr) {
-				o.tuiGone, o.goneFrame = now, scr
+			if o.tuiGone.IsZero() && goneFrame(scr) {
+				o.tuiGone = now
 			}
-			if !o.tuiGone.IsZero() && o.tuiBack.IsZero() && o.healthy(scr) && !strings.Contains(scr, "engine unreachable") {
+			if after && o.tuiBack.IsZero() && o.healthy(scr) && !strings.Contains(scr, "engine unreachable") {
 				o.tuiBack, o.backFrame = now, scr
 			}
 		}
