@@ -25,9 +25,6 @@ func (c *Client) PushKnown(ctx context.Context, configDigest, dst, defaultRegist
 		return nil, false, err
 	}
 	repo := ref.Context()
-	if _, err := c.probe(ctx, repo.Registry); err != nil {
-		return nil, false, err
-	}
 	rep := progress.Reporter{Op: "push", Sink: sink}
 	done := func(digest string, layers []v1.Descriptor, why string) *PushResult {
 		var size int64
@@ -41,8 +38,11 @@ func (c *Client) PushKnown(ctx context.Context, configDigest, dst, defaultRegist
 		res.Elapsed = time.Since(start)
 		return res
 	}
-	// 1. The tag already names this image.
-	if img, err := remote.Image(ref, c.remoteOptions(ctx)...); err == nil {
+	// 1. The tag already names this image. This is the first request of a
+	// re-push (one connection: ggcr's ping, then the manifest); only when it
+	// fails is the registry probed, to name what is wrong.
+	img, err := remote.Image(ref, c.remoteOptions(ctx)...)
+	if err == nil {
 		if cn, err := img.ConfigName(); err == nil && cn.String() == configDigest {
 			d, _ := img.Digest()
 			var layers []v1.Descriptor
@@ -51,6 +51,8 @@ func (c *Client) PushKnown(ctx context.Context, configDigest, dst, defaultRegist
 			}
 			return done(d.String(), layers, "the registry already has this image"), true, nil
 		}
+	} else if _, perr := c.probe(ctx, repo.Registry); perr != nil {
+		return nil, false, perr
 	}
 	// 2. A manifest we pushed before for this config, all blobs in place.
 	man, ok := c.cache.manifest(configDigest)

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
+
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/registryclient"
@@ -293,12 +295,8 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 	if err != nil {
 		return nil, err
 	}
-	// Check the registry before asking the engine for hundreds of MiB.
 	dr, err := registryclient.ParseReference(dst, e.Cfg.Registry)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := c.Probe(ctx, dr.Context().RegistryStr()); err != nil {
 		return nil, err
 	}
 	eng, err := e.Engine(ctx)
@@ -307,7 +305,11 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 	}
 	defer eng.Close()
 	// An unchanged image (same ID = config digest) needs no export at all.
-	if ii, err := eng.Client().ImageInspect(ctx, image); err == nil && ii.ID != "" {
+	ii, err := eng.Client().ImageInspect(ctx, image)
+	if cerrdefs.IsNotFound(err) {
+		return nil, fmt.Errorf("push %s: the engine has no image %q: build it first (`esbtui build`, `docker build -t %s .`) or check the name with `docker images`", image, image, image)
+	}
+	if err == nil && ii.ID != "" {
 		res, ok, err := c.PushKnown(ctx, ii.ID, dst, e.Cfg.Registry, sink)
 		if err != nil {
 			return nil, err
@@ -316,6 +318,10 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 			e.record("registry.push", map[string]any{"ref": res.Ref, "digest": res.Digest, "layers_compressed": 0, "bytes_sent": 0, "export": false})
 			return res, nil
 		}
+	}
+	// Check the registry before reading hundreds of MiB from the engine.
+	if _, err := c.Probe(ctx, dr.Context().RegistryStr()); err != nil {
+		return nil, err
 	}
 	if os.Getenv(PushExportEnv) != "save" {
 		res, err := e.pushLocal(ctx, eng, c, image, dst, sink)
