@@ -87,7 +87,10 @@ func (m *Model) onRegistryEvents(msg registryEventsMsg) tea.Cmd {
 		return nil
 	}
 	loc := m.now().Location()
+	changed := false
 	for _, ev := range msg.events {
+		// A tag pushed or deleted by any client changes the catalog.
+		changed = changed || (ev.Kind == "manifest" && (ev.Action == "push" || ev.Action == "delete"))
 		t := ev.Time
 		if t.IsZero() {
 			t = m.now()
@@ -102,6 +105,9 @@ func (m *Model) onRegistryEvents(msg registryEventsMsg) tea.Cmd {
 			m.logLine(m.now(), m.st.mark(lvlWarn, "registry events: the listener stopped (r starts it again)"))
 		}
 		return nil
+	}
+	if changed {
+		return tea.Batch(waitEvents(msg.ch), m.refresh())
 	}
 	return waitEvents(msg.ch)
 }

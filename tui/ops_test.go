@@ -229,6 +229,26 @@ func TestRegistryEventsInLog(t *testing.T) {
 	}
 }
 
+// A push by another client shows in the Registry pane by itself: the
+// event refreshes the catalog.
+func TestRegistryEventRefreshesCatalog(t *testing.T) {
+	f := &fake{state: healthyState(), events: make(chan registryclient.RegistryEvent)}
+	h := newHarness(t, f, 80, 24)
+	h.until("first frame", func(m *Model) bool { return strings.Contains(plainView(m), "4 repos") })
+	f.mu.Lock()
+	reg := *f.state.Registry
+	reg.Repos = append(append([]string(nil), reg.Repos...), "zz-from-cli")
+	f.state.Registry = &reg
+	f.mu.Unlock()
+	f.events <- registryclient.RegistryEvent{Time: t0, Action: "pull", Kind: "manifest", Repository: "hello", Tag: "latest"}
+	h.until("the pull logged", func(m *Model) bool { return strings.Contains(logText(m), "registry pull hello:latest") })
+	if strings.Contains(plainView(h.m), "5 repos") {
+		t.Fatal("a pull refreshed the catalog")
+	}
+	f.events <- registryclient.RegistryEvent{Time: t0, Action: "push", Kind: "manifest", Repository: "zz-from-cli", Tag: "v1"}
+	h.until("the pushed repository listed", func(m *Model) bool { return strings.Contains(plainView(m), "5 repos") })
+}
+
 // A listener that cannot start (port taken by `esbtui events`) is one
 // clear line; r tries again.
 func TestRegistryEventsListenerBusy(t *testing.T) {
