@@ -27,6 +27,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/esbtui/esbtui/internal/config"
 )
 
 // Defaults.
@@ -183,9 +185,9 @@ func ParseReference(s, defaultRegistry string) (name.Reference, error) {
 	if s == "" {
 		return nil, &BadReferenceError{Ref: s, Err: fmt.Errorf("empty reference")}
 	}
-	var opts []name.Option
-	if defaultRegistry != "" {
-		opts = append(opts, name.WithDefaultRegistry(defaultRegistry))
+	opts, err := defaultRegistryOpt(defaultRegistry)
+	if err != nil {
+		return nil, err
 	}
 	ref, err := name.ParseReference(s, opts...)
 	if err != nil {
@@ -197,9 +199,9 @@ func ParseReference(s, defaultRegistry string) (name.Reference, error) {
 // ParseRepository parses a repository name ("app", "localhost:5000/team/app").
 func ParseRepository(s, defaultRegistry string) (name.Repository, error) {
 	s = strings.TrimSpace(s)
-	var opts []name.Option
-	if defaultRegistry != "" {
-		opts = append(opts, name.WithDefaultRegistry(defaultRegistry))
+	opts, err := defaultRegistryOpt(defaultRegistry)
+	if err != nil {
+		return name.Repository{}, err
 	}
 	repo, err := name.NewRepository(s, opts...)
 	if err != nil {
@@ -208,11 +210,29 @@ func ParseRepository(s, defaultRegistry string) (name.Repository, error) {
 	return repo, nil
 }
 
-// ParseRegistry parses a registry address (host[:port]).
+// defaultRegistryOpt checks defaultRegistry with the rule ESB_REGISTRY
+// follows (config.CheckRegistry): a registry ImageRef can put in front of
+// a name and name parsing still reads as the registry.
+func defaultRegistryOpt(defaultRegistry string) ([]name.Option, error) {
+	if defaultRegistry == "" {
+		return nil, nil
+	}
+	if err := config.CheckRegistry(defaultRegistry); err != nil {
+		return nil, &BadReferenceError{Ref: defaultRegistry, Err: err, Registry: true}
+	}
+	return []name.Option{name.WithDefaultRegistry(defaultRegistry)}, nil
+}
+
+// ParseRegistry parses a registry address (host[:port]) that follows
+// config.CheckRegistry.
 func ParseRegistry(s string) (name.Registry, error) {
-	reg, err := name.NewRegistry(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if err := config.CheckRegistry(s); err != nil {
+		return name.Registry{}, &BadReferenceError{Ref: s, Err: err, Registry: true}
+	}
+	reg, err := name.NewRegistry(s)
 	if err != nil {
-		return name.Registry{}, &BadReferenceError{Ref: s, Err: err}
+		return name.Registry{}, &BadReferenceError{Ref: s, Err: err, Registry: true}
 	}
 	return reg, nil
 }
@@ -220,6 +240,8 @@ func ParseRegistry(s string) (name.Registry, error) {
 // ImageRef maps a function name to its image reference: "<registry>/<name>:latest"
 // when a registry is configured, the bare "<name>:latest" otherwise (the rule
 // the agent uses). A name that already carries a tag or digest keeps it.
+// registry must pass config.CheckRegistry (config.Load checks it), or the
+// reference would name a Docker Hub repository.
 func ImageRef(registry, fn string) string {
 	fn = strings.ToLower(strings.TrimSpace(fn))
 	ref := fn

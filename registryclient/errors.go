@@ -65,9 +65,14 @@ func stageName(s Stage) string {
 type BadReferenceError struct {
 	Ref string
 	Err error
+	// Registry: Ref is a registry address (host[:port]), not an image name.
+	Registry bool
 }
 
 func (e *BadReferenceError) Error() string {
+	if e.Registry {
+		return fmt.Sprintf("registryclient: bad registry %q: %v", e.Ref, e.Err)
+	}
 	return fmt.Sprintf("registryclient: bad reference %q: %v (expected [registry/]repo[:tag|@sha256:digest], lowercase)", e.Ref, e.Err)
 }
 

@@ -91,6 +91,9 @@ func Load() (Config, error) {
 		c.CertDir = d
 	}
 	if r := os.Getenv(EnvRegistry); r != "" {
+		if err := CheckRegistry(r); err != nil {
+			return Config{}, fmt.Errorf("config: %s=%q: %w", EnvRegistry, r, err)
+		}
 		c.Registry = r
 		if p := loopbackPort(r); p > 0 {
 			c.RegistryPort = p

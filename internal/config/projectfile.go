@@ -60,8 +60,10 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 	if pf.Retention.OnUp && pf.Retention.Keep == 0 {
 		return nil, fmt.Errorf("config: %s: retention.on_up needs retention.keep (how many tags to keep per repository)", path)
 	}
-	if pf.Registry != "" && strings.Contains(pf.Registry, "://") {
-		return nil, fmt.Errorf("config: %s: registry %q: give host:port without a scheme", path, pf.Registry)
+	if pf.Registry != "" {
+		if err := CheckRegistry(pf.Registry); err != nil {
+			return nil, fmt.Errorf("config: %s:%d: registry %q: %w", path, keyLine(data, "registry"), pf.Registry, err)
+		}
 	}
 	dir := filepath.Dir(path)
 	for i, f := range pf.Compose {
@@ -109,4 +111,20 @@ func loadProjectFile() (*ProjectFile, error) {
 	}
 	abs, _ := filepath.Abs(p)
 	return ParseProjectFile(abs, data)
+}
+
+// keyLine is the line of the top-level key in the YAML document data (1
+// when it cannot be found).
+func keyLine(data []byte, key string) int {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return 1
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i].Line
+		}
+	}
+	return 1
 }

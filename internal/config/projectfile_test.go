@@ -40,7 +40,9 @@ func TestProjectFileErrors(t *testing.T) {
 		{"compose: [a.yaml]\nregistyr: x\n", "line 2"},
 		{"retention: {keep: -1}\n", "retention.keep"},
 		{"retention: {on_up: true}\n", "needs retention.keep"},
-		{"registry: https://localhost:5000\n", "without a scheme"},
+		{"registry: https://localhost:5000\n", "esb.yaml:1: registry \"https://localhost:5000\": drop the scheme"},
+		{"compose: [a.yaml]\n\nregistry: esb-registry\n", "esb.yaml:3: registry \"esb-registry\": a name without a dot or a port"},
+		{"registry: localhost:5000/team\n", "has a path \"/team\""},
 		{"names: api.test\n", "line 1"},
 		{"compose: [\"\"]\n", "empty"},
 	} {
