@@ -73,7 +73,7 @@ type Options struct {
 // Client is safe for concurrent use.
 type Client struct {
 	opts  Options
-	roots *x509.CertPool
+	roots *roots
 	tr    *http.Transport
 	// rt is tr with the response-header bound of boundedTransport: every
 	// request to a registry (ggcr's and ours) goes through it.
@@ -109,8 +109,8 @@ func New(o Options) (*Client, error) {
 	if o.ResponseTimeout <= 0 {
 		o.ResponseTimeout = DefaultResponseTimeout
 	}
-	roots := o.Roots
-	if roots == nil {
+	roots := &roots{fixed: o.Roots}
+	if o.Roots == nil {
 		var err error
 		roots, err = loadRoots(o.CACertFile)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -38,30 +39,101 @@ const (
 	uploadResponseTimeout = 2 * time.Minute
 )
 
-// loadRoots returns the system pool plus the PEM certificates in caFile.
-func loadRoots(caFile string) (*x509.CertPool, error) {
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
+// roots is what a Client trusts: esbtui's CA, then the system pool, which
+// is loaded (~150 files parsed, ~10 ms) only the first time a server's
+// chain does not verify against the CA — so talking to the local registry
+// never pays for it.
+type roots struct {
+	fixed  *x509.CertPool // Options.Roots: exactly these
+	ca     *x509.CertPool // CACertFile's certificates (nil: none)
+	caList []*x509.Certificate
+	system func() *x509.CertPool
+}
+
+// loadRoots reads caFile (missing: system roots only).
+func loadRoots(caFile string) (*roots, error) {
+	r := &roots{system: sync.OnceValue(func() *x509.CertPool {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		return pool
+	})}
 	if caFile == "" {
-		return pool, nil
+		return r, nil
 	}
-	pem, err := os.ReadFile(caFile)
+	data, err := os.ReadFile(caFile)
 	if os.IsNotExist(err) {
-		return pool, nil
+		return r, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("registryclient: read CA %s: %w (check its permissions, or run `esbtui init`)", caFile, err)
 	}
-	if !pool.AppendCertsFromPEM(pem) {
+	for rest := data; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		if c, err := x509.ParseCertificate(b.Bytes); err == nil {
+			r.caList = append(r.caList, c)
+		}
+	}
+	if len(r.caList) == 0 {
 		return nil, fmt.Errorf("registryclient: CA %s holds no PEM certificate; run `esbtui status` to inspect it", caFile)
 	}
-	return pool, nil
+	r.ca = x509.NewCertPool()
+	for _, c := range r.caList {
+		r.ca.AddCert(c)
+	}
+	return r, nil
 }
 
-func tlsConfig(roots *x509.CertPool, serverName string) *tls.Config {
-	return &tls.Config{RootCAs: roots, ServerName: serverName, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
+// verify checks a server's chain for name: against the CA first, then the
+// system pool (plus the CA, for a chain that needs both). Errors are what
+// crypto/tls gives for its own verification.
+func (r *roots) verify(cs tls.ConnectionState) error {
+	certs := cs.PeerCertificates
+	if len(certs) == 0 {
+		return errors.New("tls: the server sent no certificate")
+	}
+	opts := x509.VerifyOptions{DNSName: cs.ServerName, Intermediates: x509.NewCertPool()}
+	for _, c := range certs[1:] {
+		opts.Intermediates.AddCert(c)
+	}
+	if r.ca != nil {
+		opts.Roots = r.ca
+		if _, err := certs[0].Verify(opts); err == nil {
+			return nil
+		}
+	}
+	opts.Roots = r.system()
+	if r.ca != nil {
+		opts.Roots = opts.Roots.Clone()
+		for _, c := range r.caList {
+			opts.Roots.AddCert(c)
+		}
+	}
+	if _, err := certs[0].Verify(opts); err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: err}
+	}
+	return nil
+}
+
+func tlsConfig(r *roots, serverName string) *tls.Config {
+	cfg := &tls.Config{ServerName: serverName, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
+	if r.fixed != nil {
+		cfg.RootCAs = r.fixed
+		return cfg
+	}
+	// The chain is verified in VerifyConnection (standard pattern from the
+	// crypto/tls docs): same checks, the system pool loaded only if needed.
+	cfg.InsecureSkipVerify = true
+	cfg.VerifyConnection = r.verify
+	return cfg
 }
 
 // newTransport is HTTP/1.1 only (bulk uploads over HTTP/2 share one
@@ -69,7 +141,7 @@ func tlsConfig(roots *x509.CertPool, serverName string) *tls.Config {
 // connections per host for jobs concurrent uploads. It dials TLS itself so
 // that a handshake nobody answers fails within handshake with an error
 // saying so (see clientHandshake).
-func newTransport(roots *x509.CertPool, jobs int, dial, handshake time.Duration) *http.Transport {
+func newTransport(roots *roots, jobs int, dial, handshake time.Duration) *http.Transport {
 	d := &net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}
 	return &http.Transport{
 		Proxy:       http.ProxyFromEnvironment,
