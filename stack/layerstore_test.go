@@ -79,11 +79,15 @@ func fakeEngineRoot(t *testing.T, layers [][]byte, extract func(layer int, name 
 		// Record the tar-split metadata exactly as the engine does.
 		var meta bytes.Buffer
 		zw := gzip.NewWriter(&meta)
-		rd, err := asm.NewInputTarStream(bytes.NewReader(l), storage.NewJSONPacker(zw), storage.NewDiscardFilePutter())
+		rd, done, err := asm.NewInputTarStreamWithDone(bytes.NewReader(l), storage.NewJSONPacker(zw), storage.NewDiscardFilePutter())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := io.Copy(io.Discard, rd); err != nil {
+			t.Fatal(err)
+		}
+		rd.Close()
+		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
 		zw.Close()
@@ -220,12 +224,17 @@ func TestLocalImageRefusesWhatItCannotTrust(t *testing.T) {
 	})
 }
 
-// TestLocalLayerDetectsChangedFiles: a file changed under the engine fails
-// the stream (crc64 per file), it is never passed on as the layer.
-func TestLocalLayerDetectsChangedFiles(t *testing.T) {
-	root, id := fakeEngineRoot(t, testLayers(t), func(layer int, name string, body []byte) (string, []byte) {
-		if name == "bin/new" {
+// TestLocalLayerChangedFiles: a file changed under the engine changes the
+// stream (so its sha256 is not the diffID and the push refuses it); a file
+// that shrank or vanished fails the stream naming it.
+func TestLocalLayerChangedFiles(t *testing.T) {
+	layers := testLayers(t)
+	root, id := fakeEngineRoot(t, layers, func(layer int, name string, body []byte) (string, []byte) {
+		switch name {
+		case "bin/new":
 			return name, []byte("NEW\n")
+		case "bin/tool":
+			return name, body[:len(body)-1]
 		}
 		return name, body
 	})
@@ -233,14 +242,23 @@ func TestLocalLayerDetectsChangedFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := img.Layers[1].Open()
+	read := func(i int) ([]byte, error) {
+		rc, err := img.Layers[i].Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		return io.ReadAll(rc)
+	}
+	if _, err := read(0); err == nil || !strings.Contains(err.Error(), "bin/tool") {
+		t.Errorf("shrunk file: %v", err)
+	}
+	got, err := read(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = io.ReadAll(rc)
-	rc.Close()
-	if err == nil || !strings.Contains(err.Error(), "bin/new") {
-		t.Fatalf("changed file not detected: %v", err)
+	if sum(got) == img.Layers[1].DiffID || len(got) != len(layers[1]) {
+		t.Errorf("changed file: stream hashes to the diffID (%d bytes)", len(got))
 	}
 }
 
