@@ -113,26 +113,48 @@ func (a *app) watchStatus(cmd *cobra.Command) error {
 		printSnapshot(a, a.env.Snapshot(cmd.Context()))
 		a.printf("\nwatching stack %s (Ctrl-C to stop)\n", a.env.Cfg.Project)
 	}
-	for u := range a.env.WatchStatus(cmd.Context()) {
+	return a.printWatch(a.env.WatchStatus(cmd.Context()))
+}
+
+// printWatch prints each update as a line (or a JSON object) until the
+// channel closes. env sends only changes; a line also leaves out what it
+// does not show (ports, exit codes, health output), so a line that would
+// say the same as the one before is not printed again.
+func (a *app) printWatch(updates <-chan env.StackUpdate) error {
+	last := ""
+	for u := range updates {
 		if a.jsonOut {
-			b, _ := json.Marshal(u)
+			b, err := json.Marshal(u)
+			if err != nil {
+				return fmt.Errorf("status --watch: encode the update as JSON: %w", err)
+			}
 			a.printf("%s\n", b)
 			continue
 		}
-		line := fmt.Sprintf("%s stack %s: %s", u.Time.Format("15:04:05"), u.Project, u.State)
-		if u.Error != "" {
-			line += " — engine unreachable: " + firstLine(u.Error) + " (reconnecting)"
+		line := watchLine(u)
+		if line == last {
+			continue
 		}
-		var svcs []string
-		for _, s := range u.Services {
-			svcs = append(svcs, strings.TrimSpace(s.Name+" "+s.State+" "+s.Health))
-		}
-		if len(svcs) > 0 && u.Error == "" {
-			line += " — " + strings.Join(svcs, ", ")
-		}
-		a.printf("%s\n", line)
+		last = line
+		a.printf("%s %s\n", u.Time.Format("15:04:05"), line)
 	}
 	return nil
+}
+
+// watchLine is what an update says, without its time.
+func watchLine(u env.StackUpdate) string {
+	line := fmt.Sprintf("stack %s: %s", u.Project, u.State)
+	if u.Error != "" {
+		return line + " — engine unreachable: " + firstLine(u.Error) + " (reconnecting)"
+	}
+	var svcs []string
+	for _, s := range u.Services {
+		svcs = append(svcs, strings.TrimSpace(s.Name+" "+s.State+" "+s.Health))
+	}
+	if len(svcs) > 0 {
+		line += " — " + strings.Join(svcs, ", ")
+	}
+	return line
 }
 
 func firstLine(s string) string {

@@ -2,6 +2,7 @@ package env
 
 import (
 	"context"
+	"reflect"
 	"time"
 
 	"github.com/esbtui/esbtui/stack"
@@ -17,19 +18,40 @@ type StackUpdate struct {
 	Services []stack.Service `json:"services"`
 }
 
+// sameState reports whether two updates say the same thing: everything
+// but the time they were read at.
+func sameState(a, b StackUpdate) bool {
+	a.Time, b.Time = time.Time{}, time.Time{}
+	return reflect.DeepEqual(a, b)
+}
+
 // WatchStatus streams the stack's state until ctx ends, surviving the
 // engine: when the engine goes away it sends an "unavailable" update and
 // reconnects with backoff; when it is back, the state resyncs by itself.
 // Nothing is polled while the engine answers: updates follow engine events.
+// Each update differs from the one before it in more than its time: a
+// retry that fails the same way, or an event that changes nothing, sends
+// nothing.
 func (e *Env) WatchStatus(ctx context.Context) <-chan StackUpdate {
+	return watchStatus(ctx, e.Cfg.Project, e.WatchStack, 500*time.Millisecond)
+}
+
+// watchStatus is WatchStatus over any source of stack states (tests feed
+// their own); backoff is the first wait after watch fails.
+func watchStatus(ctx context.Context, project string, watch func(context.Context) (<-chan stack.State, error), backoff time.Duration) <-chan StackUpdate {
 	out := make(chan StackUpdate, 1)
+	var last *StackUpdate
 	send := func(u StackUpdate) bool {
-		u.Project = e.Cfg.Project
+		u.Project = project
 		if u.Time.IsZero() {
 			u.Time = time.Now()
 		}
+		if last != nil && sameState(*last, u) {
+			return ctx.Err() == nil
+		}
 		select {
 		case out <- u:
+			last = &u
 			return true
 		case <-ctx.Done():
 			return false
@@ -37,9 +59,9 @@ func (e *Env) WatchStatus(ctx context.Context) <-chan StackUpdate {
 	}
 	go func() {
 		defer close(out)
-		backoff := 500 * time.Millisecond
+		first := backoff
 		for ctx.Err() == nil {
-			ch, err := e.WatchStack(ctx)
+			ch, err := watch(ctx)
 			if err != nil {
 				if !send(StackUpdate{State: StackUnavailable, Error: err.Error()}) {
 					return
@@ -54,7 +76,7 @@ func (e *Env) WatchStatus(ctx context.Context) <-chan StackUpdate {
 				}
 				continue
 			}
-			backoff = 500 * time.Millisecond
+			backoff = first
 			for s := range ch {
 				u := StackUpdate{Time: s.Time, Services: s.Services, State: stackState(s.Services)}
 				if s.Err != nil {

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/stack"
+)
+
+// watchUpdates is what env sends while the registry dies, through a
+// dockerd restart: each update differs from the one before, but some only
+// in what a line does not show (the exit code, the health output).
+func watchUpdates() []env.StackUpdate {
+	t0 := time.Date(2026, 11, 20, 10, 30, 0, 0, time.UTC)
+	svc := func(state, health string, exit int, out string) []stack.Service {
+		return []stack.Service{{Name: "registry", State: state, Health: health, ExitCode: exit, HealthOutput: out}}
+	}
+	return []env.StackUpdate{
+		{Time: t0, Project: "esb", State: env.StackUp, Services: svc("running", "healthy", 0, "")},
+		{Time: t0.Add(1 * time.Second), Project: "esb", State: env.StackDegraded, Services: svc("exited", "unhealthy", 0, "")},
+		{Time: t0.Add(2 * time.Second), Project: "esb", State: env.StackDegraded, Services: svc("exited", "unhealthy", 2, "wget: connection refused")},
+		{Time: t0.Add(3 * time.Second), Project: "esb", State: env.StackUnavailable, Error: "stack: events: unexpected EOF\nmore", Services: svc("exited", "unhealthy", 2, "wget: connection refused")},
+		{Time: t0.Add(4 * time.Second), Project: "esb", State: env.StackDegraded, Services: svc("exited", "unhealthy", 2, "wget: connection refused")},
+	}
+}
+
+func feed(us []env.StackUpdate) <-chan env.StackUpdate {
+	ch := make(chan env.StackUpdate, len(us))
+	for _, u := range us {
+		ch <- u
+	}
+	close(ch)
+	return ch
+}
+
+// A watch line is printed only when what it says changed.
+func TestWatchPrintsChangedLinesOnly(t *testing.T) {
+	var out bytes.Buffer
+	a := newApp(&out, &out)
+	if err := a.printWatch(feed(watchUpdates())); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Join([]string{
+		"10:30:00 stack esb: up — registry running healthy",
+		"10:30:01 stack esb: degraded — registry exited unhealthy",
+		"10:30:03 stack esb: unavailable — engine unreachable: stack: events: unexpected EOF (reconnecting)",
+		"10:30:04 stack esb: degraded — registry exited unhealthy",
+	}, "\n") + "\n"
+	if got := out.String(); got != want {
+		t.Errorf("watch printed\n%s\nwant\n%s", got, want)
+	}
+}
+
+// --json prints every update env sends (env sends changes only), one
+// object per line.
+func TestWatchJSONOneObjectPerUpdate(t *testing.T) {
+	var out bytes.Buffer
+	a := newApp(&out, &out)
+	a.jsonOut = true
+	us := watchUpdates()
+	if err := a.printWatch(feed(us)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != len(us) {
+		t.Fatalf("%d lines for %d updates:\n%s", len(lines), len(us), out.String())
+	}
+	for i, l := range lines {
+		var u env.StackUpdate
+		if err := json.Unmarshal([]byte(l), &u); err != nil {
+			t.Fatalf("line %d is not one JSON object: %v\n%s", i, err, l)
+		}
+		if u.State != us[i].State || !u.Time.Equal(us[i].Time) {
+			t.Errorf("line %d: %s at %s, want %s at %s", i, u.State, u.Time, us[i].State, us[i].Time)
+		}
+	}
+}
