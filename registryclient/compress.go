@@ -1,16 +1,12 @@
 package registryclient
 
 import (
-	"compress/gzip"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"os"
-	"runtime"
-
-	"github.com/klauspost/pgzip"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -47,9 +43,7 @@ func (s sourceReader) Read(b []byte) (int, error) {
 // compressStream gzips src into a new file in dir with pgzip at BestSpeed
 // (parallel 1 MiB blocks; gzip is what every engine and registry accepts),
 // hashing the output as it is written. prog counts uncompressed bytes read.
-// When want is set, the uncompressed stream must hash to it (a
-// *DiffIDMismatchError otherwise, and no file is left).
-func compressStream(src io.Reader, dir string, prog *byteProgress, want v1.Hash) (path string, digest v1.Hash, size int64, err error) {
+func compressStream(src io.Reader, dir string, prog *byteProgress) (path string, digest v1.Hash, size int64, err error) {
 	out, err := os.CreateTemp(dir, "blob-*.gz")
 	if err != nil {
 		return "", v1.Hash{}, 0, err
@@ -63,30 +57,8 @@ func compressStream(src io.Reader, dir string, prog *byteProgress, want v1.Hash)
 	}()
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(out, h)}
-	zw, err := pgzip.NewWriterLevel(cw, gzip.BestSpeed)
-	if err != nil {
+	if err := compressTo(cw, &countingReadCloser{r: src, prog: prog}); err != nil {
 		return "", v1.Hash{}, 0, err
-	}
-	if err := zw.SetConcurrency(1<<20, max(2, runtime.GOMAXPROCS(0))); err != nil {
-		return "", v1.Hash{}, 0, err
-	}
-	var in io.Reader = &countingReadCloser{r: src, prog: prog}
-	var uh hash.Hash
-	if want.Hex != "" {
-		uh = sha256.New()
-		in = io.TeeReader(in, uh)
-	}
-	buf := make([]byte, 1<<20)
-	if _, err := io.CopyBuffer(zw, in, buf); err != nil {
-		return "", v1.Hash{}, 0, fmt.Errorf("compress: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return "", v1.Hash{}, 0, fmt.Errorf("compress: %w", err)
-	}
-	if uh != nil {
-		if got := hashOf(uh); got != want {
-			return "", v1.Hash{}, 0, &DiffIDMismatchError{Want: want, Got: got}
-		}
 	}
 	if err := out.Close(); err != nil {
 		return "", v1.Hash{}, 0, err

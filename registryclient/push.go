@@ -396,6 +396,10 @@ func (p *pushRun) layer(ctx context.Context, j *layerJob) (PushedLayer, error) {
 		p.c.cache.forget(out.DiffID, reg)
 	}
 
+	if j.local != nil {
+		return p.streamLocal(ctx, j, out, item)
+	}
+
 	// Compress once.
 	select {
 	case p.compressSem <- struct{}{}:
@@ -422,23 +426,14 @@ func (p *pushRun) layer(ctx context.Context, j *layerJob) (PushedLayer, error) {
 	return p.upload(ctx, j, out, path, dig, item)
 }
 
-// compress gzips one layer into the push's temp dir: a spooled save entry,
-// or a layer streamed from the engine's store and checked against its diffID.
+// compress gzips one spooled save entry into the push's temp dir.
 func (p *pushRun) compress(j *layerJob, prog *byteProgress) (string, v1.Hash, int64, error) {
-	if j.local != nil {
-		src, err := j.local.Open()
-		if err != nil {
-			return "", v1.Hash{}, 0, fmt.Errorf("%w: %w", ErrLocalLayer, err)
-		}
-		defer src.Close()
-		return compressStream(ctxReader{p.ctx, sourceReader{src}}, p.tmp, prog, j.diffID)
-	}
 	src, err := os.Open(j.entry.path)
 	if err != nil {
 		return "", v1.Hash{}, 0, err
 	}
 	defer src.Close()
-	return compressStream(ctxReader{p.ctx, src}, p.tmp, prog, v1.Hash{})
+	return compressStream(ctxReader{p.ctx, src}, p.tmp, prog)
 }
 
 // ctxReader stops a long read when the push is cancelled.

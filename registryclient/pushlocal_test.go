@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -136,5 +138,65 @@ func TestPushLocalWrongLayerTagsNothing(t *testing.T) {
 	li.Layers[1].Open = func() (io.ReadCloser, error) { return nil, errors.New("permission denied") }
 	if _, err := c.PushLocal(ctxT(t), li, reg.Addr+"/bad:2", "", collector()); !errors.Is(err, ErrLocalLayer) {
 		t.Fatalf("open failure: %v", err)
+	}
+}
+
+// TestPushLocalDroppedUpload: a connection dropped in the middle of a
+// streamed layer is retried from the layer's source; a registry that keeps
+// dropping fails the push with a clear error and tags nothing.
+func TestPushLocalDroppedUpload(t *testing.T) {
+	var broken = true
+	var drops atomic.Int32
+	drop := dropUploads(&broken)
+	reg := startRegistry(t, registrytest.Options{Wrap: func(next http.Handler) http.Handler {
+		d := drop(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if broken && r.Method == http.MethodPatch {
+				drops.Add(1)
+			}
+			d.ServeHTTP(w, r)
+		})
+	}})
+	c := newClient(t, Options{})
+	ctx := ctxT(t)
+	li := localImage(t, testImage(t, 2, 2<<20, time.Unix(1.7e9, 0), 31), nil)
+	_, err := c.PushLocal(ctx, li, reg.Addr+"/flaky:1", "", nil)
+	if err == nil || !strings.Contains(err.Error(), "upload") {
+		t.Fatalf("push through a registry that drops uploads: %v", err)
+	}
+	if n := drops.Load(); n < streamAttempts {
+		t.Errorf("%d streamed uploads dropped, want at least %d attempts for a layer", n, streamAttempts)
+	}
+	ref, _ := name.ParseReference(reg.Addr + "/flaky:1")
+	if _, herr := remote.Head(ref, remote.WithTransport(c.Transport())); herr == nil {
+		t.Fatal("a failed push left the tag in the registry")
+	}
+	// Only the first streamed upload is dropped: its retry completes.
+	var patches atomic.Int32
+	reg2 := startRegistry(t, registrytest.Options{Wrap: func(next http.Handler) http.Handler {
+		always := true
+		d := dropUploads(&always)(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPatch && patches.Add(1) == 1 {
+				d.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+	res, err := c.PushLocal(ctx, li, reg2.Addr+"/flaky:2", "", nil)
+	if err != nil {
+		t.Fatalf("one dropped upload was not retried: %v", err)
+	}
+	if n := patches.Load(); n != 4 || res.LayersCompressed != 2 {
+		t.Errorf("%d PATCHes, %d layers compressed; want 4 (2 layers, 1 retry, the config), 2", n, res.LayersCompressed)
+	}
+	ref2, _ := name.ParseReference(reg2.Addr + "/flaky:2")
+	got, err := remote.Image(ref2, remote.WithTransport(c.Transport()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := got.Digest(); d.String() != res.Digest {
+		t.Errorf("registry has %s, push said %s", d, res.Digest)
 	}
 }
