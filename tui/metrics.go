@@ -108,15 +108,25 @@ func (m *Model) onMetrics(msg metricsMsg) tea.Cmd {
 	return tea.Tick(p.every, func(time.Time) tea.Msg { return metricsTickMsg{} })
 }
 
+// sinceStartLabels say the rates are averages over the registry's life,
+// the longest first.
+var sinceStartLabels = []string{" since start", " lifetime"}
+
 // metricsLines are the Registry pane's rates: one line when w allows,
 // else two.
 func metricsLines(mm *registryclient.Metrics, w int) []string {
 	a := fmt.Sprintf("%s req/s · 5xx %.1f%% · p95 %s", rate(mm.RequestRate), 100*mm.ErrorRate, latency(mm.P95))
 	b := fmt.Sprintf("in %s/s · out %s/s", byteRate(mm.BytesInRate), byteRate(mm.BytesOutRate))
 	// Until the second scrape the rates are averages since the registry
-	// started: say so where it fits.
-	if since := " since start"; mm.Since == "start" && len([]rune(b+since)) <= w {
-		b += since
+	// started: say so, in fewer words where the pane is narrow (80
+	// columns), and not at all where even those do not fit.
+	if mm.Since == "start" {
+		for _, since := range sinceStartLabels {
+			if len([]rune(b+since)) <= w {
+				b += since
+				break
+			}
+		}
 	}
 	if one := a + " · " + b; len([]rune(one)) <= w {
 		return []string{one}

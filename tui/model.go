@@ -191,7 +191,7 @@ func (m *Model) setState(s State) {
 	m.state = s
 	m.certs.set(s.Certs)
 	m.trust.set(s.Trust)
-	m.svc.set(s.Stack)
+	m.setStack(s.Stack)
 	m.reg.set(s.Registry)
 	m.jobs.setFunctions(s.Functions)
 }
@@ -239,7 +239,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.watchGen++
 		m.watchedStack = msg.st
 		m.state.Stack = msg.st
-		m.svc.set(msg.st)
+		m.setStack(msg.st)
 		// The registry's answer follows its container's health.
 		return m, tea.Batch(msg.w.next(), m.refresh())
 	case watchEndedMsg:

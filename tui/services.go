@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/esbtui/esbtui/internal/progress"
 )
 
 // servicesPane shows the engine and the compose services.
@@ -12,10 +14,26 @@ type servicesPane struct {
 	loaded  bool
 	cursor  int
 	version int
+	// engine is whether the last state said the engine answers
+	// (engineUnknown until a state says either way).
+	engine int
 }
+
+// What the Services pane knows of the engine.
+const (
+	engineUnknown = iota
+	engineUp
+	engineDown
+)
 
 func (p *servicesPane) set(s *StackState) {
 	p.st, p.loaded = s, true
+	if s != nil {
+		p.engine = engineUp
+		if s.EngineErr != "" {
+			p.engine = engineDown
+		}
+	}
 	if s != nil && p.cursor >= len(s.Services) {
 		p.cursor = max(len(s.Services)-1, 0)
 	}
@@ -130,7 +148,13 @@ func (p *servicesPane) body(st *styles, w, h int, now time.Time, focused bool) [
 			lines = append(lines, "press "+st.bold.Render("s")+" to serve the registry in-process")
 		}
 	} else {
-		lines = append(lines, st.dim.Render("engine "+p.st.Engine+"  project "+p.st.Project))
+		// The watch can answer before the first snapshot has named the
+		// engine.
+		engine := p.st.Engine
+		if engine == "" {
+			engine = "connecting…"
+		}
+		lines = append(lines, st.dim.Render("engine "+engine+"  project "+p.st.Project))
 		if p.st.Serving {
 			lines = append(lines, st.ok.Render(symOK+" in-process registry serving (esbtui serve)"))
 		}
@@ -161,4 +185,47 @@ func (p *servicesPane) body(st *styles, w, h int, now time.Time, focused bool) [
 		}
 	}
 	return lines
+}
+
+// setStack shows a new state of the stack (from a snapshot or the engine's
+// events) and logs the engine going away or coming back: one Log line per
+// transition, however many states (retries, snapshots) repeat it. The
+// state the dashboard starts with is shown, not logged.
+func (m *Model) setStack(s *StackState) {
+	was := m.svc.engine
+	m.svc.set(s)
+	if was == engineUnknown || was == m.svc.engine {
+		return
+	}
+	if m.svc.engine == engineDown {
+		retry := "reconnecting"
+		if m.watch == nil {
+			retry = "r retries"
+		}
+		line := "engine unreachable: " + shortReason(s.EngineErr) + " (" + retry + ")"
+		m.logLine(m.now(), m.st.mark(lvlBad, line))
+		m.b.Note(progress.Event{Op: "engine", Status: progress.Warning, Message: "engine unreachable", Err: s.EngineErr})
+		return
+	}
+	line := "engine back"
+	if s.Engine != "" {
+		line += ": " + s.Engine
+	}
+	m.logLine(m.now(), m.st.mark(lvlOK, line))
+	m.b.Note(progress.Event{Op: "engine", Status: progress.Info, Message: line})
+}
+
+// maxReason bounds the reason in an "engine unreachable" Log line; the
+// Services pane and esbtui.log keep the whole error.
+const maxReason = 80
+
+// shortReason is an error's first line without its package prefix, cut to
+// maxReason characters.
+func shortReason(err string) string {
+	err, _, _ = strings.Cut(err, "\n")
+	err = strings.TrimPrefix(strings.TrimSpace(err), "stack: ")
+	if r := []rune(err); len(r) > maxReason {
+		err = strings.TrimSpace(string(r[:maxReason-1])) + "…"
+	}
+	return err
 }
