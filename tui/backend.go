@@ -44,8 +44,10 @@ type Backend interface {
 	Watch(ctx context.Context, update func(*StackState)) error
 
 	// Doctor checks every link of the chain in order, as `esbtui doctor`
-	// does (the probe image included); it stops early when ctx ends.
-	Doctor(ctx context.Context) DoctorReport
+	// does (the probe image included); it stops early when ctx ends. It
+	// reports each link to sink as it goes: a Start (Step = the link),
+	// then one Done, Warning, Failed or Skipped with its result.
+	Doctor(ctx context.Context, sink progress.Sink) DoctorReport
 	// ScrapeMetrics reads the registry's Prometheus counters once; the
 	// dashboard turns consecutive samples into live rates.
 	ScrapeMetrics(ctx context.Context) (*registryclient.MetricsSample, error)

@@ -18,6 +18,46 @@ type doctorView struct {
 	running bool
 	report  *DoctorReport
 	offset  int
+	// job is the running doctor job's id; live are the links it has
+	// reported so far, in order, the last one still running when its
+	// status is "" (progress events, see Backend.Doctor).
+	job  int
+	live []doctorLive
+}
+
+// doctorLive is one link as the running doctor reported it.
+type doctorLive struct {
+	name   string
+	status string // CheckOK… as in the report; "" while it runs
+	text   string // its one-line result
+}
+
+// doctorEvent records a running doctor's progress event: a Start adds the
+// link as running, its end gives it a verdict and a result. Events of
+// another job (an earlier, cancelled run) are ignored.
+func (m *Model) doctorEvent(j *job, e progress.Event) {
+	if j.id != m.doc.job || e.Op != "doctor" || e.Step == "" {
+		return
+	}
+	if e.Status == progress.Start {
+		m.doc.live = append(m.doc.live, doctorLive{name: e.Step})
+		return
+	}
+	status := map[progress.Status]string{progress.Done: CheckOK, progress.Warning: CheckWarn, progress.Failed: CheckFail, progress.Skipped: CheckSkipped}[e.Status]
+	if status == "" {
+		return
+	}
+	text := e.Message
+	if e.Status == progress.Failed && e.Err != "" {
+		text = e.Err
+	}
+	for i := len(m.doc.live) - 1; i >= 0; i-- {
+		if l := &m.doc.live[i]; l.name == e.Step && l.status == "" {
+			l.status, l.text = status, text
+			return
+		}
+	}
+	m.doc.live = append(m.doc.live, doctorLive{name: e.Step, status: status, text: text})
 }
 
 // runDoctor starts the doctor as a job and opens the overlay, which shows
@@ -29,8 +69,8 @@ func (m *Model) runDoctor() tea.Cmd {
 	}
 	var rep DoctorReport
 	b := m.b
-	cmd := m.runJob("doctor", false, func(ctx context.Context, _ progress.Sink) (string, error) {
-		rep = b.Doctor(ctx)
+	cmd := m.runJob("doctor", false, func(ctx context.Context, sink progress.Sink) (string, error) {
+		rep = b.Doctor(ctx, sink)
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
@@ -45,6 +85,7 @@ func (m *Model) runDoctor() tea.Cmd {
 	})
 	if cmd != nil {
 		m.doc.open, m.doc.running, m.doc.offset = true, true, 0
+		m.doc.job, m.doc.live = m.jobs.jobs[len(m.jobs.jobs)-1].id, nil
 	}
 	return cmd
 }
@@ -106,6 +147,9 @@ func (m *Model) doctorStatus() string {
 	r := m.doc.report
 	switch {
 	case m.doc.running:
+		if n := m.doctorChecked(); n > 0 {
+			return st.mark(lvlBusy, fmt.Sprintf("running (%d checked)", n))
+		}
 		return st.mark(lvlBusy, "running")
 	case r == nil:
 		return ""
@@ -138,6 +182,9 @@ func (m *Model) doctorLines(w int) []string {
 		lines = append(lines, st.mark(lvlBusy, "checking every link: CA, server certificate, trust stores, engine,"),
 			"  certs.d, stack, TLS with the system roots, /v2/, then a probe image",
 			"  pushed, pulled back, run and deleted (up to 2 minutes).", "")
+		if len(m.doc.live) > 0 {
+			lines = append(append(lines, m.doctorLiveLines(w)...), "")
+		}
 		if m.doc.report == nil {
 			return append(lines, st.dim.Render("esc hides this; the report opens when the checks end."))
 		}
@@ -183,6 +230,39 @@ func (m *Model) doctorLines(w int) []string {
 			continue
 		}
 		lines = append(lines, wrapIndent(indent, "fix: "+c.Fix, w, indent+"     ", nil)...)
+	}
+	return lines
+}
+
+// doctorChecked is how many links the running doctor has finished.
+func (m *Model) doctorChecked() int {
+	n := 0
+	for _, l := range m.doc.live {
+		if l.status != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// doctorLiveLines are the links reported so far, one line each (cut to w
+// cells: the full words come with the report), laid out like the report's
+// rows; the link running now is marked "… now" and says "running…".
+func (m *Model) doctorLiveLines(w int) []string {
+	st := m.st
+	lines := make([]string, 0, len(m.doc.live))
+	for _, l := range m.doc.live {
+		mark, text := doctorMark(st, l.status), l.text
+		if l.status == "" {
+			mark, text = st.warn.Render(symBusy+" now "), "running…"
+		}
+		row := mark + "  "
+		if w >= 100 {
+			row += padRight(l.name, 32) + " "
+		} else {
+			row += st.bold.Render(l.name) + ": "
+		}
+		lines = append(lines, ansi.Truncate(row+text, w, "…"))
 	}
 	return lines
 }

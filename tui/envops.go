@@ -3,12 +3,14 @@ package tui
 import (
 	"context"
 
+	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
 )
 
-// Doctor runs `esbtui doctor`'s checks (env.Doctor) and keeps their words.
-func (b *EnvBackend) Doctor(ctx context.Context) DoctorReport {
-	r := b.env().Doctor(ctx)
+// Doctor runs `esbtui doctor`'s checks (env.Doctor), reporting each link to
+// sink as it goes, and keeps their words.
+func (b *EnvBackend) Doctor(ctx context.Context, sink progress.Sink) DoctorReport {
+	r := b.env().Doctor(ctx, sink)
 	out := DoctorReport{Checks: make([]DoctorCheck, 0, len(r.Checks))}
 	for _, c := range r.Checks {
 		out.Checks = append(out.Checks, DoctorCheck{Name: c.Name, Status: string(c.Status), Why: c.Why, Fix: c.Fix})

@@ -34,9 +34,11 @@ type fake struct {
 	noted []progress.Event
 	fail  map[string]error
 	// doctor is Doctor's report; doctorHold makes Doctor wait until it
-	// is closed (a doctor run in progress).
-	doctor     DoctorReport
-	doctorHold chan struct{}
+	// is closed (a doctor run in progress), once doctorHoldAt checks have
+	// ended and the next one has started.
+	doctor       DoctorReport
+	doctorHold   chan struct{}
+	doctorHoldAt int
 	// scrapes counts ScrapeMetrics calls; sample n is fakeSample(n).
 	scrapes int
 	// events feeds RegistryEvents; nil: the listener cannot start
@@ -194,17 +196,49 @@ func (f *fake) Watch(ctx context.Context, update func(*StackState)) error {
 	}
 }
 
-func (f *fake) Doctor(ctx context.Context) DoctorReport {
+// Doctor reports each check of f.doctor to sink as env.Doctor does (a
+// Start, then its end). With doctorHold it stops after doctorHoldAt checks
+// have ended and the next one has started (a run in progress), until the
+// channel is closed or ctx ends.
+func (f *fake) Doctor(ctx context.Context, sink progress.Sink) DoctorReport {
 	f.call("doctor")
-	if f.doctorHold != nil {
+	f.mu.Lock()
+	rep, hold, at := f.doctor, f.doctorHold, f.doctorHoldAt
+	f.mu.Unlock()
+	for i, c := range rep.Checks {
+		sink.Emit(progress.Event{Time: t0, Op: "doctor", Step: c.Name, Status: progress.Start, Message: "checking"})
+		if hold != nil && i == at {
+			select {
+			case <-hold:
+			case <-ctx.Done():
+				return rep
+			}
+		}
+		sink.Emit(doctorEnd(c))
+	}
+	if hold != nil && at >= len(rep.Checks) {
 		select {
-		case <-f.doctorHold:
+		case <-hold:
 		case <-ctx.Done():
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.doctor
+	return rep
+}
+
+// doctorEnd is the event env.Doctor sends when a check ends.
+func doctorEnd(c DoctorCheck) progress.Event {
+	e := progress.Event{Time: t0, Op: "doctor", Step: c.Name, Message: c.Why}
+	switch c.Status {
+	case CheckOK:
+		e.Status = progress.Done
+	case CheckWarn:
+		e.Status = progress.Warning
+	case CheckSkipped:
+		e.Status = progress.Skipped
+	default:
+		e.Status, e.Message, e.Err = progress.Failed, "broken", c.Why+" (fix: "+c.Fix+")"
+	}
+	return e
 }
 
 func (f *fake) ScrapeMetrics(ctx context.Context) (*registryclient.MetricsSample, error) {

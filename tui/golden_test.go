@@ -40,6 +40,11 @@ func TestGolden(t *testing.T) {
 			h.keys("c")
 			h.until("the doctor report", doctorShown)
 		}},
+		{name: "doctor_running", state: healthyState, setup: func(h *harness) {
+			h.f.doctor, h.f.doctorHold, h.f.doctorHoldAt = stackDownDoctor(), make(chan struct{}), 8
+			h.keys("c")
+			h.until("8 checks done, the 9th running", doctorPartial(8))
+		}},
 	}
 	for _, sc := range scenarios {
 		for _, size := range [][2]int{{80, 24}, {160, 48}} {
@@ -56,3 +61,12 @@ func TestGolden(t *testing.T) {
 }
 
 func doctorShown(m *Model) bool { return m.doc.open && !m.doc.running && m.doc.report != nil }
+
+// doctorPartial: the overlay is open on a running doctor that has finished
+// n checks and started the next.
+func doctorPartial(n int) func(*Model) bool {
+	return func(m *Model) bool {
+		l := m.doc.live
+		return m.doc.open && m.doc.running && len(l) == n+1 && m.doctorChecked() == n && l[n].status == ""
+	}
+}

@@ -350,6 +350,7 @@ func (m *Model) onEvents(msg jobEventsMsg) tea.Cmd {
 	}
 	for _, e := range msg.events {
 		j.apply(e)
+		m.doctorEvent(j, e)
 		if e.Status == progress.Update {
 			continue
 		}

@@ -108,6 +108,84 @@ func TestDoctorRunning(t *testing.T) {
 	}
 }
 
+// While the doctor runs, the overlay lists the checks ended so far, each
+// with its verdict and result, and marks the one running now; the Jobs pane
+// names it. When the run ends the full report replaces the list. The frame
+// fits 80x24 and reads the same without colour.
+func TestDoctorLiveChecks(t *testing.T) {
+	for _, env := range [][]string{nil, {"NO_COLOR=1"}, {"TERM=dumb"}} {
+		t.Run(strings.Join(append([]string{"colour"}, env...), " "), func(t *testing.T) {
+			f := &fake{state: engineDownState(), doctor: stackDownDoctor(), doctorHold: make(chan struct{}), doctorHoldAt: 8}
+			h := newHarness(t, f, 80, 24, env...)
+			h.keys("c")
+			var v string
+			h.until("8 checks done, the 9th running", func(m *Model) bool { v = plainView(m); return doctorPartial(8)(m) })
+			for _, want := range []string{
+				"Doctor … running (8 checked)",
+				"✓ ok    root CA: RSA 4096, 3649 days left",
+				"! warn  trust: nss: missing: ~/.pki/nssdb does not hold the CA",
+				"✓ ok    container engine: Docker 20.10.24",
+				"✗ FAIL  stack services: stack esb is down (fix: esbtui up)",
+				"… now   TLS to registry (system roots): running…",
+				"esc hides this; the report opens when the checks end.",
+			} {
+				if !strings.Contains(v, want) {
+					t.Errorf("partial overlay lacks %q:\n%s", want, v)
+				}
+			}
+			if strings.Contains(v, "registry API /v2/") || strings.Contains(v, "First broken link") {
+				t.Errorf("partial overlay shows checks not run yet or a verdict:\n%s", v)
+			}
+			lines := strings.Split(v, "\n")
+			if len(lines) != 24 {
+				t.Errorf("partial overlay is %d lines, want 24", len(lines))
+			}
+			for _, l := range lines {
+				if ansi.StringWidth(l) > 80 {
+					t.Errorf("line wider than 80: %q", l)
+				}
+			}
+			if len(env) > 0 {
+				// What reaches the terminal: the partial frame in words,
+				// no colour.
+				h.final()
+				out := readAll(t, h)
+				if colourSGR(out) {
+					t.Errorf("%v: colour escapes in the output: %q", env, firstSGR(out))
+				}
+				if !strings.Contains(out, "running…") || !strings.Contains(out, "FAIL") {
+					t.Errorf("%v: the running and failed checks are not in words in the output", env)
+				}
+				return
+			}
+			close(f.doctorHold)
+			h.until("the report", func(m *Model) bool { v = plainView(m); return doctorShown(m) })
+			if !strings.Contains(v, "✗ First broken link: stack services") || strings.Contains(v, "running…") {
+				t.Errorf("the report did not replace the live list:\n%s", v)
+			}
+		})
+	}
+}
+
+// A run started after a cancelled one starts its list afresh.
+func TestDoctorLiveRestarts(t *testing.T) {
+	f := &fake{state: healthyState(), doctor: healthyDoctor(), doctorHold: make(chan struct{}), doctorHoldAt: 3}
+	h := newHarness(t, f, 80, 24)
+	h.keys("c")
+	h.until("3 checks done", doctorPartial(3))
+	h.keys("ctrl+c")
+	h.until("cancelled", jobIs("doctor", jobCancelled))
+	f.mu.Lock()
+	f.doctorHoldAt = 1
+	f.mu.Unlock()
+	h.keys("c")
+	var v string
+	h.until("1 check done in the new run", func(m *Model) bool { v = plainView(m); return doctorPartial(1)(m) })
+	if !strings.Contains(v, "… now   server certificate: running…") || strings.Contains(v, "trust: system") {
+		t.Errorf("second run's list:\n%s", v)
+	}
+}
+
 // ctrl+c cancels a running doctor and closes its overlay.
 func TestDoctorCancelled(t *testing.T) {
 	f := &fake{state: healthyState(), doctor: healthyDoctor(), doctorHold: make(chan struct{})}

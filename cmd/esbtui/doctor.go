@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/progress"
 )
 
 func init() {
@@ -17,10 +18,13 @@ func init() {
 the engine, certs.d entries, the stack's services, a TLS handshake to the registry
 verified with the SYSTEM roots (what curl and browsers see), the registry API, and a
 probe image pushed, pulled back, run and deleted. Each check prints ok / warn / fail,
-one line why and one line fix. Exit 3 when any check fails.`,
+one line why and one line fix. Exit 3 when any check fails.
+
+While the checks run, each link's start and result are printed live on stderr
+(JSON lines with --json); stdout gets the report only, at the end.`,
 			Args: usageArgs(cobra.NoArgs),
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				rep := a.env.Doctor(cmd.Context())
+				rep := a.env.Doctor(cmd.Context(), a.doctorSink())
 				if a.jsonOut {
 					if err := a.printJSON(rep); err != nil {
 						return err
@@ -35,6 +39,15 @@ one line why and one line fix. Exit 3 when any check fails.`,
 			},
 		}
 	})
+}
+
+// doctorSink prints each link's start and end as it happens on stderr (plain
+// lines, or JSON lines with --json), so that stdout holds only the report.
+func (a *app) doctorSink() progress.Sink {
+	if a.jsonOut {
+		return &jsonLines{w: a.stderr}
+	}
+	return &plainLines{w: a.stderr}
 }
 
 func printDoctor(a *app, r env.DoctorReport) {

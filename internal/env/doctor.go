@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
 )
 
@@ -122,12 +124,21 @@ func init() {
 // Doctor checks every link of the chain in order and says which one is
 // broken and how to fix it. It changes nothing except for the probe image
 // it pushes and deletes.
-func (e *Env) Doctor(ctx context.Context) DoctorReport {
+//
+// It reports each link to sink as it goes (Op "doctor", Step the link's
+// name): a Start when the link begins, then one terminal event when it ends
+// (Done, Warning, Failed or Skipped) carrying its one-line result in Message
+// (Err too when it failed). A link that reports several checks (trust, one
+// per store) ends with one event summing them up. The report returned is the
+// whole list, as before.
+func (e *Env) Doctor(ctx context.Context, sink progress.Sink) DoctorReport {
+	rep := progress.Reporter{Op: "doctor", Sink: sink}
 	d := &doctorRun{certs: e.Certs.Inspect(e.Now()), registryAddr: e.Cfg.Registry}
 	for _, c := range doctorChecks {
 		if c.run == nil && c.many == nil {
 			continue
 		}
+		rep.Emit(progress.Event{Step: c.name, Status: progress.Start, Message: "checking"})
 		var blocked string
 		for _, n := range c.needs {
 			if d.failed(n) {
@@ -136,7 +147,9 @@ func (e *Env) Doctor(ctx context.Context) DoctorReport {
 			}
 		}
 		if blocked != "" {
-			d.report.Checks = append(d.report.Checks, Check{Name: c.name, Status: CheckSkipped, Why: "skipped: " + blocked + " is broken"})
+			res := Check{Name: c.name, Status: CheckSkipped, Why: "skipped: " + blocked + " is broken"}
+			d.report.Checks = append(d.report.Checks, res)
+			rep.Emit(checkEvent(c.name, []Check{res}))
 			continue
 		}
 		var results []Check
@@ -145,14 +158,62 @@ func (e *Env) Doctor(ctx context.Context) DoctorReport {
 		} else {
 			results = []Check{c.run(ctx, e, d)}
 		}
-		for _, res := range results {
-			if res.Name == "" {
-				res.Name = c.name
+		for i := range results {
+			if results[i].Name == "" {
+				results[i].Name = c.name
 			}
-			d.report.Checks = append(d.report.Checks, res)
 		}
+		d.report.Checks = append(d.report.Checks, results...)
+		rep.Emit(checkEvent(c.name, results))
 	}
 	return d.report
+}
+
+// checkEvent is the terminal event of one link: the worst verdict of its
+// results and their one-line why (for a link with several results, each
+// result's name and verdict).
+func checkEvent(step string, results []Check) progress.Event {
+	ev := progress.Event{Step: step, Status: progress.Done}
+	worst := CheckOK
+	rank := map[CheckStatus]int{CheckOK: 0, CheckSkipped: 1, CheckWarn: 2, CheckFail: 3}
+	for _, r := range results {
+		if rank[r.Status] > rank[worst] {
+			worst = r.Status
+		}
+	}
+	switch {
+	case len(results) == 0:
+		ev.Message = "nothing to check"
+	case len(results) == 1 && results[0].Name == step:
+		ev.Message = results[0].Why
+	default:
+		parts := make([]string, 0, len(results))
+		for _, r := range results {
+			parts = append(parts, strings.TrimPrefix(r.Name, step+": ")+" "+string(r.Status))
+		}
+		ev.Message = strings.Join(parts, ", ")
+	}
+	switch worst {
+	case CheckWarn:
+		ev.Status = progress.Warning
+	case CheckSkipped:
+		ev.Status = progress.Skipped
+	case CheckFail:
+		ev.Status = progress.Failed
+		for _, r := range results {
+			if r.Status == CheckFail {
+				ev.Err = r.Why
+				if r.Fix != "" {
+					ev.Err += " (fix: " + r.Fix + ")"
+				}
+				break
+			}
+		}
+		if len(results) == 1 {
+			ev.Message = "broken"
+		}
+	}
+	return ev
 }
 
 func checkCA(_ context.Context, _ *Env, d *doctorRun) Check {
@@ -239,7 +300,10 @@ func checkTLSSystemRoots(ctx context.Context, e *Env, d *doctorRun) Check {
 }
 
 func checkV2(ctx context.Context, e *Env, d *doctorRun) Check {
-	pool, _ := systemRoots()
+	pool, err := systemRoots()
+	if err != nil {
+		pool = x509.NewCertPool() // our CA alone still answers whether /v2/ works
+	}
 	if ca, err := e.Certs.LoadCA(); err == nil {
 		pool = pool.Clone()
 		pool.AddCert(ca.Cert)
@@ -262,6 +326,7 @@ func checkV2(ctx context.Context, e *Env, d *doctorRun) Check {
 
 // systemRoots loads the system pool fresh: x509.SystemCertPool is cached for
 // the process (golang/go#24540) and would miss a trust install made since.
+// Under ESB_TRUST_ROOT it reads the sandbox's bundle, never the machine's.
 func systemRoots() (*x509.CertPool, error) {
-	return freshSystemPool()
+	return freshSystemPool(os.Getenv(EnvTrustRoot))
 }

@@ -2,9 +2,10 @@ package e2e
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/esbtui/esbtui/internal/progress"
 )
 
 type doctorDoc struct {
@@ -29,11 +30,14 @@ func runDoctor(t *testing.T, env []string) (doctorDoc, cliResult) {
 // TestDoctorOnTheRealStack: a healthy stack with the CA trusted (in a
 // sandboxed Debian store) passes every link including the probe image
 // pushed, pulled back and run; after `down` the first failure is the stack
-// and doctor exits 3.
+// and doctor exits 3. ESB_TRUST_ROOT alone (no SSL_CERT_FILE) points the
+// TLS link at the sandbox's bundle, where `trust install` wrote. Each link's
+// start and end reach stderr live (JSON lines with --json, plain lines
+// otherwise) while stdout keeps the report.
 func TestDoctorOnTheRealStack(t *testing.T) {
 	s := newStack(t)
 	root := trustSandbox(t)
-	env := s.With("ESB_TRUST_ROOT="+root, "SSL_CERT_FILE="+filepath.Join(root, "etc/ssl/certs/ca-certificates.crt"))
+	env := s.With("ESB_TRUST_ROOT=" + root)
 	mustCLI(t, env, "trust", "install", "--yes", "--no-tui")
 	mustCLI(t, env, "up", "--no-tui")
 
@@ -51,6 +55,22 @@ func TestDoctorOnTheRealStack(t *testing.T) {
 	for _, want := range []string{"root CA", "server certificate", "trust: system", "container engine", "engine certs.d", "stack services", "TLS to registry (system roots)", "registry API /v2/", "probe push → pull → run"} {
 		if seen[want] != "ok" {
 			t.Errorf("%s = %q, want ok", want, seen[want])
+		}
+	}
+	var events []progress.Event
+	for _, l := range strings.Split(strings.TrimSpace(res.Stderr), "\n") {
+		var e progress.Event
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("stderr line %q is not an event: %v", l, err)
+		}
+		events = append(events, e)
+	}
+	if n := len(events); n != 18 || events[n-1].Step != "probe push → pull → run" || events[n-1].Status != progress.Done {
+		t.Errorf("%d live events, want 18 ending with the probe done:\n%s", n, res.Stderr)
+	}
+	for i := 0; i+1 < len(events); i += 2 {
+		if events[i].Status != progress.Start || events[i+1].Step != events[i].Step || events[i+1].Status == progress.Start {
+			t.Errorf("events %d-%d are not a start and an end of one link: %+v %+v", i, i+1, events[i], events[i+1])
 		}
 	}
 	// The probe cleaned up after itself: no probe tag left in the registry.
@@ -75,5 +95,9 @@ func TestDoctorOnTheRealStack(t *testing.T) {
 	plain := runCLI(t, env, "doctor", "--no-tui")
 	if plain.Code != 3 || !strings.Contains(plain.Stdout, "First broken link: stack services. Fix: esbtui up") {
 		t.Fatalf("plain doctor: %s", plain)
+	}
+	if !strings.Contains(plain.Stderr, "→ doctor stack services: checking") || !strings.Contains(plain.Stderr, "✗ doctor stack services: broken: stack ") ||
+		!strings.Contains(plain.Stderr, "(fix: esbtui up)") || strings.Contains(plain.Stdout, "→ doctor") {
+		t.Fatalf("plain doctor's live lines (stderr) or report (stdout): %s", plain)
 	}
 }

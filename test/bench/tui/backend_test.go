@@ -120,7 +120,9 @@ func (b *pushBackend) Serve(context.Context, progress.Sink) error        { retur
 func (b *pushBackend) Watch(context.Context, func(*tui.StackState)) error {
 	return errNo
 }
-func (b *pushBackend) Doctor(context.Context) tui.DoctorReport { return tui.DoctorReport{} }
+func (b *pushBackend) Doctor(context.Context, progress.Sink) tui.DoctorReport {
+	return tui.DoctorReport{}
+}
 
 func (b *pushBackend) ScrapeMetrics(context.Context) (*registryclient.MetricsSample, error) {
 	return sample(int(time.Now().Unix() % 1000)), nil
