@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esbtui/esbtui/internal/progress"
 )
@@ -71,7 +72,9 @@ func TestDoctorOnTheRealStack(t *testing.T) {
 	for i := 0; i+1 < len(events); i += 2 {
 		if events[i].Status != progress.Start || events[i+1].Step != events[i].Step || events[i+1].Status == progress.Start {
 			t.Errorf("events %d-%d are not a start and an end of one link: %+v %+v", i, i+1, events[i], events[i+1])
+			continue
 		}
+		t.Logf("%-32s %s after the first start, took %s", events[i].Step, events[i].Time.Sub(events[0].Time).Round(time.Millisecond), events[i+1].Time.Sub(events[i].Time).Round(time.Millisecond))
 	}
 	// The probe cleaned up after itself: no probe tag left in the registry.
 	tags := runCLI(t, env, "tags", "esbtui-probe", "--json")
