@@ -249,7 +249,7 @@ func TestDoctorTLSReadsTheSandboxBundle(t *testing.T) {
 	const tlsLink = "TLS to registry (system roots)"
 	root := os.Getenv(EnvTrustRoot)
 	before := statusOf(e.Doctor(context.Background(), progress.Discard), tlsLink)
-	if before.Status != CheckFail || !strings.Contains(before.Why, root) || before.Fix != "esbtui trust install" {
+	if before.Status != CheckFail || !strings.Contains(before.Why, "does not trust our CA") || !strings.Contains(before.Why, root) || before.Fix != "esbtui trust install" {
 		t.Fatalf("TLS before the sandboxed install: %+v", before)
 	}
 	if _, err := e.ApplyTrust(context.Background(), trust.OpInstall, []string{"system"}, progress.Discard); err != nil {
