@@ -22,6 +22,7 @@ type stack struct {
 	bin, home string
 	env       []string
 	addr      string // localhost:PORT
+	metrics   string // the registry's Prometheus endpoint (debug port PORT+1)
 	caFile    string
 }
 
@@ -80,6 +81,7 @@ func upStack() (*stack, error) {
 	suffix := make([]byte, 4)
 	rand.Read(suffix)
 	s.addr = fmt.Sprintf("localhost:%d", port)
+	s.metrics = fmt.Sprintf("http://127.0.0.1:%d/metrics", port+1)
 	s.caFile = filepath.Join(s.home, "certs", "rootCA.crt")
 	s.env = append(os.Environ(), "ESB_HOME="+s.home, "ESB_PROJECT=esbload-"+hex.EncodeToString(suffix),
 		fmt.Sprintf("ESB_REGISTRY_PORT=%d", port), "ESB_REGISTRY_IMAGE="+image, "NO_COLOR=1")
