@@ -30,7 +30,12 @@ func (e *Engine) Watch(ctx context.Context, project string) <-chan State {
 	go func() {
 		defer close(out)
 		var last []Service
+		// failed: the last state sent carried an error, so the next good
+		// read is sent even when the services look the same (a dockerd
+		// restart with the stack down changes nothing else).
+		failed := false
 		send := func(s State) {
+			failed = s.Err != nil
 			// Keep only the newest undelivered state.
 			select {
 			case <-out:
@@ -50,7 +55,7 @@ func (e *Engine) Watch(ctx context.Context, project string) <-chan State {
 				send(State{Time: time.Now(), Services: last, Err: err})
 				return false
 			}
-			if last == nil || !reflect.DeepEqual(services, last) {
+			if last == nil || failed || !reflect.DeepEqual(services, last) {
 				last = services
 				if last == nil {
 					last = []Service{}
