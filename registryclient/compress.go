@@ -40,10 +40,10 @@ func (s sourceReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// compressStream gzips src into a new file in dir with pgzip at BestSpeed
-// (parallel 1 MiB blocks; gzip is what every engine and registry accepts),
-// hashing the output as it is written. prog counts uncompressed bytes read.
-func compressStream(src io.Reader, dir string, prog *byteProgress) (path string, digest v1.Hash, size int64, err error) {
+// compressStream gzips src (size bytes) into a new file in dir (see
+// compressTo; gzip is what every engine and registry accepts), hashing the
+// output as it is written. prog counts uncompressed bytes read.
+func compressStream(src io.Reader, size int64, dir string, prog *byteProgress) (path string, digest v1.Hash, n int64, err error) {
 	out, err := os.CreateTemp(dir, "blob-*.gz")
 	if err != nil {
 		return "", v1.Hash{}, 0, err
@@ -57,7 +57,7 @@ func compressStream(src io.Reader, dir string, prog *byteProgress) (path string,
 	}()
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(out, h)}
-	if err := compressTo(cw, &countingReadCloser{r: src, prog: prog}); err != nil {
+	if err := compressTo(cw, &countingReadCloser{r: src, prog: prog}, size); err != nil {
 		return "", v1.Hash{}, 0, err
 	}
 	if err := out.Close(); err != nil {

@@ -433,7 +433,7 @@ func (p *pushRun) compress(j *layerJob, prog *byteProgress) (string, v1.Hash, in
 		return "", v1.Hash{}, 0, err
 	}
 	defer src.Close()
-	return compressStream(ctxReader{p.ctx, src}, p.tmp, prog)
+	return compressStream(ctxReader{p.ctx, src}, j.entry.size, p.tmp, prog)
 }
 
 // ctxReader stops a long read when the push is cancelled.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/klauspost/pgzip"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -97,7 +98,7 @@ func (p *pushRun) streamOnce(ctx context.Context, j *layerJob, prog *byteProgres
 	var diffID hash.Hash = sha256.New()
 	compressErr := make(chan error, 1)
 	go func() {
-		err := compressTo(counter, io.TeeReader(&countingReadCloser{r: ctxReader{ctx, sourceReader{src}}, prog: prog}, diffID))
+		err := compressTo(counter, io.TeeReader(&countingReadCloser{r: ctxReader{ctx, sourceReader{src}}, prog: prog}, diffID), j.local.Size)
 		if err == nil {
 			if got := hashOf(diffID); got != j.diffID {
 				err = &DiffIDMismatchError{Want: j.diffID, Got: got}
@@ -126,17 +127,32 @@ func (p *pushRun) streamOnce(ctx context.Context, j *layerJob, prog *byteProgres
 	return dig, counter.n, nil
 }
 
-// compressTo gzips r into w: pgzip at BestSpeed in parallel 1 MiB blocks,
-// the same bytes compressStream writes to a file.
-func compressTo(w io.Writer, r io.Reader) error {
-	zw, err := pgzip.NewWriterLevel(w, gzip.BestSpeed)
-	if err != nil {
-		return err
+// compressTo gzips r (size bytes) into w at the fastest level: pgzip in
+// parallel 1 MiB blocks, or for a layer under 1 MiB plain single-stream
+// gzip with buffers sized to it (pgzip's blocks and a 1 MiB copy buffer,
+// allocated and zeroed for a 32 KiB layer, were a third of a small push's
+// CPU). The choice depends on size alone, so a layer read from the
+// engine's store and the same layer from a docker save give the same blob.
+func compressTo(w io.Writer, r io.Reader, size int64) error {
+	var zw io.WriteCloser
+	bufSize := 1 << 20
+	if size < 1<<20 {
+		z, err := kgzip.NewWriterLevel(w, kgzip.BestSpeed)
+		if err != nil {
+			return err
+		}
+		zw, bufSize = z, int(max(size, 32<<10))
+	} else {
+		z, err := pgzip.NewWriterLevel(w, gzip.BestSpeed)
+		if err != nil {
+			return err
+		}
+		if err := z.SetConcurrency(1<<20, max(2, runtime.GOMAXPROCS(0))); err != nil {
+			return err
+		}
+		zw = z
 	}
-	if err := zw.SetConcurrency(1<<20, max(2, runtime.GOMAXPROCS(0))); err != nil {
-		return err
-	}
-	buf := make([]byte, 1<<20)
+	buf := make([]byte, bufSize)
 	if _, err := io.CopyBuffer(zw, r, buf); err != nil {
 		zw.Close()
 		return fmt.Errorf("compress: %w", err)
