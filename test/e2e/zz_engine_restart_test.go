@@ -197,7 +197,29 @@ type restartObservers struct {
 
 // goneFrame: the dashboard's Services pane says the engine is unreachable.
 func goneFrame(scr string) bool {
-	return contains("Services ✗ engine down", "✗ engine unreachable: ")(scr)
+	return strings.Contains(scr, "Services ✗ engine down") && strings.Contains(servicesPane(scr), "✗ engine unreachable: ")
+}
+
+// servicesPane is the Services pane of an 80-column frame: the left half of
+// the lines from its title to its bottom border (the Log pane beside it
+// also mentions the engine going away and coming back).
+func servicesPane(scr string) string {
+	var b strings.Builder
+	in := false
+	for _, line := range strings.Split(scr, "\n") {
+		r := []rune(line)
+		left := string(r[:min(len(r), 40)])
+		if strings.Contains(left, "Services") {
+			in = true
+		}
+		if in {
+			b.WriteString(left + "\n")
+			if strings.HasPrefix(left, "╰") || strings.HasPrefix(left, "┗") {
+				break
+			}
+		}
+	}
+	return b.String()
 }
 
 // lastLine is the last non-empty line of out.
@@ -237,7 +259,7 @@ func (o *restartObservers) poll(ctx context.Context) {
 			if o.tuiGone.IsZero() && goneFrame(scr) {
 				o.tuiGone = now
 			}
-			if after && o.tuiBack.IsZero() && o.healthy(scr) && !strings.Contains(scr, "engine unreachable") {
+			if after && o.tuiBack.IsZero() && o.healthy(scr) && !strings.Contains(servicesPane(scr), "engine unreachable") {
 				o.tuiBack, o.backFrame = now, scr
 			}
 		}
