@@ -288,13 +288,14 @@ func (p *pushRun) finish(jobs []*layerJob, cfg []byte, cfgDigest v1.Hash, export
 		res.Layers = append(res.Layers, j.res)
 		total += j.res.Size
 	}
-	cfgLayer := &blobLayer{digest: cfgDigest, diffID: cfgDigest, size: cfgSize, mediaType: types.DockerConfigJSON,
-		open: func() (io.ReadCloser, error) {
-			p.bytesSent.Add(cfgSize)
-			return io.NopCloser(bytes.NewReader(cfg)), nil
-		}}
-	if err := p.pusher.Upload(p.parent, p.repo, cfgLayer); err != nil {
+	uploaded, err := p.putBlob(p.parent, cfgDigest, cfgSize, func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(cfg)), nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("registryclient: push %s: upload config %s: %w", p.ref.Name(), cfgDigest, err)
+	}
+	if uploaded {
+		p.bytesSent.Add(cfgSize)
 	}
 	body, err := json.Marshal(man)
 	if err != nil {
@@ -458,22 +459,22 @@ func (p *pushRun) upload(ctx context.Context, j *layerJob, out PushedLayer, path
 	defer func() { <-p.uploadSem }()
 	uprog := newByteProgress(p.rep, "upload", item, out.Size)
 	uprog.begin()
-	var opened atomic.Bool
-	l := &blobLayer{digest: dig, diffID: j.diffID, size: out.Size, mediaType: types.DockerLayer,
-		open: func() (io.ReadCloser, error) {
-			opened.Store(true)
-			f, err := os.Open(path)
-			if err != nil {
-				return nil, err
-			}
-			uprog.restart()
-			return &countingReadCloser{r: f, c: f, prog: uprog, sent: &p.bytesSent}, nil
-		}}
-	if err := p.pusher.Upload(ctx, p.repo, l); err != nil {
+	var sent atomic.Int64 // bytes of the current attempt, counted once the blob is in
+	uploaded, err := p.putBlob(ctx, dig, out.Size, func() (io.ReadCloser, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		uprog.restart()
+		sent.Store(0)
+		return &countingReadCloser{r: f, c: f, prog: uprog, sent: &sent}, nil
+	})
+	if err != nil {
 		uprog.finish(progress.Failed, err.Error())
 		return out, fmt.Errorf("layer %s: upload %s: %w", item, dig, err)
 	}
-	if opened.Load() {
+	p.bytesSent.Add(sent.Load())
+	if uploaded {
 		out.Action = ActionUploaded
 		uprog.finish(progress.Done, dig.String())
 	} else {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -188,8 +189,8 @@ func TestPushLocalDroppedUpload(t *testing.T) {
 	if err != nil {
 		t.Fatalf("one dropped upload was not retried: %v", err)
 	}
-	if n := patches.Load(); n != 4 || res.LayersCompressed != 2 {
-		t.Errorf("%d PATCHes, %d layers compressed; want 4 (2 layers, 1 retry, the config), 2", n, res.LayersCompressed)
+	if n := patches.Load(); n != 3 || res.LayersCompressed != 2 {
+		t.Errorf("%d PATCHes, %d layers compressed; want 3 (2 layers, 1 retry; the config goes in a PUT), 2", n, res.LayersCompressed)
 	}
 	ref2, _ := name.ParseReference(reg2.Addr + "/flaky:2")
 	got, err := remote.Image(ref2, remote.WithTransport(c.Transport()))
@@ -198,5 +199,45 @@ func TestPushLocalDroppedUpload(t *testing.T) {
 	}
 	if d, _ := got.Digest(); d.String() != res.Digest {
 		t.Errorf("registry has %s, push said %s", d, res.Digest)
+	}
+}
+
+// TestPushRequests: a blob whose digest is known goes in two requests (POST,
+// PUT with the body) after a HEAD; nothing is PATCHed; the manifest last.
+func TestPushRequests(t *testing.T) {
+	var mu sync.Mutex
+	count := map[string]int{}
+	reg := startRegistry(t, registrytest.Options{Wrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			kind := "other"
+			switch {
+			case strings.Contains(r.URL.Path, "/blobs/uploads/"):
+				kind = "upload"
+			case strings.Contains(r.URL.Path, "/blobs/"):
+				kind = "blob"
+			case strings.Contains(r.URL.Path, "/manifests/"):
+				kind = "manifest"
+			}
+			mu.Lock()
+			count[r.Method+" "+kind]++
+			mu.Unlock()
+			next.ServeHTTP(w, r)
+		})
+	}})
+	c := newClient(t, Options{})
+	img := testImage(t, 2, 64<<10, time.Unix(1.7e9, 0), 41)
+	if _, err := c.PushTarball(ctxT(t), bytes.NewReader(saveTar(t, "fn:1", img)), reg.Addr+"/req:1", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := map[string]int{"HEAD blob": 3, "POST upload": 3, "PUT upload": 3, "PUT manifest": 1}
+	for k, n := range want {
+		if count[k] != n {
+			t.Errorf("%s: %d requests, want %d (all: %v)", k, count[k], n, count)
+		}
+	}
+	if count["PATCH upload"] != 0 {
+		t.Errorf("%d PATCHes for blobs of known digest", count["PATCH upload"])
 	}
 }

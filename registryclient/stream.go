@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	kgzip "github.com/klauspost/compress/gzip"
@@ -107,7 +108,8 @@ func (p *pushRun) streamOnce(ctx context.Context, j *layerJob, prog *byteProgres
 		pw.CloseWithError(err) // nil: EOF, the PATCH body ends
 		compressErr <- err
 	}()
-	body := &countingReadCloser{r: pr, c: pr, sent: &p.bytesSent}
+	var sent atomic.Int64 // counted once the blob is in
+	body := &countingReadCloser{r: pr, c: pr, sent: &sent}
 	next, err := p.patchUpload(ctx, loc, body)
 	pr.CloseWithError(errUploadEnded)
 	cerr := <-compressErr
@@ -124,7 +126,69 @@ func (p *pushRun) streamOnce(ctx context.Context, j *layerJob, prog *byteProgres
 		return v1.Hash{}, 0, err
 	}
 	committed = true
+	p.bytesSent.Add(sent.Load())
 	return dig, counter.n, nil
+}
+
+// putBlob uploads a blob whose digest is known: after a HEAD shows the
+// repository lacks it, two requests (POST opens a session, PUT sends the
+// body with the digest) where go-containerregistry's Upload sends three
+// (POST, PATCH, PUT) — for many small images that is a fifth fewer
+// requests on the registry. open is called once per attempt; a dropped
+// connection is retried. uploaded is false when the blob was already there.
+func (p *pushRun) putBlob(ctx context.Context, dig v1.Hash, size int64, open func() (io.ReadCloser, error)) (uploaded bool, err error) {
+	exists, err := p.blobExists(ctx, dig)
+	if err != nil {
+		return false, err
+	}
+	if exists {
+		return false, nil
+	}
+	for attempt := 1; ; attempt++ {
+		err = p.putOnce(ctx, dig, size, open)
+		if err == nil || attempt == streamAttempts || ctx.Err() != nil || !transient(err) {
+			return err == nil, err
+		}
+		select {
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+}
+
+func (p *pushRun) putOnce(ctx context.Context, dig v1.Hash, size int64, open func() (io.ReadCloser, error)) error {
+	loc, err := p.startUpload(ctx)
+	if err != nil {
+		return err
+	}
+	body, err := open()
+	if err != nil {
+		p.cancelUpload(loc)
+		return err
+	}
+	u := *loc
+	q := u.Query()
+	q.Set("digest", dig.String())
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), body)
+	if err != nil {
+		body.Close()
+		return err
+	}
+	req.ContentLength = size
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		p.cancelUpload(loc)
+		return fmt.Errorf("upload %s to %s: %w", dig, p.repo, err)
+	}
+	defer drain(resp)
+	if resp.StatusCode != http.StatusCreated {
+		p.cancelUpload(loc)
+		return fmt.Errorf("upload %s to %s: %s%s", dig, p.repo, resp.Status, registryErrorText(resp))
+	}
+	return nil
 }
 
 // compressTo gzips r (size bytes) into w at the fastest level: pgzip in
