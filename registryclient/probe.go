@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"time"
@@ -123,8 +122,7 @@ func (c *Client) probeOnce(ctx context.Context, reg name.Registry) (*Ping, error
 		}
 		return fail(StageHTTP, 0, err.Error(), "the registry accepted TLS but did not answer HTTP: restart it with `esbtui down && esbtui up`", err)
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
+	drain(resp)
 	p := &Ping{Registry: addr, APIVersion: resp.Header.Get("Docker-Distribution-API-Version"), Latency: time.Since(start)}
 	switch resp.StatusCode {
 	case http.StatusOK:

@@ -48,7 +48,7 @@ type PushResult struct {
 	Digest           string        `json:"digest"`
 	Config           string        `json:"config_digest"`
 	Layers           []PushedLayer `json:"layers"`
-	Export           string        `json:"export,omitempty"` // "save" (docker save stream) or "layer-store"
+	Export           string        `json:"export,omitempty"` // how the image was read: "save" (docker save stream), "layer-store", or "none" (nothing needed)
 	ExportBytes      int64         `json:"export_bytes"`
 	LayersCompressed int           `json:"layers_compressed"`
 	BytesCompressed  int64         `json:"bytes_compressed"` // uncompressed input fed to gzip
@@ -250,19 +250,7 @@ func (p *pushRun) runLocal(img *LocalImage) (*PushResult, error) {
 			p.g.Wait()
 			return nil, fmt.Errorf("registryclient: push %s: layer %d: diffID %q: %w", p.ref.Name(), i, l.DiffID, err)
 		}
-		p.mu.Lock()
-		j, ok := p.jobs[l.DiffID]
-		if !ok {
-			j = &layerJob{local: l, diffID: diffID, done: make(chan struct{})}
-			p.jobs[l.DiffID] = j
-			p.g.Go(func() error {
-				defer close(j.done)
-				j.res, j.err = p.layer(p.ctx, j)
-				return j.err
-			})
-		}
-		p.mu.Unlock()
-		jobs[i] = j
+		jobs[i] = p.schedule(l.DiffID, &layerJob{local: l, diffID: diffID})
 	}
 	return p.finish(jobs, img.Config, cfgDigest, 0, "layer-store")
 }
@@ -326,13 +314,19 @@ func mustHash(s string) v1.Hash {
 // start schedules the push of one layer entry once (an entry referenced
 // twice, or first seen while streaming, is not pushed twice).
 func (p *pushRun) start(e *saveEntry, diffID v1.Hash) *layerJob {
+	return p.schedule(e.name, &layerJob{entry: e, diffID: diffID})
+}
+
+// schedule runs j's push unless a job with key was scheduled before; it
+// returns the job that runs.
+func (p *pushRun) schedule(key string, j *layerJob) *layerJob {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if j, ok := p.jobs[e.name]; ok {
-		return j
+	if prev, ok := p.jobs[key]; ok {
+		return prev
 	}
-	j := &layerJob{entry: e, diffID: diffID, done: make(chan struct{})}
-	p.jobs[e.name] = j
+	j.done = make(chan struct{})
+	p.jobs[key] = j
 	p.g.Go(func() error {
 		defer close(j.done)
 		j.res, j.err = p.layer(p.ctx, j)
@@ -416,7 +410,7 @@ func (p *pushRun) layer(ctx context.Context, j *layerJob) (PushedLayer, error) {
 		return out, fmt.Errorf("layer %s: %w", item, err)
 	}
 	defer os.Remove(path)
-	cprog.finish(progress.Done, fmt.Sprintf("%s → %s", humanSize(usize), humanSize(size)))
+	cprog.finish(progress.Done, progress.Bytes(usize)+" → "+progress.Bytes(size))
 	p.compressed.Add(1)
 	p.bytesCompressed.Add(usize)
 	if e != nil {
@@ -522,16 +516,4 @@ func (p *pushRun) mount(ctx context.Context, diffID, dig v1.Hash, size int64, fr
 		Reference: src.Digest(dig.String()),
 	}
 	return p.pusher.Upload(ctx, p.repo, ml) == nil
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -61,7 +61,7 @@ func (p *pushRun) streamLocal(ctx context.Context, j *layerJob, out PushedLayer,
 		cprog.finish(progress.Failed, err.Error())
 		return out, fmt.Errorf("layer %s: %w", item, err)
 	}
-	cprog.finish(progress.Done, fmt.Sprintf("%s → %s", humanSize(out.Uncompressed), humanSize(size)))
+	cprog.finish(progress.Done, progress.Bytes(out.Uncompressed)+" → "+progress.Bytes(size))
 	p.compressed.Add(1)
 	p.bytesCompressed.Add(out.Uncompressed)
 	// The upload ran alongside; report it done in one go.
@@ -167,11 +167,7 @@ func (p *pushRun) putOnce(ctx context.Context, dig v1.Hash, size int64, open fun
 		p.cancelUpload(loc)
 		return err
 	}
-	u := *loc
-	q := u.Query()
-	q.Set("digest", dig.String())
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, withDigest(loc, dig), body)
 	if err != nil {
 		body.Close()
 		return err
@@ -270,11 +266,7 @@ func (p *pushRun) patchUpload(ctx context.Context, loc *url.URL, body io.ReadClo
 // commitUpload ends the session: the registry checks the digest and links
 // the blob into the repository.
 func (p *pushRun) commitUpload(ctx context.Context, loc *url.URL, dig v1.Hash) error {
-	u := *loc
-	q := u.Query()
-	q.Set("digest", dig.String())
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, withDigest(loc, dig), nil)
 	if err != nil {
 		return err
 	}
@@ -303,6 +295,16 @@ func (p *pushRun) cancelUpload(loc *url.URL) {
 	}
 }
 
+// withDigest is an upload location with ?digest= added (the PUT that
+// commits the blob).
+func withDigest(loc *url.URL, dig v1.Hash) string {
+	u := *loc
+	q := u.Query()
+	q.Set("digest", dig.String())
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // location resolves a response's Location header against the request URL.
 func location(base *url.URL, resp *http.Response) (*url.URL, error) {
 	l := resp.Header.Get("Location")
@@ -316,6 +318,8 @@ func location(base *url.URL, resp *http.Response) (*url.URL, error) {
 	return u, nil
 }
 
+// drain reads what is left of a response body (so the connection can be
+// reused) and closes it.
 func drain(resp *http.Response) {
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
