@@ -28,7 +28,7 @@ func (c *Client) PushKnown(ctx context.Context, configDigest, dst, defaultRegist
 	rep := progress.Reporter{Op: "push", Sink: sink}
 	done := func(digest string, layers []v1.Descriptor, why string) *PushResult {
 		var size int64
-		res := &PushResult{Ref: ref.Name(), Digest: digest, Config: configDigest}
+		res := &PushResult{Ref: ref.Name(), Digest: digest, Config: configDigest, Export: "none"}
 		for _, l := range layers {
 			size += l.Size
 			res.Layers = append(res.Layers, PushedLayer{Digest: l.Digest.String(), Size: l.Size, Action: ActionExists})

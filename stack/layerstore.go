@@ -129,12 +129,13 @@ func (g rootGetter) Get(name string) (io.ReadCloser, error) {
 	return g.root.Open(filepath.FromSlash(strings.TrimPrefix(filepath.ToSlash(filepath.Clean("/"+name)), "/")))
 }
 
-// LocalImage locates image in the engine's layer store. It returns an error
-// wrapping ErrNoLayerStore whenever the store cannot be used from here, so
-// the caller falls back to SaveImage; every identity is checked (the config
-// hashes to the image ID, each layer's recorded diffID matches the config),
-// so a store that belongs to another engine is never mistaken for this one.
-func (e *Engine) LocalImage(ctx context.Context, image string) (*LocalImage, error) {
+// LocalImage locates the image with ID id ("sha256:…", from ImageInspect)
+// in the engine's layer store. It returns an error wrapping ErrNoLayerStore
+// whenever the store cannot be used from here, so the caller falls back to
+// SaveImage; every identity is checked (the config hashes to the image ID,
+// each layer's recorded diffID matches the config), so a store that
+// belongs to another engine is never mistaken for this one.
+func (e *Engine) LocalImage(ctx context.Context, id string) (*LocalImage, error) {
 	if !strings.HasPrefix(e.Host, "unix://") {
 		return nil, fmt.Errorf("%w: the engine at %s is not on this host", ErrNoLayerStore, e.Host)
 	}
@@ -146,11 +147,7 @@ func (e *Engine) LocalImage(ctx context.Context, image string) (*LocalImage, err
 	if info.Driver != "overlay2" {
 		return nil, fmt.Errorf("%w: storage driver %q (only overlay2 is read directly)", ErrNoLayerStore, info.Driver)
 	}
-	ii, err := e.api.ImageInspect(ctx, image)
-	if err != nil {
-		return nil, fmt.Errorf("stack: inspect image %s: %w", image, err)
-	}
-	return readLocalImage(info.DockerRootDir, ii.ID)
+	return readLocalImage(info.DockerRootDir, id)
 }
 
 // readLocalImage reads image id's config and layer locations under the

@@ -250,8 +250,7 @@ func (e *Env) PushTarball(ctx context.Context, tarball io.Reader, dst string, si
 	if err != nil {
 		return nil, err
 	}
-	e.record("registry.push", map[string]any{"ref": res.Ref, "digest": res.Digest,
-		"layers_compressed": res.LayersCompressed, "bytes_sent": res.BytesSent})
+	e.recordPush(res)
 	return res, nil
 }
 
@@ -309,13 +308,14 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 	if cerrdefs.IsNotFound(err) {
 		return nil, fmt.Errorf("push %s: the engine has no image %q: build it first (`esbtui build`, `docker build -t %s .`) or check the name with `docker images`", image, image, image)
 	}
-	if err == nil && ii.ID != "" {
+	known := err == nil && ii.ID != ""
+	if known {
 		res, ok, err := c.PushKnown(ctx, ii.ID, dst, e.Cfg.Registry, sink)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			e.record("registry.push", map[string]any{"ref": res.Ref, "digest": res.Digest, "layers_compressed": 0, "bytes_sent": 0, "export": false})
+			e.recordPush(res)
 			return res, nil
 		}
 	}
@@ -323,8 +323,8 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 	if _, err := c.Probe(ctx, dr.Context().RegistryStr()); err != nil {
 		return nil, err
 	}
-	if os.Getenv(PushExportEnv) != "save" {
-		res, err := e.pushLocal(ctx, eng, c, image, dst, sink)
+	if known && os.Getenv(PushExportEnv) != "save" {
+		res, err := e.pushLocal(ctx, eng, c, ii.ID, dst, sink)
 		switch {
 		case err == nil:
 			return res, nil
@@ -355,9 +355,15 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 // otherwise; "save" always exports; "layer-store" never falls back.
 const PushExportEnv = "ESB_PUSH_EXPORT"
 
-// pushLocal pushes image with its layers read from the engine's store.
-func (e *Env) pushLocal(ctx context.Context, eng *stack.Engine, c *registryclient.Client, image, dst string, sink progress.Sink) (*registryclient.PushResult, error) {
-	li, err := eng.LocalImage(ctx, image)
+// recordPush writes a push to the audit log.
+func (e *Env) recordPush(res *registryclient.PushResult) {
+	e.record("registry.push", map[string]any{"ref": res.Ref, "digest": res.Digest,
+		"layers_compressed": res.LayersCompressed, "bytes_sent": res.BytesSent, "export": res.Export})
+}
+
+// pushLocal pushes image id with its layers read from the engine's store.
+func (e *Env) pushLocal(ctx context.Context, eng *stack.Engine, c *registryclient.Client, id, dst string, sink progress.Sink) (*registryclient.PushResult, error) {
+	li, err := eng.LocalImage(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -369,8 +375,7 @@ func (e *Env) pushLocal(ctx context.Context, eng *stack.Engine, c *registryclien
 	if err != nil {
 		return nil, err
 	}
-	e.record("registry.push", map[string]any{"ref": res.Ref, "digest": res.Digest,
-		"layers_compressed": res.LayersCompressed, "bytes_sent": res.BytesSent, "export": res.Export})
+	e.recordPush(res)
 	return res, nil
 }
 

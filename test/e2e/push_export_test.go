@@ -67,6 +67,10 @@ func TestPushFromLayerStore(t *testing.T) {
 	if local.Export != "layer-store" || local.LayersCompressed == 0 {
 		t.Fatalf("push read layers via %q, compressed %d; want layer-store", local.Export, local.LayersCompressed)
 	}
+	// The same image again: nothing is read from the engine at all.
+	if again := pushImage(t, s.Env, tag, s.Addr()+"/tricky:local"); again.Export != "none" || again.Digest != local.Digest || again.LayersCompressed != 0 {
+		t.Fatalf("re-push: export %q, digest %s, compressed %d; want none, %s, 0", again.Export, again.Digest, again.LayersCompressed, local.Digest)
+	}
 	// Export through the API, with no layer cache: every layer compressed
 	// again from the docker save stream gives the same blobs.
 	os.RemoveAll(filepath.Join(s.Home, "cache"))
