@@ -240,10 +240,7 @@ func (s *certsDStore) Check(ctx context.Context) Status {
 }
 
 func (s *certsDStore) Plan(ctx context.Context, op Op) (Plan, error) {
-	if ok, why := s.Applies(); !ok {
-		return Plan{}, &NotApplicableError{Store: s.Name(), Reason: why}
-	}
-	if err := s.ca.Validate(); err != nil {
+	if err := plannable(s, s.ca); err != nil {
 		return Plan{}, err
 	}
 	all, err := s.readAll()

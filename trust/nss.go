@@ -173,10 +173,7 @@ func (s *nssStore) Check(ctx context.Context) Status {
 }
 
 func (s *nssStore) Plan(ctx context.Context, op Op) (Plan, error) {
-	if ok, why := s.Applies(); !ok {
-		return Plan{}, &NotApplicableError{Store: s.Name(), Reason: why}
-	}
-	if err := s.ca.Validate(); err != nil {
+	if err := plannable(s, s.ca); err != nil {
 		return Plan{}, err
 	}
 	all, err := s.readAll(ctx)

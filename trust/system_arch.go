@@ -57,10 +57,7 @@ func (s *archStore) Check(ctx context.Context) Status {
 }
 
 func (s *archStore) Plan(ctx context.Context, op Op) (Plan, error) {
-	if ok, why := s.Applies(); !ok {
-		return Plan{}, &NotApplicableError{Store: s.Name(), Reason: why}
-	}
-	if err := s.ca.Validate(); err != nil {
+	if err := plannable(s, s.ca); err != nil {
 		return Plan{}, err
 	}
 	b := readBundle(s.cfg.path(archBundle), s.ca.Cert)

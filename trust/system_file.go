@@ -156,10 +156,7 @@ func (s *fileSystemStore) judge(r sysState, st *Status) {
 }
 
 func (s *fileSystemStore) Plan(ctx context.Context, op Op) (Plan, error) {
-	if ok, why := s.Applies(); !ok {
-		return Plan{}, &NotApplicableError{Store: s.Name(), Reason: why}
-	}
-	if err := s.ca.Validate(); err != nil {
+	if err := plannable(s, s.ca); err != nil {
 		return Plan{}, err
 	}
 	r, err := s.read(ctx, op == OpUninstall)

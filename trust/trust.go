@@ -71,6 +71,15 @@ func (c CA) Validate() error {
 	return nil
 }
 
+// plannable is how every store's Plan starts: the store applies on this
+// machine (a *NotApplicableError otherwise) and the CA can be installed.
+func plannable(s Store, ca CA) error {
+	if ok, why := s.Applies(); !ok {
+		return &NotApplicableError{Store: s.Name(), Reason: why}
+	}
+	return ca.Validate()
+}
+
 // Store is one trust store.
 type Store interface {
 	// Name is short and stable: "system", "docker", "containerd", "podman",

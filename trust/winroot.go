@@ -79,10 +79,7 @@ func (s *winRootStore) Check(ctx context.Context) Status {
 }
 
 func (s *winRootStore) Plan(ctx context.Context, op Op) (Plan, error) {
-	if ok, why := s.Applies(); !ok {
-		return Plan{}, &NotApplicableError{Store: s.Name(), Reason: why}
-	}
-	if err := s.ca.Validate(); err != nil {
+	if err := plannable(s, s.ca); err != nil {
 		return Plan{}, err
 	}
 	r, err := s.read()
