@@ -89,24 +89,36 @@ func describe(info *CertInfo, c *x509.Certificate, now time.Time) {
 	}
 }
 
-func (s *Store) inspectCA(now time.Time) CertInfo {
-	info := CertInfo{Role: "ca", File: s.Path(CACertFile), KeyFile: s.Path(CAKeyFile)}
-	certPEM, err := s.readFile(CACertFile, false)
+// readCert reads and parses the certificate file name into info (Present,
+// then describe). On failure it records the problem — missing when the file
+// does not exist, the parse error and fix when it is not a certificate —
+// and returns nil.
+func (s *Store) readCert(info *CertInfo, name, missing, fix string, now time.Time) *x509.Certificate {
+	certPEM, err := s.readFile(name, false)
 	if errors.Is(err, fs.ErrNotExist) {
-		info.Problems = append(info.Problems, "no root CA: run `esbtui init`")
-		return info
+		info.Problems = append(info.Problems, missing)
+		return nil
 	}
 	if err != nil {
 		info.Problems = append(info.Problems, err.Error())
-		return info
+		return nil
 	}
 	info.Present = true
 	c, err := ParseCertPEM(certPEM)
 	if err != nil {
-		info.Problems = append(info.Problems, fmt.Sprintf("%s: %v: restore it from a backup", info.File, err))
+		info.Problems = append(info.Problems, fmt.Sprintf("%s: %v: %s", info.File, err, fix))
+		return nil
+	}
+	describe(info, c, now)
+	return c
+}
+
+func (s *Store) inspectCA(now time.Time) CertInfo {
+	info := CertInfo{Role: "ca", File: s.Path(CACertFile), KeyFile: s.Path(CAKeyFile)}
+	c := s.readCert(&info, CACertFile, "no root CA: run `esbtui init`", "restore it from a backup", now)
+	if c == nil {
 		return info
 	}
-	describe(&info, c, now)
 	info.Constraints = append(append([]string(nil), c.PermittedDNSDomains...), cidrStrings(c)...)
 	if !c.IsCA {
 		info.Problems = append(info.Problems, "not a CA certificate")
@@ -132,22 +144,10 @@ func (s *Store) inspectCA(now time.Time) CertInfo {
 
 func (s *Store) inspectServer(now time.Time, ca CertInfo) CertInfo {
 	info := CertInfo{Role: "server", File: s.Path(ServerCertFile), KeyFile: s.Path(ServerKeyFile)}
-	certPEM, err := s.readFile(ServerCertFile, false)
-	if errors.Is(err, fs.ErrNotExist) {
-		info.Problems = append(info.Problems, "no server certificate: run `esbtui init`")
+	c := s.readCert(&info, ServerCertFile, "no server certificate: run `esbtui init`", "run `esbtui cert rotate`", now)
+	if c == nil {
 		return info
 	}
-	if err != nil {
-		info.Problems = append(info.Problems, err.Error())
-		return info
-	}
-	info.Present = true
-	c, err := ParseCertPEM(certPEM)
-	if err != nil {
-		info.Problems = append(info.Problems, fmt.Sprintf("%s: %v: run `esbtui cert rotate`", info.File, err))
-		return info
-	}
-	describe(&info, c, now)
 	if len(info.Problems) > 0 {
 		info.Problems[len(info.Problems)-1] += ": run `esbtui cert rotate`"
 	} else if info.DaysLeft < int(RenewBefore.Hours()/24) {
