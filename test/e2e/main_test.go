@@ -23,15 +23,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esbtui/esbtui/internal/testutil"
 )
 
 var (
@@ -49,12 +49,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// repoRoot is the module root (two levels up from test/e2e).
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
-
 // esbtuiBin returns the esbtui binary, built once per test run into a temp
 // dir readable by every user (tests may run it as nobody).
 func esbtuiBin(t testing.TB) string {
@@ -65,12 +59,7 @@ func esbtuiBin(t testing.TB) string {
 			return
 		}
 		os.Chmod(binDir, 0o755)
-		binPath = filepath.Join(binDir, "esbtui")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/esbtui")
-		cmd.Dir = repoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build ./cmd/esbtui: %v\n%s", err, out)
-		}
+		binPath, binErr = testutil.BuildESBTUI(binDir)
 	})
 	if binErr != nil {
 		t.Fatal(binErr)
@@ -153,21 +142,7 @@ var imageErr error
 // built now by test/fixtures/build (a no-op when the tag exists).
 func registryImage(t testing.TB) string {
 	t.Helper()
-	imageOnce.Do(func() {
-		if v := os.Getenv("ESB_REGISTRY_IMAGE"); v != "" {
-			imageTag = v
-			return
-		}
-		cmd := exec.Command(filepath.Join(repoRoot(), "test", "fixtures", "build"))
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			imageErr = fmt.Errorf("test/fixtures/build: %v\n%s", err, stderr.String())
-			return
-		}
-		imageTag = strings.TrimSpace(string(out))
-	})
+	imageOnce.Do(func() { imageTag, imageErr = testutil.RegistryImage(os.Getenv("ESB_REGISTRY_IMAGE")) })
 	if imageErr != nil {
 		t.Fatal(imageErr)
 	}
@@ -183,26 +158,12 @@ func freePort(t testing.TB) int {
 	t.Helper()
 	portMu.Lock()
 	defer portMu.Unlock()
-	for range 200 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if p >= 65535 || portsTaken[p] || portsTaken[p+1] {
-			continue
-		}
-		ln2, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+1))
-		if err != nil {
-			continue
-		}
-		ln2.Close()
-		portsTaken[p], portsTaken[p+1] = true, true
-		return p
+	p, err := testutil.FreePortPair(portsTaken)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no two consecutive free loopback ports")
-	return 0
+	portsTaken[p], portsTaken[p+1] = true, true
+	return p
 }
 
 // randomName returns prefix-<8 hex>, for project and resource names.

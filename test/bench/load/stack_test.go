@@ -5,14 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/esbtui/esbtui/internal/testutil"
 )
 
 // stack is a private esbtui stack (own ESB_HOME, project name and ports)
@@ -40,11 +40,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
-}
-
 // getStack builds esbtui, runs `init --skip-trust` and `up` on a private
 // project, once.
 func getStack(b *testing.B) *stack {
@@ -60,21 +55,15 @@ func upStack() (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &stack{bin: filepath.Join(dir, "esbtui"), home: filepath.Join(dir, "home")}
-	build := exec.Command("go", "build", "-o", s.bin, "./cmd/esbtui")
-	build.Dir = repoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build ./cmd/esbtui: %v\n%s", err, out)
+	s := &stack{home: filepath.Join(dir, "home")}
+	if s.bin, err = testutil.BuildESBTUI(dir); err != nil {
+		return nil, err
 	}
-	image := os.Getenv("ESB_REGISTRY_IMAGE")
-	if image == "" {
-		out, err := exec.Command(filepath.Join(repoRoot(), "test", "fixtures", "build")).Output()
-		if err != nil {
-			return nil, fmt.Errorf("test/fixtures/build: %v", err)
-		}
-		image = strings.TrimSpace(string(out))
+	image, err := testutil.RegistryImage(os.Getenv("ESB_REGISTRY_IMAGE"))
+	if err != nil {
+		return nil, err
 	}
-	port, err := freePorts()
+	port, err := testutil.FreePortPair(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -110,27 +99,4 @@ func (s *stack) down() {
 		fmt.Fprintln(os.Stderr, "load: cleanup:", err)
 	}
 	os.RemoveAll(filepath.Dir(s.bin))
-}
-
-// freePorts returns a loopback port p with p+1 free too (the stack
-// publishes the registry on p and its debug port on p+1).
-func freePorts() (int, error) {
-	for range 100 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		p := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if p >= 65535 {
-			continue
-		}
-		ln2, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+1))
-		if err != nil {
-			continue
-		}
-		ln2.Close()
-		return p, nil
-	}
-	return 0, fmt.Errorf("no two consecutive free loopback ports")
 }
