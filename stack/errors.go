@@ -166,3 +166,15 @@ func (e *RegistryProbeError) Error() string {
 }
 
 func (e *RegistryProbeError) Unwrap() error { return e.Err }
+
+// HostGatewayError is an engine whose host-gateway address (where
+// containers reach the host as host.docker.internal) esbtui cannot find,
+// so nothing the registry sends to the host (its notifications) arrives.
+type HostGatewayError struct {
+	Host   string
+	Reason string
+}
+
+func (e *HostGatewayError) Error() string {
+	return fmt.Sprintf("stack: cannot find the address containers reach this host at (host.docker.internal): %s; set ESB_HOST_GATEWAY to an IP of this host that containers reach (for a Linux engine, the address of its bridge interface: `ip -4 addr show docker0`)", e.Reason)
+}

@@ -387,11 +387,13 @@ func (e *Env) WatchRegistryEvents(ctx context.Context) (<-chan registryclient.Re
 		if err != nil {
 			return nil, "", err
 		}
-		host, err = eng.HostGatewayIP(ctx)
+		gw, err := eng.HostGatewayIP(ctx)
 		eng.Close()
 		if err != nil {
 			return nil, "", err
 		}
+		host = gw.IP.String()
+		e.Log.Info("host gateway", "ip", host, "from", gw.Source)
 	}
 	l, err := registryclient.ListenEvents(ctx, net.JoinHostPort(host, strconv.Itoa(e.EventsPort())), token)
 	if err != nil {

@@ -99,11 +99,34 @@ func baseEnv(extra []string) []string {
 // command builds an exec.Cmd for the binary with env on top of baseEnv.
 func command(t testing.TB, ctx context.Context, env []string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, esbtuiBin(t), args...)
-	cmd.Env = baseEnv(env)
+	cmd := binCommand(t, ctx, env, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	return cmd, &stdout, &stderr
+}
+
+// binCommand is the binary with env on top of baseEnv; an E2E_NETNS=NS
+// entry runs it inside that network namespace (nsenter, which execs it:
+// signals reach the binary itself; unlike `ip netns exec` it keeps the
+// host's /sys and its cgroup mounts).
+func binCommand(t testing.TB, ctx context.Context, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	var ns string
+	var rest []string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, netnsEnv); ok {
+			ns = v
+			continue
+		}
+		rest = append(rest, kv)
+	}
+	name, argv := esbtuiBin(t), args
+	if ns != "" {
+		name, argv = "nsenter", append([]string{"--net=/var/run/netns/" + ns, esbtuiBin(t)}, args...)
+	}
+	cmd := exec.CommandContext(ctx, name, argv...)
+	cmd.Env = baseEnv(rest)
+	return cmd
 }
 
 // runCLI runs the binary to completion (at most 5 minutes) and returns
@@ -286,8 +309,7 @@ type bgCLI struct {
 func startCLI(t testing.TB, env []string, args ...string) *bgCLI {
 	t.Helper()
 	b := &bgCLI{t: t, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
-	b.cmd = exec.Command(esbtuiBin(t), args...)
-	b.cmd.Env = baseEnv(env)
+	b.cmd = binCommand(t, context.Background(), env, args...)
 	b.cmd.Stdout, b.cmd.Stderr = b.stdout, b.stderr
 	if err := b.cmd.Start(); err != nil {
 		t.Fatalf("start esbtui %v: %v", args, err)
