@@ -211,3 +211,40 @@ func mustOutput(t testing.TB, name string, args ...string) []byte {
 	}
 	return out
 }
+
+// TestDashboardEventsOnAFirstStartedEngine: the dashboard, on an engine
+// started for the first time, brings the stack up with u and shows a push
+// made by another client (the CLI) in its Log pane as a registry event.
+func TestDashboardEventsOnAFirstStartedEngine(t *testing.T) {
+	fe := startFreshEngine(t)
+	st := &testStack{Home: newHome(t), Project: randomName("esbfresh"), Port: freePort(t), Image: registryImage(t)}
+	st.Env = append(fe.Env(),
+		"ESB_HOME="+st.Home,
+		"ESB_PROJECT="+st.Project,
+		fmt.Sprintf("ESB_REGISTRY_PORT=%d", st.Port),
+		"ESB_REGISTRY_IMAGE="+st.Image,
+		"ESB_TRUST_ROOT="+t.TempDir(),
+	)
+	mustCLI(t, st.Env, "init", "--skip-trust", "--no-tui")
+	t.Cleanup(func() {
+		if res := runCLI(t, st.Env, "down", "--volumes", "--yes", "--no-tui"); res.Code != 0 {
+			t.Logf("cleanup: esbtui down failed: %s", res)
+		}
+	})
+	s := newTUISession(t)
+	s.start(t.TempDir(), 80, 24, st.Env)
+	s.waitFor("the first frame", 20*time.Second, contains("Certificates", "Services", "stack down"))
+	s.keys("u")
+	s.waitFor("the registry healthy", 3*time.Minute, func(scr string) bool {
+		return lineWith("✓ registry", "running", "healthy")(scr) && contains("✓ up done")(scr)
+	})
+	src := randomName("esbfresh-src") + ":v1"
+	fe.docker(t, "tag", st.Image, src)
+	mustCLI(t, st.Env, "push", src, "--to", st.Addr()+"/from-cli:v1", "--no-tui")
+	scr := s.waitFor("the CLI's push in the Log pane", 60*time.Second, lineWith("registry push from-cli:v1"))
+	if strings.Contains(scr, "not listening") {
+		t.Errorf("the dashboard says events are off:\n%s", scr)
+	}
+	s.keys("q")
+	s.waitExit()
+}

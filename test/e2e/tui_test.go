@@ -275,10 +275,15 @@ func (s *tuiSession) waitExit() {
 func (s *tuiSession) start(dir string, w, h int, env []string) {
 	s.t.Helper()
 	var args []string
+	prefix := ""
 	for _, kv := range baseEnv(append(env, "TERM=xterm-256color")) {
+		if ns, ok := strings.CutPrefix(kv, netnsEnv); ok {
+			prefix = "nsenter --net=/var/run/netns/" + shellQuote(ns) + " "
+			continue
+		}
 		args = append(args, shellQuote(kv))
 	}
-	cmd := "env -i " + strings.Join(args, " ") + " " + shellQuote(esbtuiBin(s.t))
+	cmd := prefix + "env -i " + strings.Join(args, " ") + " " + shellQuote(esbtuiBin(s.t))
 	if out, err := s.tmux("new-session", "-d", "-s", "tui", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "-c", dir, cmd); err != nil {
 		s.t.Fatalf("tmux new-session: %v: %s", err, out)
 	}
