@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,7 +26,9 @@ type freshEngine struct {
 	NetNS string
 	Host  string // DOCKER_HOST for it
 	dir   string
+	args  []string // nsenter's, dockerd's after them
 	cmd   *exec.Cmd
+	done  chan struct{}
 }
 
 // Env is what an esbtui run against this engine needs.
@@ -58,17 +59,7 @@ func startFreshEngine(t *testing.T) *freshEngine {
 	e := &freshEngine{NetNS: randomName("esbfresh"), dir: dir, Host: "unix://" + filepath.Join(dir, "docker.sock")}
 	run(t, "ip", "netns", "add", e.NetNS)
 	t.Cleanup(func() {
-		if e.cmd != nil && e.cmd.Process != nil {
-			e.cmd.Process.Signal(syscall.SIGTERM)
-			done := make(chan struct{})
-			go func() { e.cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				e.cmd.Process.Kill()
-				<-done
-			}
-		}
+		e.stop(t)
 		exec.Command("ip", "netns", "del", e.NetNS).Run()
 		// dockerd unmounts its layers on a clean stop; anything left
 		// mounted (a killed engine) is detached before the files go.
@@ -82,33 +73,15 @@ func startFreshEngine(t *testing.T) *freshEngine {
 		os.RemoveAll(dir)
 	})
 	run(t, "ip", "netns", "exec", e.NetNS, "ip", "link", "set", "lo", "up")
-	logf, err := os.Create(filepath.Join(dir, "dockerd.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.cmd = exec.Command("nsenter", "--net=/var/run/netns/"+e.NetNS, "dockerd",
+	e.args = []string{"--net=/var/run/netns/" + e.NetNS, "dockerd",
 		"--data-root", filepath.Join(dir, "data"),
 		"--exec-root", filepath.Join(dir, "exec"),
 		"--pidfile", filepath.Join(dir, "dockerd.pid"),
 		"--host", e.Host,
 		"--containerd-namespace", e.NetNS,
-		"--containerd-plugins-namespace", e.NetNS+"-plugins",
-	)
-	e.cmd.Stdout, e.cmd.Stderr = logf, logf
-	e.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := e.cmd.Start(); err != nil {
-		t.Fatalf("start a fresh dockerd: %v", err)
+		"--containerd-plugins-namespace", e.NetNS + "-plugins",
 	}
-	for i := 0; ; i++ {
-		if exec.Command("docker", "-H", e.Host, "version").Run() == nil {
-			break
-		}
-		if i == 120 {
-			log, _ := os.ReadFile(logf.Name())
-			t.Fatalf("the fresh dockerd did not answer within 60 s; its log:\n%s", log)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	e.launch(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	save := exec.CommandContext(ctx, "docker", "save", image)
@@ -130,6 +103,59 @@ func startFreshEngine(t *testing.T) *freshEngine {
 	return e
 }
 
+// launch starts dockerd and waits until it answers.
+func (e *freshEngine) launch(t *testing.T) {
+	t.Helper()
+	logf, err := os.OpenFile(filepath.Join(e.dir, "dockerd.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	e.cmd = exec.Command("nsenter", e.args...)
+	e.cmd.Stdout, e.cmd.Stderr = logf, logf
+	e.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := e.cmd.Start(); err != nil {
+		t.Fatalf("start a fresh dockerd: %v", err)
+	}
+	e.done = make(chan struct{})
+	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(e.cmd, e.done)
+	for i := 0; ; i++ {
+		if exec.Command("docker", "-H", e.Host, "version").Run() == nil {
+			return
+		}
+		if i == 120 {
+			log, _ := os.ReadFile(logf.Name())
+			t.Fatalf("the fresh dockerd did not answer within 60 s; its log:\n%s", log)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// stop ends dockerd (SIGTERM, then SIGKILL after 30 s) and waits for it.
+func (e *freshEngine) stop(t *testing.T) {
+	if e.cmd == nil || e.cmd.Process == nil {
+		return
+	}
+	e.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-e.done:
+	case <-time.After(30 * time.Second):
+		t.Logf("the fresh dockerd did not stop within 30 s of SIGTERM: killed")
+		e.cmd.Process.Kill()
+		<-e.done
+	}
+	e.cmd = nil
+}
+
+// restart stops the engine, calls during() while it is gone, and starts it
+// again with the same data, waiting until it answers.
+func (e *freshEngine) restart(t *testing.T, during func()) {
+	t.Helper()
+	e.stop(t)
+	during()
+	e.launch(t)
+}
+
 // TestEventsOnAFirstStartedEngine: on an engine started for the first time
 // (whose default bridge reports no IPAM gateway), `esbtui events` listens
 // on the bridge's address right away, with no ESB_HOST_GATEWAY, and
@@ -144,19 +170,7 @@ func TestEventsOnAFirstStartedEngine(t *testing.T) {
 		t.Logf("this engine version fills the IPAM gateway on its first start; the test still checks events end to end")
 	}
 
-	s := &testStack{Home: newHome(t), Project: randomName("esbfresh"), Port: freePort(t), Image: registryImage(t)}
-	s.Env = append(fe.Env(),
-		"ESB_HOME="+s.Home,
-		"ESB_PROJECT="+s.Project,
-		fmt.Sprintf("ESB_REGISTRY_PORT=%d", s.Port),
-		"ESB_REGISTRY_IMAGE="+s.Image,
-	)
-	mustCLI(t, s.Env, "init", "--skip-trust", "--no-tui")
-	t.Cleanup(func() {
-		if res := runCLI(t, s.Env, "down", "--volumes", "--yes", "--no-tui"); res.Code != 0 {
-			t.Logf("cleanup: esbtui down failed: %s", res)
-		}
-	})
+	s := newStackOn(t, fe)
 	mustCLI(t, s.Env, "up", "--no-tui")
 
 	ev := startCLI(t, s.Env, "events", "--json")
@@ -217,20 +231,8 @@ func mustOutput(t testing.TB, name string, args ...string) []byte {
 // made by another client (the CLI) in its Log pane as a registry event.
 func TestDashboardEventsOnAFirstStartedEngine(t *testing.T) {
 	fe := startFreshEngine(t)
-	st := &testStack{Home: newHome(t), Project: randomName("esbfresh"), Port: freePort(t), Image: registryImage(t)}
-	st.Env = append(fe.Env(),
-		"ESB_HOME="+st.Home,
-		"ESB_PROJECT="+st.Project,
-		fmt.Sprintf("ESB_REGISTRY_PORT=%d", st.Port),
-		"ESB_REGISTRY_IMAGE="+st.Image,
-		"ESB_TRUST_ROOT="+t.TempDir(),
-	)
-	mustCLI(t, st.Env, "init", "--skip-trust", "--no-tui")
-	t.Cleanup(func() {
-		if res := runCLI(t, st.Env, "down", "--volumes", "--yes", "--no-tui"); res.Code != 0 {
-			t.Logf("cleanup: esbtui down failed: %s", res)
-		}
-	})
+	st := newStackOn(t, fe)
+	st.Env = append(st.Env, "ESB_TRUST_ROOT="+t.TempDir())
 	s := newTUISession(t)
 	s.start(t.TempDir(), 80, 24, st.Env)
 	s.waitFor("the first frame", 20*time.Second, contains("Certificates", "Services", "stack down"))

@@ -205,6 +205,17 @@ type testStack struct {
 	Image   string
 	// Env is what every esbtui run for this stack needs.
 	Env []string
+	// DockerHost is the engine the stack runs on when it is not the
+	// machine's (a fresh engine of the test's own).
+	DockerHost string
+}
+
+// dockerCmd is the docker CLI against the stack's engine.
+func (s *testStack) dockerCmd(args ...string) *exec.Cmd {
+	if s.DockerHost != "" {
+		args = append([]string{"-H", s.DockerHost}, args...)
+	}
+	return exec.Command("docker", args...)
 }
 
 // With returns s.Env plus extra entries.
@@ -223,13 +234,23 @@ func (s *testStack) Addr() string { return fmt.Sprintf("localhost:%d", s.Port) }
 // still labelled with the project, whether the test passed or not.
 func newStack(t testing.TB) *testStack {
 	t.Helper()
+	return newStackOn(t, nil)
+}
+
+// newStackOn is newStack on an engine of the test's own (nil: the
+// machine's engine).
+func newStackOn(t testing.TB, e *freshEngine) *testStack {
+	t.Helper()
 	s := &testStack{Home: newHome(t), Project: randomName("esbe2e"), Port: freePort(t), Image: registryImage(t)}
-	s.Env = []string{
-		"ESB_HOME=" + s.Home,
-		"ESB_PROJECT=" + s.Project,
-		fmt.Sprintf("ESB_REGISTRY_PORT=%d", s.Port),
-		"ESB_REGISTRY_IMAGE=" + s.Image,
+	if e != nil {
+		s.Env, s.DockerHost = e.Env(), e.Host
 	}
+	s.Env = append(s.Env,
+		"ESB_HOME="+s.Home,
+		"ESB_PROJECT="+s.Project,
+		fmt.Sprintf("ESB_REGISTRY_PORT=%d", s.Port),
+		"ESB_REGISTRY_IMAGE="+s.Image,
+	)
 	mustCLI(t, s.Env, "init", "--skip-trust", "--no-tui")
 	t.Cleanup(func() { s.cleanup(t) })
 	return s
@@ -247,13 +268,13 @@ func (s *testStack) cleanup(t testing.TB) {
 		if kind == "container" {
 			ls = []string{kind, "ls", "-a", "-q", "--filter", label}
 		}
-		out, _ := exec.Command("docker", ls...).Output()
+		out, _ := s.dockerCmd(ls...).Output()
 		if ids := strings.Fields(string(out)); len(ids) > 0 {
 			args := append([]string{kind, "rm"}, ids...)
 			if kind == "container" {
 				args = append([]string{kind, "rm", "-f", "-v"}, ids...)
 			}
-			if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
+			if out, err := s.dockerCmd(args...).CombinedOutput(); err != nil {
 				t.Logf("cleanup: docker %v: %v: %s", args, err, out)
 			} else {
 				t.Logf("cleanup removed leftover %s(s) %v", kind, ids)

@@ -274,6 +274,13 @@ func (s *tuiSession) waitExit() {
 // env (on top of baseEnv).
 func (s *tuiSession) start(dir string, w, h int, env []string) {
 	s.t.Helper()
+	s.startShell(dir, w, h, s.command(env))
+}
+
+// command is the shell command that runs the binary with only env on top
+// of baseEnv, inside the network namespace an E2E_NETNS= entry names.
+func (s *tuiSession) command(env []string) string {
+	s.t.Helper()
 	var args []string
 	prefix := ""
 	for _, kv := range baseEnv(append(env, "TERM=xterm-256color")) {
@@ -283,7 +290,12 @@ func (s *tuiSession) start(dir string, w, h int, env []string) {
 		}
 		args = append(args, shellQuote(kv))
 	}
-	cmd := prefix + "env -i " + strings.Join(args, " ") + " " + shellQuote(esbtuiBin(s.t))
+	return prefix + "env -i " + strings.Join(args, " ") + " " + shellQuote(esbtuiBin(s.t))
+}
+
+// startShell opens the tmux session running cmd at w x h in dir.
+func (s *tuiSession) startShell(dir string, w, h int, cmd string) {
+	s.t.Helper()
 	if out, err := s.tmux("new-session", "-d", "-s", "tui", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "-c", dir, cmd); err != nil {
 		s.t.Fatalf("tmux new-session: %v: %s", err, out)
 	}

@@ -1,8 +1,5 @@
 package e2e
 
-// This file sorts last on purpose: its test restarts dockerd, so it runs
-// after every other e2e test of the package.
-
 import (
 	"context"
 	"fmt"
@@ -10,59 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
-
-// restartDockerd stops the engine, calls during() while it is gone, and
-// starts it again the way it was started (systemd, or the same command line
-// under setsid), waiting until it answers.
-func restartDockerd(t *testing.T, during func()) {
-	t.Helper()
-	if exec.Command("systemctl", "is-active", "--quiet", "docker").Run() == nil {
-		run(t, "systemctl", "stop", "docker", "docker.socket")
-		during()
-		run(t, "systemctl", "start", "docker")
-	} else {
-		out, err := exec.Command("pidof", "dockerd").Output()
-		if err != nil {
-			t.Fatalf("no dockerd process to restart (pidof: %v)", err)
-		}
-		pid, _ := strconv.Atoi(strings.Fields(string(out))[0])
-		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-		if err != nil {
-			t.Fatal(err)
-		}
-		args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-		syscall.Kill(pid, syscall.SIGTERM)
-		for i := 0; i < 300 && syscall.Kill(pid, 0) == nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-		if syscall.Kill(pid, 0) == nil {
-			t.Fatal("dockerd did not stop within 30 s")
-		}
-		during()
-		logf, _ := os.OpenFile("/var/log/esbtui-test-dockerd.log", os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		cmd := exec.Command(args[0], args[1:]...)
-		cmd.Stdout, cmd.Stderr = logf, logf
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("restart dockerd: %v", err)
-		}
-		go cmd.Wait()
-	}
-	for i := 0; i < 120; i++ {
-		if exec.Command("docker", "version").Run() == nil {
-			return
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	t.Fatal("dockerd did not answer within 60 s of its restart")
-}
 
 func run(t *testing.T, name string, args ...string) {
 	t.Helper()
@@ -71,14 +20,17 @@ func run(t *testing.T, name string, args ...string) {
 	}
 }
 
-// TestEngineRestartWhileWatching restarts dockerd once under two observers
+// TestEngineRestartWhileWatching restarts a dockerd of its own (a fresh
+// engine: the machine's engine and the other tests are not touched, and no
+// test depends on the order they run in) once under two observers
 // of the same stack: `esbtui status --watch` and the dashboard (the real
 // binary in tmux at 80x24). Both show the engine as gone while it is down,
 // then resync by themselves, no key pressed, and see the registry (restart:
 // unless-stopped) healthy again. The dashboard then still gets the
 // registry's events, answers keys and quits with q and exit status 0.
 func TestEngineRestartWhileWatching(t *testing.T) {
-	s := newStack(t)
+	fe := startFreshEngine(t)
+	s := newStackOn(t, fe)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	w := startCLI(t, s.Env, "status", "--watch", "--no-tui")
 	w.waitStdout(": up — registry running healthy", 30*time.Second)
@@ -103,7 +55,7 @@ func TestEngineRestartWhileWatching(t *testing.T) {
 
 	start := time.Now()
 	var stopped time.Time
-	restartDockerd(t, func() {
+	fe.restart(t, func() {
 		stopped = time.Now()
 		// While dockerd is really gone (not only shutting down), both
 		// show it: the dashboard's latest frame and status --watch's
@@ -150,8 +102,7 @@ func TestEngineRestartWhileWatching(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "f"), []byte("pushed after the engine restart\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nCOPY f /f\n"), 0o644)
 	image := s.Addr() + "/after:v1"
-	docker(t, "build", "-q", "-t", image, dir)
-	t.Cleanup(func() { exec.Command("docker", "image", "rm", "-f", image).Run() })
+	fe.docker(t, "build", "-q", "-t", image, dir)
 	mustCLI(t, s.Env, "push", image, "--no-tui")
 	tui.waitFor("the CLI's push in the Log pane", 60*time.Second, lineWith("registry push after:v1"))
 
@@ -294,12 +245,5 @@ func (o *restartObservers) await(t *testing.T, since string, timeout time.Durati
 // non-zero while tmux just closes the session).
 func (s *tuiSession) startRecordingExit(dir string, w, h int, env []string, exitFile string) {
 	s.t.Helper()
-	var args []string
-	for _, kv := range baseEnv(append(env, "TERM=xterm-256color")) {
-		args = append(args, shellQuote(kv))
-	}
-	cmd := "env -i " + strings.Join(args, " ") + " " + shellQuote(esbtuiBin(s.t)) + "; echo $? > " + shellQuote(exitFile)
-	if out, err := s.tmux("new-session", "-d", "-s", "tui", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "-c", dir, cmd); err != nil {
-		s.t.Fatalf("tmux new-session: %v: %s", err, out)
-	}
+	s.startShell(dir, w, h, s.command(env)+"; echo $? > "+shellQuote(exitFile))
 }
