@@ -12,11 +12,12 @@ import (
 	"time"
 )
 
-// buildBinary compiles esbtui once for tests that must run the real binary.
+// buildBinary compiles esbtui for tests that must run the real binary,
+// with the esbtest tag: only such a build honours ESB_TEST_FAILPOINT.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "esbtui")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-tags", "esbtest", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
