@@ -10,17 +10,14 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-func init() {
-	// Compose, compose-go, docker/cli and distribution log through the
-	// global logrus logger to stderr by default; that would corrupt the TUI
-	// and the CLI's output. Drop it until SetLogger routes it somewhere.
-	logrus.SetOutput(io.Discard)
-}
-
 var setLoggerOnce sync.Mutex
 
 // SetLogger sends everything the embedded libraries log through logrus to l
-// (esbtui's log file), never to the terminal. Safe to call more than once.
+// (esbtui's log file), never to the terminal; nil drops it. Compose,
+// compose-go, docker/cli and distribution log through the global logrus
+// logger to stderr by default, which would corrupt the TUI and the CLI's
+// output: the binary calls SetLogger(nil) first thing. Safe to call more
+// than once.
 func SetLogger(l *slog.Logger) {
 	setLoggerOnce.Lock()
 	defer setLoggerOnce.Unlock()

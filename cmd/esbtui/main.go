@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/esbtui/esbtui/stack"
 )
 
 // Exit codes (DESIGN.md): 0 ok, 1 failed, 2 usage error, 3 doctor found problems.
@@ -28,6 +30,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// The embedded libraries' logrus output never reaches the terminal;
+	// flows route it to the log file once they have one.
+	stack.SetLogger(nil)
 	a := newApp(stdout, stderr)
 	root := a.rootCmd()
 	root.SetArgs(args)
