@@ -86,7 +86,11 @@ func splitRegistry(s string) (host, port string, err error) {
 		case strings.Count(rest, ":") > 1:
 			return "", "", fmt.Errorf("more than one port in %q: write [%s]:%s", s, host, strings.Split(rest, ":")[1])
 		}
-		if ip := net.ParseIP(host); ip == nil || ip.To4() != nil && !strings.Contains(host, ":") {
+		ip := net.ParseIP(host)
+		if ip == nil && strings.Contains(host, ":") {
+			return "", "", fmt.Errorf("%q is not an IPv6 address (a zone such as %%eth0 cannot be part of an image name): use a global or ULA address, or a name", host)
+		}
+		if ip == nil || ip.To4() != nil && !strings.Contains(host, ":") {
 			return "", "", fmt.Errorf("brackets are for IPv6 addresses only, and %q is not one: write %s", host, net.JoinHostPort(host, portOr(rest, "5000")))
 		}
 		return host, strings.TrimPrefix(rest, ":"), nil

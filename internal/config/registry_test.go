@@ -45,6 +45,8 @@ func TestCheckRegistry(t *testing.T) {
 		{"[127.0.0.1]:5000", "brackets are for IPv6 addresses only, and \"127.0.0.1\" is not one: write 127.0.0.1:5000"},
 		{"[localhost]", "write localhost:5000"},
 		{"[::1]:", "port"},
+		{"[fe80::1%eth0]:5000", `"fe80::1%eth0" is not an IPv6 address (a zone`},
+		{"[::g]:5000", `"::g" is not an IPv6 address`},
 		{strings.Repeat("a", 64) + ".test:5000", "has 64 characters, a DNS label has at most 63"},
 		{"x." + strings.Repeat(strings.Repeat("b", 60)+".", 5) + "test", "a host name has at most 253"},
 		{"registry..test:5000", "empty label"},
