@@ -68,6 +68,11 @@ type Options struct {
 	// Neither bounds a body transfer.
 	HandshakeTimeout time.Duration
 	ResponseTimeout  time.Duration
+
+	// dial opens TCP connections (nil: net.Dialer). Tests set it to reach
+	// a server on another port than the address names, e.g. "127.0.0.1"
+	// (port 443).
+	dial dialFunc
 }
 
 // Client is safe for concurrent use.
@@ -75,8 +80,8 @@ type Client struct {
 	opts  Options
 	roots *roots
 	tr    *http.Transport
-	// rt is tr with the response-header bound of boundedTransport: every
-	// request to a registry (ggcr's and ours) goes through it.
+	// rt is tr with the response-header bound of boundedTransport, HTTPS
+	// only: every request to a registry (ggcr's and ours) goes through it.
 	rt    http.RoundTripper
 	cache *layerCache
 
@@ -117,8 +122,12 @@ func New(o Options) (*Client, error) {
 			return nil, err
 		}
 	}
-	tr := newTransport(roots, o.Jobs, DefaultDialTimeout, o.HandshakeTimeout)
-	c := &Client{opts: o, roots: roots, tr: tr, rt: &boundedTransport{base: tr, headers: o.ResponseTimeout}, probed: map[string]probed{}}
+	if o.dial == nil {
+		o.dial = netDial()
+	}
+	tr := newTransport(roots, o.Jobs, o.dial, o.HandshakeTimeout)
+	rt := httpsOnly{base: &boundedTransport{base: tr, headers: o.ResponseTimeout}}
+	c := &Client{opts: o, roots: roots, tr: tr, rt: rt, probed: map[string]probed{}}
 	if o.CacheDir != "" {
 		c.cache = newLayerCache(filepath.Join(o.CacheDir, "layers.json"))
 	}

@@ -61,6 +61,18 @@ func stageName(s Stage) string {
 	return "HTTP /v2/ check"
 }
 
+// PlainHTTPError is a request esbtui refused to send without TLS (a
+// fallback to http:// after HTTPS failed, or an http:// token realm):
+// nothing would check who answers, and credentials would travel in the
+// clear.
+type PlainHTTPError struct {
+	URL string
+}
+
+func (e *PlainHTTPError) Error() string {
+	return fmt.Sprintf("registryclient: refusing plain HTTP to %s: esbtui talks to registries over HTTPS only, so credentials never leave unencrypted or unverified; serve the registry with TLS (`esbtui up` or `esbtui serve` do)", e.URL)
+}
+
 // BadReferenceError is a malformed image, repository or registry name.
 type BadReferenceError struct {
 	Ref string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -68,7 +69,8 @@ func (c *Client) probeOnce(ctx context.Context, reg name.Registry) (*Ping, error
 	addr := reg.RegistryStr()
 	hostport := addr
 	if _, _, err := net.SplitHostPort(addr); err != nil {
-		hostport = net.JoinHostPort(addr, "443")
+		// no port: HTTPS's ("[::1]" is host ::1)
+		hostport = net.JoinHostPort(strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]"), "443")
 	}
 	host, _, _ := net.SplitHostPort(hostport)
 	fail := func(st Stage, status int, reason, fix string, err error) (*Ping, error) {
@@ -85,8 +87,9 @@ func (c *Client) probeOnce(ctx context.Context, reg name.Registry) (*Ping, error
 		}
 	}
 
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	raw, err := d.DialContext(ctx, "tcp", hostport)
+	dctx, cancel := context.WithTimeout(ctx, DefaultDialTimeout)
+	raw, err := c.opts.dial(dctx, "tcp", hostport)
+	cancel()
 	if err != nil {
 		return fail(StageTCP, 0, shortNetErr(err), "nothing answers at "+hostport+": "+upFix, err)
 	}

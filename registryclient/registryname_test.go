@@ -14,7 +14,7 @@ import (
 // the ones it refuses for want of a dot or a port would silently become
 // part of a Docker Hub repository name, and registryclient refuses them too.
 func TestRegistryNameRule(t *testing.T) {
-	for _, reg := range []string{"localhost", "localhost:5000", "esb-registry:5000", "registry.test", "127.0.0.1:5000", "[::1]:5000", "ghcr.io"} {
+	for _, reg := range []string{"localhost", "localhost:5000", "esb-registry:5000", "registry.test", "127.0.0.1:5000", "[::1]:5000", "[::1]", "ghcr.io"} {
 		if err := config.CheckRegistry(reg); err != nil {
 			t.Fatalf("%s: %v", reg, err)
 		}

@@ -76,21 +76,21 @@ func TestRootsLoadSystemPoolOnlyWhenNeeded(t *testing.T) {
 		c, _ := x509.ParseCertificate(der)
 		chain = append(chain, c)
 	}
-	if err := r.verify(tls.ConnectionState{ServerName: "localhost", PeerCertificates: chain}); err != nil || loads != 0 {
+	if err := r.verify(chain, "localhost"); err != nil || loads != 0 {
 		t.Fatalf("our registry: %v, system pool loaded %d times; want ok, 0", err, loads)
 	}
-	if err := r.verify(tls.ConnectionState{ServerName: "127.0.0.1", PeerCertificates: []*x509.Certificate{sysLeaf}}); err != nil || loads != 1 {
+	if err := r.verify([]*x509.Certificate{sysLeaf}, "127.0.0.1"); err != nil || loads != 1 {
 		t.Fatalf("system-trusted server: %v, loads %d; want ok, 1", err, loads)
 	}
 	_, otherLeaf := testChain(t, "nobody's CA")
-	err = r.verify(tls.ConnectionState{ServerName: "127.0.0.1", PeerCertificates: []*x509.Certificate{otherLeaf}})
+	err = r.verify([]*x509.Certificate{otherLeaf}, "127.0.0.1")
 	var cve *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
 	if !errors.As(err, &cve) || !errors.As(err, &ua) {
 		t.Fatalf("unknown CA: %v (%T), want a tls.CertificateVerificationError wrapping x509.UnknownAuthorityError", err, err)
 	}
 	// Our CA, wrong name: refused too.
-	if err := r.verify(tls.ConnectionState{ServerName: "example.com", PeerCertificates: chain}); err == nil {
+	if err := r.verify(chain, "example.com"); err == nil {
 		t.Fatal("a certificate for localhost verified as example.com")
 	}
 }

@@ -92,15 +92,40 @@ func loadRoots(caFile string) (*roots, error) {
 	return r, nil
 }
 
-// verify checks a server's chain for name: against the CA first, then the
-// system pool (plus the CA, for a chain that needs both). Errors are what
-// crypto/tls gives for its own verification.
-func (r *roots) verify(cs tls.ConnectionState) error {
-	certs := cs.PeerCertificates
+// verifier returns the check of a server's chain for host, the host that
+// was dialled (a DNS name, or an IPv4 or IPv6 address without brackets).
+// The name is never taken from the handshake: crypto/tls sends no SNI for
+// an IP literal, so the ConnectionState's ServerName is empty for
+// 127.0.0.1 or ::1, and an empty name would skip the host check. host ""
+// is only for the proxy path (net/http fills the config's ServerName with
+// the target host, and SNI carries it for a DNS name); there an empty
+// ServerName fails closed.
+func (r *roots) verifier(host string) func(tls.ConnectionState) error {
+	return func(cs tls.ConnectionState) error {
+		name := host
+		if name == "" {
+			name = cs.ServerName
+		}
+		if name == "" {
+			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates,
+				Err: errors.New("registryclient: no host name to check the certificate against (an IP-literal registry reached through an HTTPS proxy): add the registry to NO_PROXY")}
+		}
+		return r.verify(cs.PeerCertificates, name)
+	}
+}
+
+// verify checks a server's chain for host: against the CA first, then the
+// system pool (plus the CA, for a chain that needs both). host is always
+// checked (x509 compares an IP literal with the IP SANs, a name with the
+// DNS SANs); errors are what crypto/tls gives for its own verification.
+func (r *roots) verify(certs []*x509.Certificate, host string) error {
 	if len(certs) == 0 {
 		return errors.New("tls: the server sent no certificate")
 	}
-	opts := x509.VerifyOptions{DNSName: cs.ServerName, Intermediates: x509.NewCertPool()}
+	if host == "" {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: errors.New("registryclient: no host name to check the certificate against")}
+	}
+	opts := x509.VerifyOptions{DNSName: host, Intermediates: x509.NewCertPool()}
 	for _, c := range certs[1:] {
 		opts.Intermediates.AddCert(c)
 	}
@@ -123,17 +148,28 @@ func (r *roots) verify(cs tls.ConnectionState) error {
 	return nil
 }
 
-func tlsConfig(r *roots, serverName string) *tls.Config {
-	cfg := &tls.Config{ServerName: serverName, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
+// tlsConfig is the client configuration for a connection to host, the
+// host that was dialled: the certificate must be valid for exactly it.
+func tlsConfig(r *roots, host string) *tls.Config {
+	cfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
 	if r.fixed != nil {
+		// crypto/tls checks the chain against ServerName, IP literals included.
 		cfg.RootCAs = r.fixed
 		return cfg
 	}
 	// The chain is verified in VerifyConnection (standard pattern from the
 	// crypto/tls docs): same checks, the system pool loaded only if needed.
 	cfg.InsecureSkipVerify = true
-	cfg.VerifyConnection = r.verify
+	cfg.VerifyConnection = r.verifier(host)
 	return cfg
+}
+
+// dialFunc opens the TCP connection to addr (host:port).
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// netDial is the dialFunc of a Client: net.Dialer with DefaultDialTimeout.
+func netDial() dialFunc {
+	return (&net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext
 }
 
 // newTransport is HTTP/1.1 only (bulk uploads over HTTP/2 share one
@@ -141,13 +177,12 @@ func tlsConfig(r *roots, serverName string) *tls.Config {
 // connections per host for jobs concurrent uploads. It dials TLS itself so
 // that a handshake nobody answers fails within handshake with an error
 // saying so (see clientHandshake).
-func newTransport(roots *roots, jobs int, dial, handshake time.Duration) *http.Transport {
-	d := &net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}
+func newTransport(roots *roots, jobs int, dial dialFunc, handshake time.Duration) *http.Transport {
 	return &http.Transport{
 		Proxy:       http.ProxyFromEnvironment,
-		DialContext: d.DialContext,
+		DialContext: dial,
 		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			raw, err := d.DialContext(ctx, network, addr)
+			raw, err := dial(ctx, network, addr)
 			if err != nil {
 				return nil, err
 			}
@@ -247,6 +282,24 @@ func roundDur(d time.Duration) string {
 		return d.Round(100 * time.Millisecond).String()
 	}
 	return d.Round(time.Millisecond).String()
+}
+
+// httpsOnly refuses any request that is not HTTPS. go-containerregistry
+// falls back to plain HTTP for registries named localhost, a loopback or a
+// private address when HTTPS fails (its "insecure registry" rule), and
+// follows a token realm wherever the registry points it: either would send
+// the Docker credentials in the clear, to a server whose identity nothing
+// checked. esbtui's registries always speak TLS.
+type httpsOnly struct{ base http.RoundTripper }
+
+func (t httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "https" {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, &PlainHTTPError{URL: req.URL.Redacted()}
+	}
+	return t.base.RoundTrip(req)
 }
 
 // boundedTransport bounds the wait for the response headers of GET and

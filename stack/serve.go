@@ -69,7 +69,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	})
 	srv := &http.Server{
 		Handler:           mux,
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		TLSConfig:         serverTLSConfig(cert), // TLS 1.2+, AEAD suites only (tlsserver.go)
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          discardLogger(),
 	}

@@ -9,6 +9,7 @@ func TestCheckRegistry(t *testing.T) {
 	for _, ok := range []string{
 		"localhost", "localhost:5000", "esb-registry:5000", "registry.test", "registry.example.com:443",
 		"127.0.0.1", "127.0.0.1:5000", "10.0.0.7:5443", "[::1]:5000", "ghcr.io", "my.host.local:1",
+		"[::1]", "[fe80::1]:5000", "[::ffff:127.0.0.1]:5000", strings.Repeat("a", 63) + ".test:5000",
 	} {
 		if err := CheckRegistry(ok); err != nil {
 			t.Errorf("CheckRegistry(%q): %v", ok, err)
@@ -32,6 +33,26 @@ func TestCheckRegistry(t *testing.T) {
 		{"", "empty"},
 		{"bad_host.test:5000", "not a valid host name"},
 		{"-x.test", "not a valid host name"},
+		// Issue 13 item 13: each slip gets the fix that matches it.
+		{"::1:5000", "write [::1]:5000 for host ::1 port 5000"},
+		{"fe80::1:5443", "write [fe80::1]:5443"},
+		{"2001:db8::1", "[2001:db8::1]:5000"},
+		{"localhost:5000:5000", `"localhost:5000:5000" has more than one ':': host:port takes one port (e.g. localhost:5000)`},
+		{"registry.test:5000:", "more than one ':'"},
+		{"[::1]:5000:5000", "more than one port"},
+		{"[::1", "'[' without ']'"},
+		{"[::1]5000", `"5000" after ']': write [::1]:5000`},
+		{"[127.0.0.1]:5000", "brackets are for IPv6 addresses only, and \"127.0.0.1\" is not one: write 127.0.0.1:5000"},
+		{"[localhost]", "write localhost:5000"},
+		{"[::1]:", "port"},
+		{"[fe80::1%eth0]:5000", `"fe80::1%eth0" is not an IPv6 address (a zone`},
+		{"[::g]:5000", `"::g" is not an IPv6 address`},
+		{strings.Repeat("a", 64) + ".test:5000", "has 64 characters, a DNS label has at most 63"},
+		{"x." + strings.Repeat(strings.Repeat("b", 60)+".", 5) + "test", "a host name has at most 253"},
+		{"registry..test:5000", "empty label"},
+		{"registry.test.:5000", "empty label"},
+		{"127.0.0.300:5000", "all digits, but not an IPv4 address"},
+		{"reg_istry.test", `'_' is not allowed`},
 	} {
 		err := CheckRegistry(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -250,12 +250,16 @@ func checkServerCert(_ context.Context, _ *Env, d *doctorRun) Check {
 // with the system roots only (not our pool): this is what curl, browsers and
 // other tools see.
 func checkTLSSystemRoots(ctx context.Context, e *Env, d *doctorRun) Check {
-	host, _, err := net.SplitHostPort(d.registryAddr)
-	if err != nil {
-		return Check{Status: CheckFail, Why: fmt.Sprintf("registry address %q: %v", d.registryAddr, err), Fix: "set ESB_REGISTRY to host:port"}
+	// host is what the certificate must cover: the name or IP that was
+	// dialled (IPv6 without brackets), never what the server says.
+	hostport := d.registryAddr
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil { // no port (ESB_REGISTRY=registry.test, [::1]): HTTPS's
+		host = strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
+		hostport = net.JoinHostPort(host, "443")
 	}
 	dialer := &net.Dialer{Timeout: 3 * time.Second}
-	raw, err := dialer.DialContext(ctx, "tcp", d.registryAddr)
+	raw, err := dialer.DialContext(ctx, "tcp", hostport)
 	if err != nil {
 		return Check{Status: CheckFail, Why: fmt.Sprintf("nothing answers on %s: %v", d.registryAddr, err), Fix: "esbtui up (or esbtui serve without Docker)"}
 	}
