@@ -25,41 +25,7 @@ type app struct {
 	env *env.Env
 }
 
-// commands are added by each command file's init, so files stay independent.
-var commands []func(*app) *cobra.Command
-
-func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
-
 func newApp(stdout, stderr io.Writer) *app { return &app{stdout: stdout, stderr: stderr} }
-
-func (a *app) rootCmd() *cobra.Command {
-	root := &cobra.Command{
-		Use:   "esbtui",
-		Short: "Local HTTPS everywhere: private CA, trust stores, HTTPS registry, build and push",
-		Long: `esbtui owns a developer's local HTTPS chain: a private root CA (~/.esb/certs),
-its trust in the OS and the container engine, an HTTPS registry on localhost:5000,
-and the build -> push -> pull -> run loop against it.
-
-With no command it opens the dashboard; when stdout is not a terminal, or with
---no-tui, it prints the same state once (use --json for scripts).`,
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		Version:           versionString(),
-		PersistentPreRunE: a.setup,
-		RunE:              a.runDashboard,
-	}
-	root.SetOut(a.stdout)
-	root.SetErr(a.stderr)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
-	pf := root.PersistentFlags()
-	pf.BoolVar(&a.jsonOut, "json", false, "print machine-readable JSON")
-	pf.BoolVar(&a.noTUI, "no-tui", false, "never start the dashboard; print plain lines")
-	pf.BoolVarP(&a.yes, "yes", "y", false, "answer yes to every confirmation (needed headless)")
-	for _, f := range commands {
-		root.AddCommand(f(a))
-	}
-	return root
-}
 
 func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	if a.env != nil {

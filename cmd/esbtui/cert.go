@@ -4,16 +4,15 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		cmd := &cobra.Command{
-			Use:   "cert",
-			Short: "Inspect, rotate and export the certificates",
-			Args:  usageArgs(cobra.NoArgs),
-		}
-		cmd.AddCommand(certShowCmd(a), certRotateCmd(a), certExportCmd(a))
-		return cmd
-	})
+// newCertCmd builds `esbtui cert`.
+func newCertCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cert",
+		Short: "Inspect, rotate and export the certificates",
+		Args:  usageArgs(cobra.NoArgs),
+	}
+	cmd.AddCommand(certShowCmd(a), certRotateCmd(a), certExportCmd(a))
+	return cmd
 }
 
 func certShowCmd(a *app) *cobra.Command {

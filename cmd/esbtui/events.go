@@ -10,40 +10,39 @@ import (
 	"github.com/esbtui/esbtui/registryclient"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		return &cobra.Command{
-			Use:   "events",
-			Short: "Print the registry's pushes, pulls and deletes live (from any client) until Ctrl-C",
-			Long: `events receives the registry's notifications: the stack's registry POSTs every
+// newEventsCmd builds `esbtui events`.
+func newEventsCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "events",
+		Short: "Print the registry's pushes, pulls and deletes live (from any client) until Ctrl-C",
+		Long: `events receives the registry's notifications: the stack's registry POSTs every
 manifest push, pull and delete (and blob deletes), whoever made them (docker,
 crane, esbtui), to a listener esbtui runs on the address containers reach as
 host.docker.internal, port = registry port + 2, with a bearer token from
 ~/.esb/auth/events-token. Events that happened while nothing listened were
 queued by the registry and arrive first. With --json, one JSON object a line.`,
-			Args: usageArgs(cobra.NoArgs),
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				ch, addr, err := a.env.WatchRegistryEvents(cmd.Context())
-				if err != nil {
-					return err
-				}
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ch, addr, err := a.env.WatchRegistryEvents(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if a.jsonOut {
+				fmt.Fprintf(a.stderr, "{\"listening\": %q}\n", addr)
+			} else {
+				a.printf("listening for registry events on %s; Ctrl-C to stop\n", addr)
+			}
+			for ev := range ch {
 				if a.jsonOut {
-					fmt.Fprintf(a.stderr, "{\"listening\": %q}\n", addr)
-				} else {
-					a.printf("listening for registry events on %s; Ctrl-C to stop\n", addr)
+					b, _ := json.Marshal(ev)
+					a.printf("%s\n", b)
+					continue
 				}
-				for ev := range ch {
-					if a.jsonOut {
-						b, _ := json.Marshal(ev)
-						a.printf("%s\n", b)
-						continue
-					}
-					a.printf("%s\n", eventLine(ev))
-				}
-				return nil
-			},
-		}
-	})
+				a.printf("%s\n", eventLine(ev))
+			}
+			return nil
+		},
+	}
 }
 
 // eventLine is one registry event for people (and the TUI log).

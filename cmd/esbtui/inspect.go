@@ -9,25 +9,24 @@ import (
 	"github.com/esbtui/esbtui/registryclient"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		return &cobra.Command{
-			Use:   "inspect REF",
-			Short: "Show a manifest or index: platforms, layers and sizes, created, entrypoint, labels",
-			Args:  usageArgs(cobra.ExactArgs(1)),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				in, err := a.env.Inspect(cmd.Context(), args[0])
-				if err != nil {
-					return regErr(err)
-				}
-				if a.jsonOut {
-					return a.printJSON(in)
-				}
-				printInspection(a, in)
-				return nil
-			},
-		}
-	})
+// newInspectCmd builds `esbtui inspect`.
+func newInspectCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "inspect REF",
+		Short: "Show a manifest or index: platforms, layers and sizes, created, entrypoint, labels",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in, err := a.env.Inspect(cmd.Context(), args[0])
+			if err != nil {
+				return regErr(err)
+			}
+			if a.jsonOut {
+				return a.printJSON(in)
+			}
+			printInspection(a, in)
+			return nil
+		},
+	}
 }
 
 func printInspection(a *app, in *registryclient.Inspection) {

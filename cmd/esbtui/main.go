@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// flows route it to the log file once they have one.
 	stack.SetLogger(nil)
 	a := newApp(stdout, stderr)
-	root := a.rootCmd()
+	root := newRootCmd(a)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	defer a.close()

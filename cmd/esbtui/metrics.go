@@ -10,35 +10,34 @@ import (
 	"github.com/esbtui/esbtui/registryclient"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		var interval time.Duration
-		cmd := &cobra.Command{
-			Use:   "metrics [--interval D]",
-			Short: "Show the registry's request rate, error rate, p95 latency and bytes in/out",
-			Long: `metrics reads the registry's Prometheus endpoint (its debug server, published on
+// newMetricsCmd builds `esbtui metrics`.
+func newMetricsCmd(a *app) *cobra.Command {
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:   "metrics [--interval D]",
+		Short: "Show the registry's request rate, error rate, p95 latency and bytes in/out",
+		Long: `metrics reads the registry's Prometheus endpoint (its debug server, published on
 127.0.0.1 at the registry port + 1) and prints request rate, 5xx error rate,
 p95 request latency and request/response bytes: since the registry started,
 or with --interval D over the next D (two scrapes).`,
-			Args: usageArgs(cobra.NoArgs),
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				m, err := a.env.Metrics(cmd.Context(), interval)
-				if err != nil {
-					return err
-				}
-				if a.jsonOut {
-					return a.printJSON(m)
-				}
-				a.printf("registry metrics (%s, %s)\n", a.env.MetricsURL(), windowText(m))
-				for _, l := range metricLines(m) {
-					a.printf("  %s\n", l)
-				}
-				return nil
-			},
-		}
-		cmd.Flags().DurationVar(&interval, "interval", 0, "measure over this long instead of since the registry started")
-		return cmd
-	})
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := a.env.Metrics(cmd.Context(), interval)
+			if err != nil {
+				return err
+			}
+			if a.jsonOut {
+				return a.printJSON(m)
+			}
+			a.printf("registry metrics (%s, %s)\n", a.env.MetricsURL(), windowText(m))
+			for _, l := range metricLines(m) {
+				a.printf("  %s\n", l)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().DurationVar(&interval, "interval", 0, "measure over this long instead of since the registry started")
+	return cmd
 }
 
 func windowText(m *registryclient.Metrics) string {

@@ -8,38 +8,37 @@ import (
 	"github.com/esbtui/esbtui/registryclient"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		var keep int
-		var dryRun bool
-		cmd := &cobra.Command{
-			Use:   "prune --keep N [--dry-run] [REPO...]",
-			Short: "Keep the N newest tags of each repository (by image creation time), delete the rest",
-			Long: `prune keeps, in every repository (or only the REPOs named), the N tags whose
+// newPruneCmd builds `esbtui prune`.
+func newPruneCmd(a *app) *cobra.Command {
+	var keep int
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "prune --keep N [--dry-run] [REPO...]",
+		Short: "Keep the N newest tags of each repository (by image creation time), delete the rest",
+		Long: `prune keeps, in every repository (or only the REPOs named), the N tags whose
 images were created last and deletes the others. Run it with --dry-run first:
 the dry run lists exactly what the real run deletes.`,
-			Args: usageArgs(cobra.ArbitraryArgs),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				if !cmd.Flags().Changed("keep") || keep < 0 {
-					return &usageError{fmt.Errorf("prune needs --keep N (N ≥ 0)")}
-				}
-				res, err := a.env.Prune(cmd.Context(), keep, dryRun, args, a.sink())
-				if res != nil {
-					if a.jsonOut {
-						if perr := a.printJSON(res); perr != nil {
-							return perr
-						}
-					} else {
-						printPrune(a, res)
+		Args: usageArgs(cobra.ArbitraryArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("keep") || keep < 0 {
+				return &usageError{fmt.Errorf("prune needs --keep N (N ≥ 0)")}
+			}
+			res, err := a.env.Prune(cmd.Context(), keep, dryRun, args, a.sink())
+			if res != nil {
+				if a.jsonOut {
+					if perr := a.printJSON(res); perr != nil {
+						return perr
 					}
+				} else {
+					printPrune(a, res)
 				}
-				return regErr(err)
-			},
-		}
-		cmd.Flags().IntVar(&keep, "keep", 0, "number of newest tags to keep per repository")
-		cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be deleted; delete nothing")
-		return cmd
-	})
+			}
+			return regErr(err)
+		},
+	}
+	cmd.Flags().IntVar(&keep, "keep", 0, "number of newest tags to keep per repository")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be deleted; delete nothing")
+	return cmd
 }
 
 func printPrune(a *app, res *registryclient.PruneResult) {

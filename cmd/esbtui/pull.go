@@ -4,23 +4,22 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		return &cobra.Command{
-			Use:   "pull REF",
-			Short: "Pull an image from the registry into the engine (REF without a registry is in the local one)",
-			Args:  usageArgs(cobra.ExactArgs(1)),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				p, err := a.env.Pull(cmd.Context(), args[0], a.sink())
-				if err != nil {
-					return regErr(err)
-				}
-				if a.jsonOut {
-					return a.printJSON(p)
-				}
-				a.printf("pulled %s (%s) into the engine\n", p.Ref, p.Digest)
-				return nil
-			},
-		}
-	})
+// newPullCmd builds `esbtui pull`.
+func newPullCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "pull REF",
+		Short: "Pull an image from the registry into the engine (REF without a registry is in the local one)",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := a.env.Pull(cmd.Context(), args[0], a.sink())
+			if err != nil {
+				return regErr(err)
+			}
+			if a.jsonOut {
+				return a.printJSON(p)
+			}
+			a.printf("pulled %s (%s) into the engine\n", p.Ref, p.Digest)
+			return nil
+		},
+	}
 }

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // commandPaths are every command of the tree, as typed after "esbtui" (""
@@ -37,6 +41,26 @@ var commandPaths = []string{
 	"trust", "trust install", "trust status", "trust uninstall",
 	"up",
 	"version",
+}
+
+// The tree newRootCmd builds has every command once, and nothing else: a
+// command left out of the list (or listed twice) fails here.
+func TestCommandTreeListsEveryVerb(t *testing.T) {
+	var got []string
+	var walk func(c *cobra.Command, prefix string)
+	walk = func(c *cobra.Command, prefix string) {
+		for _, sub := range c.Commands() {
+			p := strings.TrimSpace(prefix + " " + sub.Name())
+			got = append(got, p)
+			walk(sub, p)
+		}
+	}
+	root := newRootCmd(newApp(io.Discard, io.Discard))
+	walk(root, "")
+	got = append([]string{""}, got...)
+	if !slices.Equal(got, commandPaths) {
+		t.Errorf("command tree\n%q\nwant\n%q", got, commandPaths)
+	}
 }
 
 // testdata/help.golden is the --help output of every command, captured from
