@@ -14,8 +14,9 @@ import (
 	"github.com/esbtui/esbtui/internal/env"
 )
 
-// app is what every command shares: flags, output streams and the Env.
+// app is what every command shares: flags, the standard streams and the Env.
 type app struct {
+	stdin          io.Reader // answers to confirmation prompts
 	stdout, stderr io.Writer
 	jsonOut        bool
 	noTUI          bool
@@ -25,7 +26,9 @@ type app struct {
 	env *env.Env
 }
 
-func newApp(stdout, stderr io.Writer) *app { return &app{stdout: stdout, stderr: stderr} }
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	return &app{stdin: stdin, stdout: stdout, stderr: stderr}
+}
 
 func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	if a.env != nil {

@@ -55,7 +55,7 @@ func TestCommandTreeListsEveryVerb(t *testing.T) {
 			walk(sub, p)
 		}
 	}
-	root := newRootCmd(newApp(io.Discard, io.Discard))
+	root := newRootCmd(newApp(strings.NewReader(""), io.Discard, io.Discard))
 	walk(root, "")
 	got = append([]string{""}, got...)
 	if !slices.Equal(got, commandPaths) {
@@ -76,7 +76,7 @@ func TestHelpOfEveryCommandUnchanged(t *testing.T) {
 	var got bytes.Buffer
 	for _, p := range commandPaths {
 		var out, errOut bytes.Buffer
-		code := run(context.Background(), append(strings.Fields(p), "--help"), &out, &errOut)
+		code := run(context.Background(), append(strings.Fields(p), "--help"), strings.NewReader(""), &out, &errOut)
 		fmt.Fprintf(&got, "=== esbtui %s --help\n%s%sexit %d\n", p, out.String(), errOut.String(), code)
 	}
 	if got.String() != string(want) {

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"errors"
-	"fmt"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/esbtui/esbtui/internal/env"
@@ -65,26 +60,4 @@ func (f *stackFlags) add(cmd *cobra.Command) {
 
 func (f *stackFlags) options() env.StackOptions {
 	return env.StackOptions{Files: f.files, NoDefault: f.noDefault}
-}
-
-// errNotConfirmed is a confirmation the user declined.
-var errNotConfirmed = errors.New("cancelled")
-
-// confirm asks a yes/no question on the terminal; --yes answers yes;
-// headless (no terminal on stdin, --json, --no-tui) without --yes fails with
-// what to run instead.
-func (a *app) confirm(question, what string) error {
-	if a.yes {
-		return nil
-	}
-	if a.jsonOut || a.noTUI || !term.IsTerminal(os.Stdin.Fd()) {
-		return &usageError{fmt.Errorf("%s needs confirmation: %s Run it again with --yes", what, question)}
-	}
-	fmt.Fprintf(a.stderr, "%s [y/N] ", question)
-	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return nil
-	}
-	return fmt.Errorf("%s: %w", what, errNotConfirmed)
 }

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -137,7 +135,11 @@ func (a *app) trustFlow(cmd *cobra.Command, op trust.Op, stores []string, dryRun
 		if a.headless() {
 			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: the plan above changes trust stores (%s); re-run with --yes to apply it, or --dry-run to only print it", op, how)}
 		}
-		if !confirm(a, fmt.Sprintf("Apply this plan (%s)? [y/N] ", how)) {
+		ok, err := a.ask(a.stdout, fmt.Sprintf("Apply this plan (%s)?", how))
+		if err != nil {
+			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: %w; nothing changed", op, err)}
+		}
+		if !ok {
 			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: cancelled, nothing changed", op)}
 		}
 	}
@@ -178,13 +180,6 @@ func namedNotApplicable(p *env.TrustPlan, names []string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func confirm(a *app, question string) bool {
-	a.printf("%s", question)
-	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-	ans := strings.ToLower(strings.TrimSpace(line))
-	return ans == "y" || ans == "yes"
 }
 
 func printTrustPlan(a *app, p *env.TrustPlan) {
