@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -56,26 +55,6 @@ func (a *app) headless() bool {
 	}
 	f, ok := a.stdout.(*os.File)
 	return !ok || !term.IsTerminal(f.Fd())
-}
-
-func (a *app) printJSON(v any) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("write JSON: %w", err)
-	}
-	return nil
-}
-
-func (a *app) printf(format string, args ...any) { fmt.Fprintf(a.stdout, format, args...) }
-
-func (a *app) printErr(err error) {
-	if a.jsonOut {
-		b, _ := json.Marshal(map[string]string{"error": err.Error()})
-		fmt.Fprintln(a.stderr, string(b))
-		return
-	}
-	fmt.Fprintf(a.stderr, "esbtui: %v\n", err)
 }
 
 // usageError is a bad flag or argument: exit 2.

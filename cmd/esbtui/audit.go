@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/esbtui/esbtui/internal/env"
 )
 
 // newAuditCmd builds `esbtui audit`.
@@ -27,29 +29,30 @@ func newAuditCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if a.jsonOut {
-				return a.printJSON(entries)
-			}
-			if len(entries) == 0 {
-				a.printf("no changes recorded in %s\n", a.env.Audit.Path)
-			}
-			for _, e := range entries {
-				keys := make([]string, 0, len(e.Fields))
-				for k := range e.Fields {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				var kv []string
-				for _, k := range keys {
-					kv = append(kv, fmt.Sprintf("%s=%v", k, e.Fields[k]))
-				}
-				a.printf("%s  %-22s %s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Action, strings.Join(kv, " "))
-			}
-			return nil
+			return a.output(entries, func() { printAudit(a, entries) })
 		},
 	}
 	cmd.Flags().StringVar(&since, "since", "", "only entries newer than a duration (24h) or a time (2026-11-24, RFC 3339)")
 	return cmd
+}
+
+// printAudit prints one line per change: time, action, fields by name.
+func printAudit(a *app, entries []env.AuditEntry) {
+	if len(entries) == 0 {
+		a.printf("no changes recorded in %s\n", a.env.Audit.Path)
+	}
+	for _, e := range entries {
+		keys := make([]string, 0, len(e.Fields))
+		for k := range e.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var kv []string
+		for _, k := range keys {
+			kv = append(kv, fmt.Sprintf("%s=%v", k, e.Fields[k]))
+		}
+		a.printf("%s  %-22s %s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Action, strings.Join(kv, " "))
+	}
 }
 
 func parseSince(s string, now time.Time) (time.Time, error) {

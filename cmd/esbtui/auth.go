@@ -22,15 +22,13 @@ turns it off. A registry published on a non-loopback address (--bind) needs it.`
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st := a.env.Auth()
-			if a.jsonOut {
-				return a.printJSON(st)
-			}
-			if !st.Enabled {
-				a.printf("basic auth is off (turn it on: esbtui up --auth)\n")
-				return nil
-			}
-			a.printf("basic auth is on: user %s\n  password  %s\n  htpasswd  %s\n", st.User, st.PasswordFile, st.HTPasswd)
-			return nil
+			return a.output(st, func() {
+				if !st.Enabled {
+					a.printf("basic auth is off (turn it on: esbtui up --auth)\n")
+					return
+				}
+				a.printf("basic auth is on: user %s\n  password  %s\n  htpasswd  %s\n", st.User, st.PasswordFile, st.HTPasswd)
+			})
 		},
 	}
 	rotate := &cobra.Command{
@@ -45,14 +43,12 @@ registry accepts the new password and refuses the old one.`,
 			if err != nil {
 				return err
 			}
-			if a.jsonOut {
-				return a.printJSON(st)
-			}
-			a.printf("rotated the password of %s (in %s); login updated in %s\n", st.User, st.PasswordFile, st.Login)
-			if !st.Verified {
-				a.printf("  not verified against the registry: it applies when the stack is up\n")
-			}
-			return nil
+			return a.output(st, func() {
+				a.printf("rotated the password of %s (in %s); login updated in %s\n", st.User, st.PasswordFile, st.Login)
+				if !st.Verified {
+					a.printf("  not verified against the registry: it applies when the stack is up\n")
+				}
+			})
 		},
 	}
 	auth.AddCommand(status, rotate)

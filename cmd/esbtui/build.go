@@ -23,23 +23,23 @@ registry; the bare name when none is configured) and pushes it the fast way
 			o.Names = args
 			o.Stack = sf.options()
 			res, err := a.env.Build(cmd.Context(), o, a.sink())
-			if a.jsonOut && (err == nil || len(res) > 0) {
-				if jerr := a.printJSON(res); jerr != nil {
-					return jerr
-				}
-			}
 			if err != nil {
+				// what was built before the failure, for scripts
+				if len(res) > 0 {
+					if jerr := a.output(res, nil); jerr != nil {
+						return jerr
+					}
+				}
 				return regErr(err)
 			}
-			if !a.jsonOut {
+			return a.output(res, func() {
 				for _, r := range res {
 					a.printf("✓ %s → %s (%s)\n", r.Function, r.Image, shortDigest(r.ImageID))
 					if r.Push != nil {
 						printPush(a, r.Push)
 					}
 				}
-			}
-			return nil
+			})
 		},
 	}
 	sf.add(cmd)

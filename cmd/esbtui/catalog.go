@@ -15,13 +15,11 @@ func newCatalogCmd(a *app) *cobra.Command {
 			if err != nil {
 				return regErr(err)
 			}
-			if a.jsonOut {
-				return a.printJSON(res)
-			}
-			for _, r := range res.Repositories {
-				a.printf("%s\n", r)
-			}
-			return nil
+			return a.output(res, func() {
+				for _, r := range res.Repositories {
+					a.printf("%s\n", r)
+				}
+			})
 		},
 	}
 }

@@ -15,11 +15,9 @@ func newCopyCmd(a *app) *cobra.Command {
 			if err != nil {
 				return regErr(err)
 			}
-			if a.jsonOut {
-				return a.printJSON(cp)
-			}
-			a.printf("copied %s → %s (%s)\n", cp.Source, cp.Destination, cp.Digest)
-			return nil
+			return a.output(cp, func() {
+				a.printf("copied %s → %s (%s)\n", cp.Source, cp.Destination, cp.Digest)
+			})
 		},
 	}
 }

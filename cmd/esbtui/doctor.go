@@ -25,12 +25,8 @@ While the checks run, each link's start and result are printed live on stderr
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rep := a.env.Doctor(cmd.Context(), a.doctorSink())
-			if a.jsonOut {
-				if err := a.printJSON(rep); err != nil {
-					return err
-				}
-			} else {
-				printDoctor(a, rep)
+			if err := a.output(rep, func() { printDoctor(a, rep) }); err != nil {
+				return err
 			}
 			if rep.Failed() {
 				return &exitError{code: exitProblems}

@@ -27,11 +27,9 @@ which asks first (headless: needs --yes).`,
 			if err := a.env.Down(cmd.Context(), sf.options(), volumes, a.sink()); err != nil {
 				return err
 			}
-			if a.jsonOut {
-				return a.printJSON(map[string]any{"project": a.env.Cfg.Project, "volumes_removed": volumes})
-			}
-			a.printf("stack %s is down\n", a.env.Cfg.Project)
-			return nil
+			return a.output(map[string]any{"project": a.env.Cfg.Project, "volumes_removed": volumes}, func() {
+				a.printf("stack %s is down\n", a.env.Cfg.Project)
+			})
 		},
 	}
 	sf.add(cmd)

@@ -28,11 +28,9 @@ retention policy.`,
 			if err != nil {
 				return err
 			}
-			if a.jsonOut {
-				return a.printJSON(res)
-			}
-			printGC(a, res)
-			return nil
+			return a.output(res, func() {
+				printGC(a, res)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be deleted; delete nothing, keep the registry running")

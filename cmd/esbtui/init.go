@@ -68,10 +68,9 @@ the plan is shown first; headless runs need --yes (or --skip-trust).`,
 				}
 				tr, err = a.trustFlow(cmd, trust.OpInstall, nil, false)
 			}
-			if a.jsonOut {
-				if jerr := a.printJSON(map[string]any{"certs": res, "inspect": rep, "trust": tr}); jerr != nil {
-					return jerr
-				}
+			// the text was printed as each step ended
+			if jerr := a.output(map[string]any{"certs": res, "inspect": rep, "trust": tr}, nil); jerr != nil {
+				return jerr
 			}
 			return err
 		},

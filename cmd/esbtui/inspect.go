@@ -20,11 +20,9 @@ func newInspectCmd(a *app) *cobra.Command {
 			if err != nil {
 				return regErr(err)
 			}
-			if a.jsonOut {
-				return a.printJSON(in)
-			}
-			printInspection(a, in)
-			return nil
+			return a.output(in, func() {
+				printInspection(a, in)
+			})
 		},
 	}
 }

@@ -26,14 +26,12 @@ or with --interval D over the next D (two scrapes).`,
 			if err != nil {
 				return err
 			}
-			if a.jsonOut {
-				return a.printJSON(m)
-			}
-			a.printf("registry metrics (%s, %s)\n", a.env.MetricsURL(), windowText(m))
-			for _, l := range metricLines(m) {
-				a.printf("  %s\n", l)
-			}
-			return nil
+			return a.output(m, func() {
+				a.printf("registry metrics (%s, %s)\n", a.env.MetricsURL(), windowText(m))
+				for _, l := range metricLines(m) {
+					a.printf("  %s\n", l)
+				}
+			})
 		},
 	}
 	cmd.Flags().DurationVar(&interval, "interval", 0, "measure over this long instead of since the registry started")

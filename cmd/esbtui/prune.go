@@ -25,12 +25,8 @@ the dry run lists exactly what the real run deletes.`,
 			}
 			res, err := a.env.Prune(cmd.Context(), keep, dryRun, args, a.sink())
 			if res != nil {
-				if a.jsonOut {
-					if perr := a.printJSON(res); perr != nil {
-						return perr
-					}
-				} else {
-					printPrune(a, res)
+				if perr := a.output(res, func() { printPrune(a, res) }); perr != nil {
+					return perr
 				}
 			}
 			return regErr(err)

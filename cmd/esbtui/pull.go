@@ -15,11 +15,9 @@ func newPullCmd(a *app) *cobra.Command {
 			if err != nil {
 				return regErr(err)
 			}
-			if a.jsonOut {
-				return a.printJSON(p)
-			}
-			a.printf("pulled %s (%s) into the engine\n", p.Ref, p.Digest)
-			return nil
+			return a.output(p, func() {
+				a.printf("pulled %s (%s) into the engine\n", p.Ref, p.Digest)
+			})
 		},
 	}
 }

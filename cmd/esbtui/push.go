@@ -26,11 +26,9 @@ unchanged layer is never compressed again.`,
 			if err != nil {
 				return regErr(err)
 			}
-			if a.jsonOut {
-				return a.printJSON(res)
-			}
-			printPush(a, res)
-			return nil
+			return a.output(res, func() {
+				printPush(a, res)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&to, "to", "", "destination reference (default: the local registry, same name)")

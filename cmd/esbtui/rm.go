@@ -18,18 +18,16 @@ back after the registry's garbage collection.`,
 			if err != nil {
 				return regErr(err)
 			}
-			if a.jsonOut {
-				return a.printJSON(d)
-			}
-			what := "tag"
-			if d.ByDigest {
-				what = "manifest"
-			}
-			a.printf("deleted %s %s (%s)\n", what, d.Ref, d.Digest)
-			if d.Note != "" {
-				a.printf("  note: %s\n", d.Note)
-			}
-			return nil
+			return a.output(d, func() {
+				what := "tag"
+				if d.ByDigest {
+					what = "manifest"
+				}
+				a.printf("deleted %s %s (%s)\n", what, d.Ref, d.Digest)
+				if d.Note != "" {
+					a.printf("  note: %s\n", d.Note)
+				}
+			})
 		},
 	}
 }

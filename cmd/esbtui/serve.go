@@ -19,11 +19,10 @@ cannot run at the same time as the stack's registry (same port).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()
 			err := a.env.Serve(cmd.Context(), a.sink(), func(addr string) {
-				if a.jsonOut {
-					a.printJSON(map[string]any{"serving": "https://" + a.env.RegistryAddr(), "listen": addr, "data": a.env.Cfg.RegistryDataDir(), "ready_ms": time.Since(start).Milliseconds()})
-					return
-				}
-				a.printf("serving https://%s (listening on %s, data in %s); Ctrl-C to stop\n", a.env.RegistryAddr(), addr, a.env.Cfg.RegistryDataDir())
+				doc := map[string]any{"serving": "https://" + a.env.RegistryAddr(), "listen": addr, "data": a.env.Cfg.RegistryDataDir(), "ready_ms": time.Since(start).Milliseconds()}
+				a.output(doc, func() {
+					a.printf("serving https://%s (listening on %s, data in %s); Ctrl-C to stop\n", a.env.RegistryAddr(), addr, a.env.Cfg.RegistryDataDir())
+				})
 			})
 			if err != nil {
 				return err

@@ -35,12 +35,8 @@ so and reconnects by itself.`,
 
 func (a *app) printStatus(cmd *cobra.Command) error {
 	snap := a.env.Snapshot(cmd.Context())
-	if a.jsonOut {
-		if err := a.printJSON(snap); err != nil {
-			return err
-		}
-	} else {
-		printSnapshot(a, snap)
+	if err := a.output(snap, func() { printSnapshot(a, snap) }); err != nil {
+		return err
 	}
 	if !snap.OK() {
 		return &exitError{code: exitFailed}

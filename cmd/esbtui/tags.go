@@ -15,13 +15,11 @@ func newTagsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return regErr(err)
 			}
-			if a.jsonOut {
-				return a.printJSON(res)
-			}
-			for _, t := range res.Tags {
-				a.printf("%s\n", t)
-			}
-			return nil
+			return a.output(res, func() {
+				for _, t := range res.Tags {
+					a.printf("%s\n", t)
+				}
+			})
 		},
 	}
 }

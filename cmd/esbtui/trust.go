@@ -23,12 +23,8 @@ func newTrustCmd(a *app) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if a.jsonOut {
-			if err := a.printJSON(st); err != nil {
-				return err
-			}
-		} else {
-			printTrust(a, st)
+		if err := a.output(st, func() { printTrust(a, st) }); err != nil {
+			return err
 		}
 		if !st.OK() {
 			return &exitError{code: exitFailed}
@@ -71,8 +67,9 @@ ESB_TRUST_ROOT=DIR prefixes every store path (a sandbox for tests and CI).`,
 					return err
 				}
 				out, err := a.trustFlow(cmd, op, stores, dryRun)
-				if a.jsonOut && out != nil {
-					if jerr := a.printJSON(out); jerr != nil {
+				if out != nil {
+					// the plan and results were printed as text as they came
+					if jerr := a.output(out, nil); jerr != nil {
 						return jerr
 					}
 				}

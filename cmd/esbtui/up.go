@@ -41,11 +41,9 @@ interpolation. Ctrl-C stops waiting; ` + "`esbtui down`" + ` removes what was cr
 			if err != nil {
 				return err
 			}
-			if a.jsonOut {
-				return a.printJSON(map[string]any{"project": a.env.Cfg.Project, "registry": a.env.RegistryAddr(), "services": services})
-			}
-			a.printf("stack %s is up: https://%s\n", a.env.Cfg.Project, a.env.RegistryAddr())
-			return nil
+			return a.output(map[string]any{"project": a.env.Cfg.Project, "registry": a.env.RegistryAddr(), "services": services}, func() {
+				a.printf("stack %s is up: https://%s\n", a.env.Cfg.Project, a.env.RegistryAddr())
+			})
 		},
 	}
 	sf.add(cmd)

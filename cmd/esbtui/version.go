@@ -51,12 +51,9 @@ func newVersionCmd(a *app) *cobra.Command {
 		Short: "Print the version, commit and build date",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if a.jsonOut {
-				v, c, d := buildInfo()
-				return a.printJSON(map[string]string{"version": v, "commit": c, "date": d, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH})
-			}
-			a.printf("esbtui %s\n", versionString())
-			return nil
+			v, c, d := buildInfo()
+			doc := map[string]string{"version": v, "commit": c, "date": d, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH}
+			return a.output(doc, func() { a.printf("esbtui %s\n", versionString()) })
 		},
 	}
 }
