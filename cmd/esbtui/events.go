@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -34,8 +33,9 @@ queued by the registry and arrive first. With --json, one JSON object a line.`,
 			}
 			for ev := range ch {
 				if a.jsonOut {
-					b, _ := json.Marshal(ev)
-					a.printf("%s\n", b)
+					if err := a.printJSONLine(ev); err != nil {
+						return fmt.Errorf("events: encode the event as JSON: %w", err)
+					}
 					continue
 				}
 				a.printf("%s\n", eventLine(ev))

@@ -27,6 +27,17 @@ func (a *app) printJSON(v any) error {
 	return nil
 }
 
+// printJSONLine prints v as one line of JSON: a stream's element (a watch
+// update, a registry event) under --json.
+func (a *app) printJSONLine(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	a.printf("%s\n", b)
+	return nil
+}
+
 func (a *app) printf(format string, args ...any) { fmt.Fprintf(a.stdout, format, args...) }
 
 // printErr prints a command's error on stderr: {"error": "..."} with --json.

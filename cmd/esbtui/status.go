@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -119,11 +118,9 @@ func (a *app) printWatch(updates <-chan env.StackUpdate) error {
 	last := ""
 	for u := range updates {
 		if a.jsonOut {
-			b, err := json.Marshal(u)
-			if err != nil {
+			if err := a.printJSONLine(u); err != nil {
 				return fmt.Errorf("status --watch: encode the update as JSON: %w", err)
 			}
-			a.printf("%s\n", b)
 			continue
 		}
 		line := watchLine(u)
