@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +13,9 @@ import (
 	"github.com/esbtui/esbtui/internal/env"
 )
 
-// app is what every command shares: flags, output streams and the Env.
+// app is what every command shares: flags, the standard streams and the Env.
 type app struct {
+	stdin          io.Reader // answers to confirmation prompts
 	stdout, stderr io.Writer
 	jsonOut        bool
 	noTUI          bool
@@ -25,40 +25,8 @@ type app struct {
 	env *env.Env
 }
 
-// commands are added by each command file's init, so files stay independent.
-var commands []func(*app) *cobra.Command
-
-func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
-
-func newApp(stdout, stderr io.Writer) *app { return &app{stdout: stdout, stderr: stderr} }
-
-func (a *app) rootCmd() *cobra.Command {
-	root := &cobra.Command{
-		Use:   "esbtui",
-		Short: "Local HTTPS everywhere: private CA, trust stores, HTTPS registry, build and push",
-		Long: `esbtui owns a developer's local HTTPS chain: a private root CA (~/.esb/certs),
-its trust in the OS and the container engine, an HTTPS registry on localhost:5000,
-and the build -> push -> pull -> run loop against it.
-
-With no command it opens the dashboard; when stdout is not a terminal, or with
---no-tui, it prints the same state once (use --json for scripts).`,
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		Version:           versionString(),
-		PersistentPreRunE: a.setup,
-		RunE:              a.runDashboard,
-	}
-	root.SetOut(a.stdout)
-	root.SetErr(a.stderr)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
-	pf := root.PersistentFlags()
-	pf.BoolVar(&a.jsonOut, "json", false, "print machine-readable JSON")
-	pf.BoolVar(&a.noTUI, "no-tui", false, "never start the dashboard; print plain lines")
-	pf.BoolVarP(&a.yes, "yes", "y", false, "answer yes to every confirmation (needed headless)")
-	for _, f := range commands {
-		root.AddCommand(f(a))
-	}
-	return root
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	return &app{stdin: stdin, stdout: stdout, stderr: stderr}
 }
 
 func (a *app) setup(cmd *cobra.Command, _ []string) error {
@@ -87,26 +55,6 @@ func (a *app) headless() bool {
 	}
 	f, ok := a.stdout.(*os.File)
 	return !ok || !term.IsTerminal(f.Fd())
-}
-
-func (a *app) printJSON(v any) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("write JSON: %w", err)
-	}
-	return nil
-}
-
-func (a *app) printf(format string, args ...any) { fmt.Fprintf(a.stdout, format, args...) }
-
-func (a *app) printErr(err error) {
-	if a.jsonOut {
-		b, _ := json.Marshal(map[string]string{"error": err.Error()})
-		fmt.Fprintln(a.stderr, string(b))
-		return
-	}
-	fmt.Fprintf(a.stderr, "esbtui: %v\n", err)
 }
 
 // usageError is a bad flag or argument: exit 2.

@@ -7,50 +7,52 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/esbtui/esbtui/internal/env"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		var since string
-		cmd := &cobra.Command{
-			Use:   "audit",
-			Short: "Print the audit log: every change esbtui made (certs, trust, stack, pushes, deletes, GC)",
-			Long: `audit prints $ESB_HOME/audit.jsonl, one change per line.
+// newAuditCmd builds `esbtui audit`.
+func newAuditCmd(a *app) *cobra.Command {
+	var since string
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Print the audit log: every change esbtui made (certs, trust, stack, pushes, deletes, GC)",
+		Long: `audit prints $ESB_HOME/audit.jsonl, one change per line.
 --since takes a duration (24h, 30m) or a date/time (2026-11-24, RFC 3339).`,
-			Args: usageArgs(cobra.NoArgs),
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				from, err := parseSince(since, time.Now())
-				if err != nil {
-					return &usageError{err}
-				}
-				entries, err := a.env.Audit.Read(from)
-				if err != nil {
-					return err
-				}
-				if a.jsonOut {
-					return a.printJSON(entries)
-				}
-				if len(entries) == 0 {
-					a.printf("no changes recorded in %s\n", a.env.Audit.Path)
-				}
-				for _, e := range entries {
-					keys := make([]string, 0, len(e.Fields))
-					for k := range e.Fields {
-						keys = append(keys, k)
-					}
-					sort.Strings(keys)
-					var kv []string
-					for _, k := range keys {
-						kv = append(kv, fmt.Sprintf("%s=%v", k, e.Fields[k]))
-					}
-					a.printf("%s  %-22s %s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Action, strings.Join(kv, " "))
-				}
-				return nil
-			},
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			from, err := parseSince(since, time.Now())
+			if err != nil {
+				return &usageError{err}
+			}
+			entries, err := a.env.Audit.Read(from)
+			if err != nil {
+				return err
+			}
+			return a.output(entries, func() { printAudit(a, entries) })
+		},
+	}
+	cmd.Flags().StringVar(&since, "since", "", "only entries newer than a duration (24h) or a time (2026-11-24, RFC 3339)")
+	return cmd
+}
+
+// printAudit prints one line per change: time, action, fields by name.
+func printAudit(a *app, entries []env.AuditEntry) {
+	if len(entries) == 0 {
+		a.printf("no changes recorded in %s\n", a.env.Audit.Path)
+	}
+	for _, e := range entries {
+		keys := make([]string, 0, len(e.Fields))
+		for k := range e.Fields {
+			keys = append(keys, k)
 		}
-		cmd.Flags().StringVar(&since, "since", "", "only entries newer than a duration (24h) or a time (2026-11-24, RFC 3339)")
-		return cmd
-	})
+		sort.Strings(keys)
+		var kv []string
+		for _, k := range keys {
+			kv = append(kv, fmt.Sprintf("%s=%v", k, e.Fields[k]))
+		}
+		a.printf("%s  %-22s %s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Action, strings.Join(kv, " "))
+	}
 }
 
 func parseSince(s string, now time.Time) (time.Time, error) {

@@ -6,47 +6,46 @@ import (
 	"github.com/esbtui/esbtui/internal/env"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		var sf stackFlags
-		var o env.BuildOptions
-		cmd := &cobra.Command{
-			Use:   "build [NAME...]",
-			Short: "Build functions, tag them <registry>/NAME:latest and push them with live progress",
-			Long: `build builds each function — a directory functions/NAME with a Dockerfile under
+// newBuildCmd builds `esbtui build`.
+func newBuildCmd(a *app) *cobra.Command {
+	var sf stackFlags
+	var o env.BuildOptions
+	cmd := &cobra.Command{
+		Use:   "build [NAME...]",
+		Short: "Build functions, tag them <registry>/NAME:latest and push them with live progress",
+		Long: `build builds each function — a directory functions/NAME with a Dockerfile under
 --dir (default: the working directory), or a compose service with a build: section
 in the files given with -f — through the engine (BuildKit when the engine has it,
 the classic builder otherwise), tags it localhost:5000/NAME:latest (the configured
 registry; the bare name when none is configured) and pushes it the fast way
 (see esbtui push). With no NAME it builds them all. --no-push stops after the tag.`,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				o.Names = args
-				o.Stack = sf.options()
-				res, err := a.env.Build(cmd.Context(), o, a.sink())
-				if a.jsonOut && (err == nil || len(res) > 0) {
-					if jerr := a.printJSON(res); jerr != nil {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Names = args
+			o.Stack = sf.options()
+			res, err := a.env.Build(cmd.Context(), o, a.sink())
+			if err != nil {
+				// what was built before the failure, for scripts
+				if len(res) > 0 {
+					if jerr := a.output(res, nil); jerr != nil {
 						return jerr
 					}
 				}
-				if err != nil {
-					return regErr(err)
-				}
-				if !a.jsonOut {
-					for _, r := range res {
-						a.printf("✓ %s → %s (%s)\n", r.Function, r.Image, shortDigest(r.ImageID))
-						if r.Push != nil {
-							printPush(a, r.Push)
-						}
+				return regErr(err)
+			}
+			return a.output(res, func() {
+				for _, r := range res {
+					a.printf("✓ %s → %s (%s)\n", r.Function, r.Image, shortDigest(r.ImageID))
+					if r.Push != nil {
+						printPush(a, r.Push)
 					}
 				}
-				return nil
-			},
-		}
-		sf.add(cmd)
-		cmd.Flags().BoolVar(&o.NoPush, "no-push", false, "build and tag only")
-		cmd.Flags().StringVar(&o.Root, "dir", "", "project directory holding functions/ (default: working directory)")
-		return cmd
-	})
+			})
+		},
+	}
+	sf.add(cmd)
+	cmd.Flags().BoolVar(&o.NoPush, "no-push", false, "build and tag only")
+	cmd.Flags().StringVar(&o.Root, "dir", "", "project directory holding functions/ (default: working directory)")
+	return cmd
 }
 
 func shortDigest(d string) string {

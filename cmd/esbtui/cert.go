@@ -4,16 +4,15 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		cmd := &cobra.Command{
-			Use:   "cert",
-			Short: "Inspect, rotate and export the certificates",
-			Args:  usageArgs(cobra.NoArgs),
-		}
-		cmd.AddCommand(certShowCmd(a), certRotateCmd(a), certExportCmd(a))
-		return cmd
-	})
+// newCertCmd builds `esbtui cert`.
+func newCertCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cert",
+		Short: "Inspect, rotate and export the certificates",
+		Args:  usageArgs(cobra.NoArgs),
+	}
+	cmd.AddCommand(certShowCmd(a), certRotateCmd(a), certExportCmd(a))
+	return cmd
 }
 
 func certShowCmd(a *app) *cobra.Command {
@@ -23,12 +22,8 @@ func certShowCmd(a *app) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rep := a.env.Certs.Inspect(a.env.Now())
-			if a.jsonOut {
-				if err := a.printJSON(rep); err != nil {
-					return err
-				}
-			} else {
-				printCertReport(a, rep)
+			if err := a.output(rep, func() { printCertReport(a, rep) }); err != nil {
+				return err
 			}
 			if !rep.OK() {
 				return &exitError{code: exitFailed}
@@ -53,11 +48,9 @@ func certRotateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if a.jsonOut {
-				return a.printJSON(res)
-			}
-			a.printf("Restart services that use the server certificate (esbtui up does) to pick it up.\n")
-			return nil
+			return a.output(res, func() {
+				a.printf("Restart services that use the server certificate (esbtui up does) to pick it up.\n")
+			})
 		},
 	}
 	cf.add(cmd)
@@ -82,12 +75,10 @@ The server key never leaves the certificate directory; the password is never pri
 			if err != nil {
 				return err
 			}
-			if a.jsonOut {
-				return a.printJSON(res)
-			}
-			a.printf("✓ keystore   %s (password in %s)\n", res.KeyStore, res.PasswordFile)
-			a.printf("✓ truststore %s (password %q)\n", res.TrustStore, res.TrustStorePassword)
-			return nil
+			return a.output(res, func() {
+				a.printf("✓ keystore   %s (password in %s)\n", res.KeyStore, res.PasswordFile)
+				a.printf("✓ truststore %s (password %q)\n", res.TrustStore, res.TrustStorePassword)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&p12, "pkcs12", false, "export PKCS#12 keystore and truststore")

@@ -15,7 +15,7 @@ func runCLI(t *testing.T, home string, args ...string) (int, string, string) {
 	t.Setenv("ESB_HOME", home)
 	t.Setenv("ESB_CERT_DIR", "")
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 

@@ -9,12 +9,12 @@ import (
 	"github.com/esbtui/esbtui/internal/progress"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		return &cobra.Command{
-			Use:   "doctor",
-			Short: "Check every link of the chain in order; say which one is broken and how to fix it",
-			Long: `doctor checks, in order: the root CA, the server certificate, each trust store,
+// newDoctorCmd builds `esbtui doctor`.
+func newDoctorCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "Check every link of the chain in order; say which one is broken and how to fix it",
+		Long: `doctor checks, in order: the root CA, the server certificate, each trust store,
 the engine, certs.d entries, the stack's services, a TLS handshake to the registry
 verified with the SYSTEM roots (what curl and browsers see), the registry API, and a
 probe image pushed, pulled back, run and deleted. Each check prints ok / warn / fail,
@@ -22,23 +22,18 @@ one line why and one line fix. Exit 3 when any check fails.
 
 While the checks run, each link's start and result are printed live on stderr
 (JSON lines with --json); stdout gets the report only, at the end.`,
-			Args: usageArgs(cobra.NoArgs),
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				rep := a.env.Doctor(cmd.Context(), a.doctorSink())
-				if a.jsonOut {
-					if err := a.printJSON(rep); err != nil {
-						return err
-					}
-				} else {
-					printDoctor(a, rep)
-				}
-				if rep.Failed() {
-					return &exitError{code: exitProblems}
-				}
-				return nil
-			},
-		}
-	})
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rep := a.env.Doctor(cmd.Context(), a.doctorSink())
+			if err := a.output(rep, func() { printDoctor(a, rep) }); err != nil {
+				return err
+			}
+			if rep.Failed() {
+				return &exitError{code: exitProblems}
+			}
+			return nil
+		},
+	}
 }
 
 // doctorSink prints each link's start and end as it happens on stderr (plain

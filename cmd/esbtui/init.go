@@ -28,14 +28,14 @@ func (f *certFlags) options() (pki.Options, error) {
 	return pki.Options{Names: f.names, KeyType: kt}, nil
 }
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		var cf certFlags
-		var skipTrust bool
-		cmd := &cobra.Command{
-			Use:   "init",
-			Short: "Create the private CA and server certificate (idempotent), then trust the CA",
-			Long: `init makes ~/.esb/certs complete: a root CA (RSA 4096, 10 years, name-constrained
+// newInitCmd builds `esbtui init`.
+func newInitCmd(a *app) *cobra.Command {
+	var cf certFlags
+	var skipTrust bool
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create the private CA and server certificate (idempotent), then trust the CA",
+		Long: `init makes ~/.esb/certs complete: a root CA (RSA 4096, 10 years, name-constrained
 to local names and private IPs) created once and never regenerated, and a server
 certificate (ECDSA P-256, 199 days) for localhost, 127.0.0.1, ::1, esb-registry,
 host.docker.internal, esb-gateway and any --name. The server certificate is
@@ -44,40 +44,38 @@ not matching its key or not signed by the CA.
 
 Then it trusts the CA in every applicable store, like ` + "`esbtui trust install`" + `:
 the plan is shown first; headless runs need --yes (or --skip-trust).`,
-			Args: usageArgs(cobra.NoArgs),
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				o, err := cf.options()
-				if err != nil {
-					return err
-				}
-				res, err := a.env.InitCerts(cmd.Context(), o, a.sink())
-				if err != nil {
-					return err
-				}
-				rep := a.env.Certs.Inspect(a.env.Now())
-				if !a.jsonOut {
-					if !res.CACreated && !res.LeafIssued && !res.CARecovered {
-						a.printf("certificates: nothing to do (CA and server certificate are valid)\n")
-					}
-					printCertReport(a, rep)
-				}
-				var tr *trustOutcome
-				if !skipTrust {
-					if !a.jsonOut {
-						a.printf("\n")
-					}
-					tr, err = a.trustFlow(cmd, trust.OpInstall, nil, false)
-				}
-				if a.jsonOut {
-					if jerr := a.printJSON(map[string]any{"certs": res, "inspect": rep, "trust": tr}); jerr != nil {
-						return jerr
-					}
-				}
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o, err := cf.options()
+			if err != nil {
 				return err
-			},
-		}
-		cf.add(cmd)
-		cmd.Flags().BoolVar(&skipTrust, "skip-trust", false, "only make the certificates; do not touch any trust store")
-		return cmd
-	})
+			}
+			res, err := a.env.InitCerts(cmd.Context(), o, a.sink())
+			if err != nil {
+				return err
+			}
+			rep := a.env.Certs.Inspect(a.env.Now())
+			if !a.jsonOut {
+				if !res.CACreated && !res.LeafIssued && !res.CARecovered {
+					a.printf("certificates: nothing to do (CA and server certificate are valid)\n")
+				}
+				printCertReport(a, rep)
+			}
+			var tr *trustOutcome
+			if !skipTrust {
+				if !a.jsonOut {
+					a.printf("\n")
+				}
+				tr, err = a.trustFlow(cmd, trust.OpInstall, nil, false)
+			}
+			// the text was printed as each step ended
+			if jerr := a.output(map[string]any{"certs": res, "inspect": rep, "trust": tr}, nil); jerr != nil {
+				return jerr
+			}
+			return err
+		},
+	}
+	cf.add(cmd)
+	cmd.Flags().BoolVar(&skipTrust, "skip-trust", false, "only make the certificates; do not touch any trust store")
+	return cmd
 }

@@ -24,17 +24,17 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// The embedded libraries' logrus output never reaches the terminal;
 	// flows route it to the log file once they have one.
 	stack.SetLogger(nil)
-	a := newApp(stdout, stderr)
-	root := a.rootCmd()
+	a := newApp(stdin, stdout, stderr)
+	root := newRootCmd(a)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	defer a.close()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -11,37 +10,32 @@ import (
 	"github.com/esbtui/esbtui/pki"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		var watch bool
-		cmd := &cobra.Command{
-			Use:   "status",
-			Short: "Print the state of certificates, trust, stack and registry once (or --watch the stack)",
-			Long: `status prints one snapshot of the whole chain and exits 0 when everything is healthy, 1 otherwise.
+// newStatusCmd builds `esbtui status`.
+func newStatusCmd(a *app) *cobra.Command {
+	var watch bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Print the state of certificates, trust, stack and registry once (or --watch the stack)",
+		Long: `status prints one snapshot of the whole chain and exits 0 when everything is healthy, 1 otherwise.
 --watch then follows the stack live (engine events, no polling): one line per change,
 or one JSON object per line with --json, until Ctrl-C. When the engine goes away it says
 so and reconnects by itself.`,
-			Args: usageArgs(cobra.NoArgs),
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				if watch {
-					return a.watchStatus(cmd)
-				}
-				return a.printStatus(cmd)
-			},
-		}
-		cmd.Flags().BoolVarP(&watch, "watch", "w", false, "follow the stack's state live until Ctrl-C")
-		return cmd
-	})
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if watch {
+				return a.watchStatus(cmd)
+			}
+			return a.printStatus(cmd)
+		},
+	}
+	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "follow the stack's state live until Ctrl-C")
+	return cmd
 }
 
 func (a *app) printStatus(cmd *cobra.Command) error {
 	snap := a.env.Snapshot(cmd.Context())
-	if a.jsonOut {
-		if err := a.printJSON(snap); err != nil {
-			return err
-		}
-	} else {
-		printSnapshot(a, snap)
+	if err := a.output(snap, func() { printSnapshot(a, snap) }); err != nil {
+		return err
 	}
 	if !snap.OK() {
 		return &exitError{code: exitFailed}
@@ -124,11 +118,9 @@ func (a *app) printWatch(updates <-chan env.StackUpdate) error {
 	last := ""
 	for u := range updates {
 		if a.jsonOut {
-			b, err := json.Marshal(u)
-			if err != nil {
+			if err := a.printJSONLine(u); err != nil {
 				return fmt.Errorf("status --watch: encode the update as JSON: %w", err)
 			}
-			a.printf("%s\n", b)
 			continue
 		}
 		line := watchLine(u)

@@ -40,7 +40,7 @@ func feed(us []env.StackUpdate) <-chan env.StackUpdate {
 // A watch line is printed only when what it says changed.
 func TestWatchPrintsChangedLinesOnly(t *testing.T) {
 	var out bytes.Buffer
-	a := newApp(&out, &out)
+	a := newApp(strings.NewReader(""), &out, &out)
 	if err := a.printWatch(feed(watchUpdates())); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestWatchPrintsChangedLinesOnly(t *testing.T) {
 // object per line.
 func TestWatchJSONOneObjectPerUpdate(t *testing.T) {
 	var out bytes.Buffer
-	a := newApp(&out, &out)
+	a := newApp(strings.NewReader(""), &out, &out)
 	a.jsonOut = true
 	us := watchUpdates()
 	if err := a.printWatch(feed(us)); err != nil {

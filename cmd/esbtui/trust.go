@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -14,33 +12,29 @@ import (
 	"github.com/esbtui/esbtui/trust"
 )
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		var stores []string
-		status := func(cmd *cobra.Command, _ []string) error {
-			if err := checkStoreNames(stores); err != nil {
-				return err
-			}
-			st, err := a.env.TrustStatus(cmd.Context(), stores)
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				if err := a.printJSON(st); err != nil {
-					return err
-				}
-			} else {
-				printTrust(a, st)
-			}
-			if !st.OK() {
-				return &exitError{code: exitFailed}
-			}
-			return nil
+// newTrustCmd builds `esbtui trust`.
+func newTrustCmd(a *app) *cobra.Command {
+	var stores []string
+	status := func(cmd *cobra.Command, _ []string) error {
+		if err := checkStoreNames(stores); err != nil {
+			return err
 		}
-		cmd := &cobra.Command{
-			Use:   "trust",
-			Short: "Check, install or remove the CA in the trust stores (system, docker, containerd, podman, nss, java)",
-			Long: `trust manages the CA in every store a developer's tools read: the system store
+		st, err := a.env.TrustStatus(cmd.Context(), stores)
+		if err != nil {
+			return err
+		}
+		if err := a.output(st, func() { printTrust(a, st) }); err != nil {
+			return err
+		}
+		if !st.OK() {
+			return &exitError{code: exitFailed}
+		}
+		return nil
+	}
+	cmd := &cobra.Command{
+		Use:   "trust",
+		Short: "Check, install or remove the CA in the trust stores (system, docker, containerd, podman, nss, java)",
+		Long: `trust manages the CA in every store a developer's tools read: the system store
 (Debian/Ubuntu, RHEL/Fedora, Arch, SUSE, macOS keychain, Windows ROOT), the
 container engines' certs.d (docker, containerd, podman), NSS databases
 (Chromium, Firefox) and Java's cacerts. Without a subcommand it prints the status.
@@ -48,44 +42,44 @@ container engines' certs.d (docker, containerd, podman), NSS databases
 Install and uninstall show the exact files and commands first. Steps that need
 root run directly as root, otherwise through sudo. Headless runs need --yes.
 ESB_TRUST_ROOT=DIR prefixes every store path (a sandbox for tests and CI).`,
-			Args: usageArgs(cobra.NoArgs),
-			RunE: status,
-		}
-		cmd.PersistentFlags().StringArrayVar(&stores, "store", nil, "only this store (repeatable): "+strings.Join(trust.StoreNames, ", "))
-		cmd.AddCommand(&cobra.Command{
-			Use:   "status",
-			Short: "Print whether each store trusts the CA (exit 1 when an applicable one does not)",
-			Args:  usageArgs(cobra.NoArgs),
-			RunE:  status,
-		})
-		for _, op := range []trust.Op{trust.OpInstall, trust.OpUninstall} {
-			var dryRun bool
-			short := map[trust.Op]string{
-				trust.OpInstall:   "Trust the CA in every applicable store (or --store NAME)",
-				trust.OpUninstall: "Remove every trace of the CA (current and older ones) from the stores",
-			}[op]
-			sub := &cobra.Command{
-				Use:   string(op),
-				Short: short,
-				Args:  usageArgs(cobra.NoArgs),
-				RunE: func(cmd *cobra.Command, _ []string) error {
-					if err := checkStoreNames(stores); err != nil {
-						return err
-					}
-					out, err := a.trustFlow(cmd, op, stores, dryRun)
-					if a.jsonOut && out != nil {
-						if jerr := a.printJSON(out); jerr != nil {
-							return jerr
-						}
-					}
-					return err
-				},
-			}
-			sub.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (files and commands) and change nothing")
-			cmd.AddCommand(sub)
-		}
-		return cmd
+		Args: usageArgs(cobra.NoArgs),
+		RunE: status,
+	}
+	cmd.PersistentFlags().StringArrayVar(&stores, "store", nil, "only this store (repeatable): "+strings.Join(trust.StoreNames, ", "))
+	cmd.AddCommand(&cobra.Command{
+		Use:   "status",
+		Short: "Print whether each store trusts the CA (exit 1 when an applicable one does not)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  status,
 	})
+	for _, op := range []trust.Op{trust.OpInstall, trust.OpUninstall} {
+		var dryRun bool
+		short := map[trust.Op]string{
+			trust.OpInstall:   "Trust the CA in every applicable store (or --store NAME)",
+			trust.OpUninstall: "Remove every trace of the CA (current and older ones) from the stores",
+		}[op]
+		sub := &cobra.Command{
+			Use:   string(op),
+			Short: short,
+			Args:  usageArgs(cobra.NoArgs),
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				if err := checkStoreNames(stores); err != nil {
+					return err
+				}
+				out, err := a.trustFlow(cmd, op, stores, dryRun)
+				if out != nil {
+					// the plan and results were printed as text as they came
+					if jerr := a.output(out, nil); jerr != nil {
+						return jerr
+					}
+				}
+				return err
+			},
+		}
+		sub.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (files and commands) and change nothing")
+		cmd.AddCommand(sub)
+	}
+	return cmd
 }
 
 func checkStoreNames(names []string) error {
@@ -138,7 +132,11 @@ func (a *app) trustFlow(cmd *cobra.Command, op trust.Op, stores []string, dryRun
 		if a.headless() {
 			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: the plan above changes trust stores (%s); re-run with --yes to apply it, or --dry-run to only print it", op, how)}
 		}
-		if !confirm(a, fmt.Sprintf("Apply this plan (%s)? [y/N] ", how)) {
+		ok, err := a.ask(a.stdout, fmt.Sprintf("Apply this plan (%s)?", how))
+		if err != nil {
+			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: %w; nothing changed", op, err)}
+		}
+		if !ok {
 			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: cancelled, nothing changed", op)}
 		}
 	}
@@ -179,13 +177,6 @@ func namedNotApplicable(p *env.TrustPlan, names []string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func confirm(a *app, question string) bool {
-	a.printf("%s", question)
-	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-	ans := strings.ToLower(strings.TrimSpace(line))
-	return ans == "y" || ans == "yes"
 }
 
 func printTrustPlan(a *app, p *env.TrustPlan) {

@@ -44,20 +44,16 @@ func versionString() string {
 	return fmt.Sprintf("%s (commit %s, built %s, %s %s/%s)", v, c, d, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		return &cobra.Command{
-			Use:   "version",
-			Short: "Print the version, commit and build date",
-			Args:  usageArgs(cobra.NoArgs),
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				if a.jsonOut {
-					v, c, d := buildInfo()
-					return a.printJSON(map[string]string{"version": v, "commit": c, "date": d, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH})
-				}
-				a.printf("esbtui %s\n", versionString())
-				return nil
-			},
-		}
-	})
+// newVersionCmd builds `esbtui version`.
+func newVersionCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version, commit and build date",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v, c, d := buildInfo()
+			doc := map[string]string{"version": v, "commit": c, "date": d, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH}
+			return a.output(doc, func() { a.printf("esbtui %s\n", versionString()) })
+		},
+	}
 }

@@ -90,37 +90,6 @@ func (d *doctorRun) failed(name string) bool {
 	return false
 }
 
-// doctorChecks lists every link in chain order. Other files append to it
-// (trust, engine, stack, registry probe) through registerDoctorCheck.
-var doctorChecks []doctorCheck
-
-func registerDoctorCheck(order int, c doctorCheck) {
-	for len(doctorChecks) <= order {
-		doctorChecks = append(doctorChecks, doctorCheck{})
-	}
-	doctorChecks[order] = c
-}
-
-// Doctor order slots: each link has a fixed place in the chain.
-const (
-	orderCA = iota
-	orderServerCert
-	orderTrust
-	orderEngine
-	orderCertsD
-	orderStack
-	orderTLS
-	orderV2
-	orderProbe
-)
-
-func init() {
-	registerDoctorCheck(orderCA, doctorCheck{name: "root CA", run: checkCA})
-	registerDoctorCheck(orderServerCert, doctorCheck{name: "server certificate", needs: []string{"root CA"}, run: checkServerCert})
-	registerDoctorCheck(orderTLS, doctorCheck{name: "TLS to registry (system roots)", needs: []string{"server certificate"}, run: checkTLSSystemRoots})
-	registerDoctorCheck(orderV2, doctorCheck{name: "registry API /v2/", needs: []string{"TLS to registry (system roots)"}, run: checkV2})
-}
-
 // Doctor checks every link of the chain in order and says which one is
 // broken and how to fix it. It changes nothing except for the probe image
 // it pushes and deletes.
@@ -134,10 +103,7 @@ func init() {
 func (e *Env) Doctor(ctx context.Context, sink progress.Sink) DoctorReport {
 	rep := progress.Reporter{Op: "doctor", Sink: sink}
 	d := &doctorRun{certs: e.Certs.Inspect(e.Now()), registryAddr: e.Cfg.Registry}
-	for _, c := range doctorChecks {
-		if c.run == nil && c.many == nil {
-			continue
-		}
+	for _, c := range doctorChain() {
 		rep.Emit(progress.Event{Step: c.name, Status: progress.Start, Message: "checking"})
 		var blocked string
 		for _, n := range c.needs {

@@ -16,14 +16,6 @@ import (
 	"github.com/esbtui/esbtui/trust"
 )
 
-func init() {
-	registerDoctorCheck(orderTrust, doctorCheck{name: "trust", needs: []string{"root CA"}, many: checkTrustStores})
-	registerDoctorCheck(orderEngine, doctorCheck{name: "container engine", run: checkEngine})
-	registerDoctorCheck(orderCertsD, doctorCheck{name: "engine certs.d", needs: []string{"root CA"}, run: checkCertsD})
-	registerDoctorCheck(orderStack, doctorCheck{name: "stack services", needs: []string{"container engine"}, run: checkStack})
-	registerDoctorCheck(orderProbe, doctorCheck{name: "probe push → pull → run", needs: []string{"container engine", "registry API /v2/"}, run: checkProbe})
-}
-
 // essentialStores must trust the CA for the chain to work; the others
 // (browsers, Java, other runtimes) only warn.
 var essentialStores = map[string]bool{"system": true, "docker": true}

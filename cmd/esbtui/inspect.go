@@ -1,0 +1,59 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/registryclient"
+)
+
+// newInspectCmd builds `esbtui inspect`.
+func newInspectCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "inspect REF",
+		Short: "Show a manifest or index: platforms, layers and sizes, created, entrypoint, labels",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in, err := a.env.Inspect(cmd.Context(), args[0])
+			if err != nil {
+				return regErr(err)
+			}
+			return a.output(in, func() {
+				printInspection(a, in)
+			})
+		},
+	}
+}
+
+func printInspection(a *app, in *registryclient.Inspection) {
+	kind := "image"
+	if in.Index {
+		kind = "index"
+	}
+	a.printf("%s  %s\n", in.Ref, kind)
+	a.printf("  digest      %s\n", in.Digest)
+	a.printf("  media type  %s (%s)\n", in.MediaType, progress.Bytes(in.Size))
+	if len(in.Platforms) > 0 {
+		a.printf("  platforms   %s\n", strings.Join(in.Platforms, ", "))
+	}
+	for _, im := range in.Images {
+		a.printf("\n  %s  %s\n", orDash(im.Platform), im.Digest)
+		a.printf("    created     %s\n", im.Created.UTC().Format("2006-01-02 15:04:05 MST"))
+		if len(im.Entrypoint) > 0 {
+			a.printf("    entrypoint  %s\n", strings.Join(im.Entrypoint, " "))
+		}
+		if len(im.Cmd) > 0 {
+			a.printf("    cmd         %s\n", strings.Join(im.Cmd, " "))
+		}
+		for k, v := range im.Labels {
+			a.printf("    label       %s=%s\n", k, v)
+		}
+		a.printf("    config      %s\n", im.Config)
+		a.printf("    layers      %d, %s\n", len(im.Layers), progress.Bytes(im.Size))
+		for _, l := range im.Layers {
+			a.printf("      %s  %10s\n", l.Digest, progress.Bytes(l.Size))
+		}
+	}
+}
