@@ -85,22 +85,20 @@ type noCAError struct{ err error }
 func (e *noCAError) Error() string { return e.err.Error() }
 func (e *noCAError) Unwrap() error { return e.err }
 
-// trustCA reads the CA certificate (not its key: checking and installing
-// trust needs only the certificate).
+// trustCA loads the CA through pki's one loader (exactly one certificate,
+// a CA, matching esbtui's own rootCA.key, name-constrained to local names,
+// valid now, keyCertSign): trust stores get that one certificate,
+// re-encoded, or nothing.
 func (e *Env) trustCA() (trust.CA, error) {
 	file := e.Certs.Path(pki.CACertFile)
-	data, err := os.ReadFile(file)
+	ca, err := e.Certs.LoadUsableCA(e.Now())
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, pki.ErrNoCA) {
 			return trust.CA{}, &noCAError{fmt.Errorf("trust: no CA at %s: run `esbtui init` first", file)}
 		}
-		return trust.CA{}, fmt.Errorf("trust: read the CA %s: %w", file, err)
+		return trust.CA{}, fmt.Errorf("trust: refusing to use %s: %w", file, err)
 	}
-	cert, err := pki.ParseCertPEM(data)
-	if err != nil {
-		return trust.CA{}, fmt.Errorf("trust: parse the CA %s: %w (restore it from a backup)", file, err)
-	}
-	return trust.CA{Cert: cert, PEM: data, File: file}, nil
+	return trust.CA{Cert: ca.Cert, PEM: ca.CertPEM, File: file}, nil
 }
 
 // TrustConfig is the trust configuration for this Env: the sandbox root
