@@ -15,8 +15,12 @@ import (
 // co.uk, github.io …; ICANN and private sections of the Public Suffix List)
 // would let the CA sign for every site under it.
 
-// useInstead is what the errors suggest in place of a refused name.
-const useInstead = "use a name under .test or .internal (e.g. api.test, *.svc.internal), or a name under a domain you own (e.g. dev.example.com)"
+// localInstead and useInstead are what messages suggest in place of a
+// public name.
+const (
+	localInstead = "a name under .test or .internal (api.test, *.svc.internal)"
+	useInstead   = "use " + localInstead + ", or a name under a domain you own (dev.example.com)"
+)
 
 // NameError is a name esbtui refuses, with where it came from when known
 // (an esb.yaml line, --name).
@@ -91,7 +95,7 @@ func wideningWarnings(extra Names) []string {
 		}
 		c := strings.TrimPrefix(d, "*.")
 		if reg := registrableDomain(c); reg != "" {
-			out = append(out, fmt.Sprintf("%s is a public DNS name (under the registrable domain %s): the new CA may sign %s and every name under it; if %s leaks, those names can be impersonated to every machine that trusts this CA (%s if you do not need a public name)", d, reg, c, CAKeyFile, strings.SplitN(useInstead, ", or", 2)[0]))
+			out = append(out, fmt.Sprintf("%s is a public DNS name (under the registrable domain %s): the new CA may sign %s and every name under it; if %s leaks, those names can be impersonated to every machine that trusts this CA; if you do not need a public name, use %s", d, reg, c, CAKeyFile, localInstead))
 		}
 	}
 	for _, ip := range extra.IPs {
