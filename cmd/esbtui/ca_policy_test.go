@@ -45,13 +45,17 @@ func TestInitOverExpiredCAFails(t *testing.T) {
 	home := t.TempDir()
 	dir := filepath.Join(home, "certs")
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	_, private, _ := net.ParseCIDR("10.0.0.0/8")
+	var nets []*net.IPNet
+	for _, c := range []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8"} {
+		_, n, _ := net.ParseCIDR(c)
+		nets = append(nets, n)
+	}
 	tpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1 << 62), Subject: pkix.Name{CommonName: "expired esbtui development CA"},
 		NotBefore: time.Now().AddDate(-11, 0, 0), NotAfter: time.Now().AddDate(0, 0, -1),
 		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
-		PermittedDNSDomains: []string{"localhost", "esb-registry", "esb-gateway", ".test", ".internal"},
-		PermittedIPRanges:   []*net.IPNet{private},
+		PermittedDNSDomains: []string{"localhost", "esb-registry", "esb-gateway", "host.docker.internal", ".test", ".internal"},
+		PermittedIPRanges:   nets,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, key.Public(), key)
 	if err != nil {
