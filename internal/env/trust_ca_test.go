@@ -150,3 +150,40 @@ func TestProjectFileNamesErrorsNameTheLine(t *testing.T) {
 		t.Fatal("a CA was created")
 	}
 }
+
+// TestCAPoolTrustsOnlyTheCA: the pool `up` and auth rotation verify the
+// registry with refuses a rootCA.crt with another CA appended (that CA's
+// server certificate would otherwise pass).
+func TestCAPoolTrustsOnlyTheCA(t *testing.T) {
+	e := newTestEnv(t)
+	other := newTestEnv(t)
+	caFile := e.Certs.Path(pki.CACertFile)
+	mine, _ := os.ReadFile(caFile)
+	foreign, _ := os.ReadFile(other.Certs.Path(pki.CACertFile))
+	if err := os.WriteFile(caFile, append(append([]byte(nil), mine...), foreign...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CAPool(); err == nil || !strings.Contains(err.Error(), caFile) {
+		t.Fatalf("CAPool with a foreign CA appended: %v", err)
+	}
+	if err := os.WriteFile(caFile, mine, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := e.CAPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := pki.ParseCertPEM(mustReadFile(t, other.Certs.Path(pki.ServerCertFile)))
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool}); err == nil {
+		t.Fatal("another CA's server certificate verifies against the pool")
+	}
+}
+
+func mustReadFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
