@@ -32,7 +32,7 @@ func NewCAFix(dir, fingerprint string) string {
 	if fingerprint != "" {
 		old = "the old CA (SHA-256 " + fingerprint + ")"
 	}
-	return fmt.Sprintf("start a new CA: move %s aside (e.g. `mv %s %s.old`: esbtui never deletes a CA key), run `esbtui init` to create and trust the new CA, and remove %s from the trust stores it was installed in", dir, dir, dir, old)
+	return fmt.Sprintf("start a new CA: `mv %s %s.old` (esbtui never deletes a CA key), `esbtui init` (creates and trusts the new CA), then remove %s from the trust stores it is in", dir, dir, old)
 }
 
 // caProblems are the reasons a CA certificate cannot sign or be trusted,

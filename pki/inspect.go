@@ -126,8 +126,8 @@ func (s *Store) inspectCA(now time.Time) CertInfo {
 	if len(problems) > 0 || len(info.Problems) > 0 {
 		info.Problems[len(info.Problems)-1] += ": " + NewCAFix(s.Dir, info.Fingerprint)
 	}
-	for _, gap := range constraintGaps(c) {
-		info.Warnings = append(info.Warnings, gap+": esbtui will not sign with it or trust it; "+NewCAFix(s.Dir, info.Fingerprint))
+	if gaps := constraintGaps(c); len(gaps) > 0 {
+		info.Warnings = append(info.Warnings, strings.Join(gaps, "; ")+": esbtui will not sign with it or trust it; "+NewCAFix(s.Dir, info.Fingerprint))
 	}
 	if !info.OK() {
 		return info
