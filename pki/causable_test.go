@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"errors"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -61,6 +62,9 @@ var badCAs = map[string]struct {
 	"unconstrained": {func(c *x509.Certificate) {
 		c.PermittedDNSDomains, c.PermittedIPRanges, c.PermittedDNSDomainsCritical = nil, nil, false
 	}, "not name-constrained for DNS names"},
+	"permits 0.0.0.0/0": {func(c *x509.Certificate) {
+		c.PermittedIPRanges = append(c.PermittedIPRanges, &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)})
+	}, "permits the public address range 0.0.0.0/0"},
 	"permits com": {func(c *x509.Certificate) {
 		c.PermittedDNSDomains = append(c.PermittedDNSDomains, "com")
 	}, "permits the public suffix com"},
@@ -103,7 +107,7 @@ func TestInspectReportsBadCA(t *testing.T) {
 			if !strings.Contains(all, bad.says) || !strings.Contains(all, "start a new CA") {
 				t.Fatalf("problems %q warnings %q", ca.Problems, ca.Warnings)
 			}
-			constraintCase := name == "unconstrained" || name == "permits com"
+			constraintCase := name == "unconstrained" || strings.HasPrefix(name, "permits ")
 			if constraintCase && (len(ca.Warnings) == 0 || len(ca.Problems) != 0) {
 				t.Fatalf("want a warning only: problems %q warnings %q", ca.Problems, ca.Warnings)
 			}

@@ -129,10 +129,29 @@ func constraintGaps(c *x509.Certificate) []string {
 	if len(c.PermittedIPRanges) == 0 {
 		out = append(out, "not name-constrained for IP addresses: if its key leaks it can sign for any address (esbtui's CAs permit only private ranges)")
 	}
+	_, private := constraintsFor(Names{})
+	for _, r := range c.PermittedIPRanges {
+		ones, bits := r.Mask.Size()
+		if ones != bits && !rangeWithin(private, r) {
+			out = append(out, fmt.Sprintf("permits the public address range %s: if its key leaks it can sign for every address in it (esbtui's CAs permit single public addresses only)", r))
+		}
+	}
 	for _, d := range c.PermittedDNSDomains {
 		if ps, ok := publicSuffixOf(strings.ToLower(d)); ok {
 			out = append(out, fmt.Sprintf("permits the public suffix %s: if its key leaks it can sign for every site under .%s", ps, ps))
 		}
 	}
 	return out
+}
+
+// rangeWithin reports whether r lies inside one of nets.
+func rangeWithin(nets []*net.IPNet, r *net.IPNet) bool {
+	ones, _ := r.Mask.Size()
+	for _, n := range nets {
+		nOnes, _ := n.Mask.Size()
+		if n.Contains(r.IP) && nOnes <= ones && len(n.IP) == len(r.IP) {
+			return true
+		}
+	}
+	return false
 }
