@@ -92,12 +92,9 @@ func singleCertPEM(data []byte) error {
 // a developer owns (no public suffix). CertPEM is that one certificate
 // re-encoded, so nothing else in the file travels with it.
 func (s *Store) LoadUsableCA(now time.Time) (*CA, error) {
-	ca, err := s.LoadCA()
+	ca, err := s.LoadCAForRemoval()
 	if err != nil {
 		return nil, err
-	}
-	if err := singleCertPEM(ca.CertPEM); err != nil {
-		return nil, &CorruptError{Path: s.Path(CACertFile), Why: err.Error(), Fix: "remove everything but the CA certificate that matches " + CAKeyFile + " (or restore the file from a backup)"}
 	}
 	reasons := caProblems(ca.Cert)
 	if p := validityProblem(ca.Cert, now); p != "" {
@@ -106,6 +103,21 @@ func (s *Store) LoadUsableCA(now time.Time) (*CA, error) {
 	reasons = append(reasons, constraintGaps(ca.Cert)...)
 	if len(reasons) > 0 {
 		return nil, &UnusableCAError{Path: s.Path(CACertFile), Reasons: reasons, Fingerprint: Fingerprint(ca.Cert)}
+	}
+	return ca, nil
+}
+
+// LoadCAForRemoval is the loader for taking esbtui's CA out of trust
+// stores: LoadCA's checks and exactly one certificate, but not validity or
+// constraints, so an expired or unconstrained CA of this store can still
+// be removed. Never use it to sign or to install.
+func (s *Store) LoadCAForRemoval() (*CA, error) {
+	ca, err := s.LoadCA()
+	if err != nil {
+		return nil, err
+	}
+	if err := singleCertPEM(ca.CertPEM); err != nil {
+		return nil, &CorruptError{Path: s.Path(CACertFile), Why: err.Error(), Fix: "remove everything but the CA certificate that matches " + CAKeyFile + " (or restore the file from a backup)"}
 	}
 	ca.CertPEM = encodeCert(ca.Cert.Raw)
 	return ca, nil

@@ -79,6 +79,16 @@ func TestTrustInstallsExactlyTheVerifiedCA(t *testing.T) {
 	if certs, err := pki.ParseCertsPEM(data); err != nil || len(certs) != 1 || strings.Count(string(data), "BEGIN") != 1 {
 		t.Fatalf("anchor holds %d certificates (%v)", len(certs), err)
 	}
+	// Once the CA has expired it cannot be installed again, but it can be
+	// taken out: uninstall loads the same single certificate without the
+	// validity check.
+	e.Now = func() time.Time { return time.Now().AddDate(11, 0, 0) }
+	if _, err := e.ApplyTrust(context.Background(), trust.OpUninstall, []string{"system"}, progress.Discard); err != nil {
+		t.Fatalf("uninstall of the expired CA: %v", err)
+	}
+	if got := anchorFiles(t); len(got) != 0 {
+		t.Fatalf("anchor left after uninstall: %v", got)
+	}
 }
 
 // writeUnconstrainedCA puts a CA without name constraints (what mkcert or
