@@ -32,7 +32,7 @@ func NewCAFix(dir, fingerprint string) string {
 	if fingerprint != "" {
 		old = "the old CA (SHA-256 " + fingerprint + ")"
 	}
-	return fmt.Sprintf("start a new CA: `mv %s %s.old` (esbtui never deletes a CA key), `esbtui init` (creates and trusts the new CA), then remove %s from the trust stores it is in", dir, dir, old)
+	return fmt.Sprintf("start a new CA: `esbtui trust uninstall` (takes %s out of the trust stores), `mv %s %s.old` (esbtui never deletes a CA key), then `esbtui init` (creates and trusts the new CA)", old, dir, dir)
 }
 
 // caProblems are the reasons a CA certificate cannot sign or be trusted,
