@@ -56,17 +56,37 @@ func newCA(extra Names, now time.Time) (certPEM, keyPEM []byte, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("pki: generate CA key: %w", err)
 	}
-	ski, err := subjectKeyID(key.Public())
+	tpl, err := caTemplate(extra, key.Public(), now)
 	if err != nil {
 		return nil, nil, err
+	}
+	tpl.SignatureAlgorithm = x509.SHA256WithRSA
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, key.Public(), key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pki: sign CA certificate: %w", err)
+	}
+	keyPEM, err = encodeKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return encodeCert(der), keyPEM, nil
+}
+
+// caTemplate is the root certificate for pub: the policy every esbtui CA
+// follows (10 years, CertSign, name-constrained to the local names plus
+// extra).
+func caTemplate(extra Names, pub crypto.PublicKey, now time.Time) (*x509.Certificate, error) {
+	ski, err := subjectKeyID(pub)
+	if err != nil {
+		return nil, err
 	}
 	serial, err := randomSerial()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	dns, ips := constraintsFor(extra)
 	notBefore := now.Add(-time.Hour).UTC().Truncate(time.Second)
-	tpl := &x509.Certificate{
+	return &x509.Certificate{
 		SerialNumber: serial,
 		Subject: pkix.Name{
 			Country:      []string{caCountry},
@@ -85,17 +105,7 @@ func newCA(extra Names, now time.Time) (certPEM, keyPEM []byte, err error) {
 		PermittedDNSDomainsCritical: true,
 		PermittedDNSDomains:         dns,
 		PermittedIPRanges:           ips,
-		SignatureAlgorithm:          x509.SHA256WithRSA,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, key.Public(), key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("pki: sign CA certificate: %w", err)
-	}
-	keyPEM, err = encodeKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return encodeCert(der), keyPEM, nil
+	}, nil
 }
 
 // subjectKeyID is the leftmost 160 bits of the SHA-256 of the public key bits
@@ -163,7 +173,7 @@ func (s *Store) LoadCA() (*CA, error) {
 		return nil, &CorruptError{Path: s.Path(CAKeyFile), Why: err.Error(), Fix: "restore it from a backup; esbtui will not overwrite CA material"}
 	}
 	if !publicKeysEqual(key.Public(), cert.PublicKey) {
-		return nil, &CorruptError{Path: s.Path(CAKeyFile), Why: "does not match " + CACertFile, Fix: "the key and certificate come from different CAs: restore the matching pair from a backup"}
+		return nil, &CorruptError{Path: s.Path(CAKeyFile), Why: "does not match " + s.Path(CACertFile), Fix: "the key and certificate come from different CAs (a foreign CA copied over " + CACertFile + "?): restore the matching pair from a backup"}
 	}
 	return &CA{Cert: cert, CertPEM: certPEM, Key: key}, nil
 }

@@ -18,6 +18,9 @@ type Options struct {
 	// Names are extra SANs (DNS names or IPs) beyond DefaultSANs. A new CA
 	// also permits them in its name constraints.
 	Names []string
+	// Origins says where each of Names was given ("/proj/esb.yaml:4",
+	// "--name"), for errors; names without one are reported bare.
+	Origins map[string]string
 	// KeyType of the server key; empty means ECDSA P-256.
 	KeyType KeyType
 	// Now is the clock (tests); nil means time.Now.
@@ -40,6 +43,24 @@ type Result struct {
 	// LeafReason says why the server certificate was issued ("missing",
 	// "expires in 12 days", "rotation requested", ...), empty if kept.
 	LeafReason string `json:"server_reason,omitempty"`
+	// Warnings: what a new CA's extra public names let a leaked key sign,
+	// a server certificate cut short by the CA's expiry.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// checkNames validates each requested name on its own, so an error names
+// the one name and where it was given.
+func (o Options) checkNames() error {
+	for _, raw := range o.Names {
+		if _, err := ParseNames([]string{raw}); err != nil {
+			var ne *NameError
+			if errors.As(err, &ne) {
+				ne.Origin = o.Origins[raw]
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // NotPermittedError is a requested name the existing CA may not sign for.
@@ -70,6 +91,9 @@ func (s *Store) ensure(ctx context.Context, o Options, sink progress.Sink, force
 	rep := progress.Reporter{Op: "certs", Sink: sink}
 	if o.KeyType == "" {
 		o.KeyType = KeyECDSAP256
+	}
+	if err := o.checkNames(); err != nil {
+		return nil, err
 	}
 	names, err := ServerNames(o.Names)
 	if err != nil {
@@ -111,8 +135,12 @@ func (s *Store) ensure(ctx context.Context, o Options, sink progress.Sink, force
 		rep.Step("ca", progress.Warning, "finished installing "+s.Path(CACertFile)+" after an interrupted init")
 	}
 
-	ca, err := s.LoadCA()
+	ca, err := s.LoadUsableCA(o.now())
 	if errors.Is(err, ErrNoCA) {
+		for _, w := range wideningWarnings(extra) {
+			res.Warnings = append(res.Warnings, w)
+			rep.Step("ca", progress.Warning, w)
+		}
 		rep.Step("ca", progress.Start, "generating root CA (RSA 4096)")
 		certPEM, keyPEM, err := newCA(extra, o.now())
 		if err != nil {
@@ -128,7 +156,7 @@ func (s *Store) ensure(ctx context.Context, o Options, sink progress.Sink, force
 			return nil, err
 		}
 		res.CACreated = true
-		if ca, err = s.LoadCA(); err != nil {
+		if ca, err = s.LoadUsableCA(o.now()); err != nil {
 			return nil, err
 		}
 		rep.Step("ca", progress.Done, "created "+s.Path(CACertFile))
@@ -168,6 +196,11 @@ func (s *Store) ensure(ctx context.Context, o Options, sink progress.Sink, force
 	certPEM, keyPEM, err := issueLeaf(ca, names, o.KeyType, now)
 	if err != nil {
 		return res, err
+	}
+	if leafClamped(ca, now) {
+		w := fmt.Sprintf("the CA expires on %s, so the server certificate ends then too (not %d days from now): plan a new CA: %s", ca.Cert.NotAfter.UTC().Format("2006-01-02"), int(LeafValidity.Hours()/24), NewCAFix(s.Dir, Fingerprint(ca.Cert)))
+		res.Warnings = append(res.Warnings, w)
+		rep.Step("server", progress.Warning, w)
 	}
 	chain := append(append([]byte(nil), certPEM...), ca.CertPEM...)
 	if err := s.writeSet([]pendingFile{

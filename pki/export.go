@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"time"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
@@ -44,7 +45,7 @@ func (s *Store) ExportPKCS12(ctx context.Context) (*ExportResult, error) {
 		return nil, err
 	}
 	defer unlock()
-	ca, err := s.LoadCA()
+	ca, err := s.LoadUsableCA(time.Now())
 	if err != nil {
 		return nil, err
 	}

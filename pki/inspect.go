@@ -120,16 +120,23 @@ func (s *Store) inspectCA(now time.Time) CertInfo {
 		return info
 	}
 	info.Constraints = append(append([]string(nil), c.PermittedDNSDomains...), cidrStrings(c)...)
-	if !c.IsCA {
-		info.Problems = append(info.Problems, "not a CA certificate")
+	problems := caProblems(c)
+	info.Problems = append(info.Problems, problems...)
+	info.ChainValid = c.CheckSignatureFrom(c) == nil
+	if len(problems) > 0 || len(info.Problems) > 0 {
+		info.Problems[len(info.Problems)-1] += ": " + NewCAFix(s.Dir, info.Fingerprint)
 	}
-	if err := c.CheckSignatureFrom(c); err != nil {
-		info.Problems = append(info.Problems, "not self-signed: "+err.Error())
-	} else {
-		info.ChainValid = true
+	if gaps := constraintGaps(c); len(gaps) > 0 {
+		info.Warnings = append(info.Warnings, strings.Join(gaps, "; ")+": esbtui will not sign with it or trust it; "+NewCAFix(s.Dir, info.Fingerprint))
 	}
 	if !info.OK() {
 		return info
+	}
+	if data, err := s.readFile(CACertFile, false); err == nil {
+		if err := singleCertPEM(data); err != nil {
+			info.Problems = append(info.Problems, fmt.Sprintf("%s: %v: remove everything but the CA certificate", info.File, err))
+			return info
+		}
 	}
 	if _, err := s.LoadCA(); err != nil {
 		info.Problems = append(info.Problems, err.Error())

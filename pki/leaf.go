@@ -77,10 +77,13 @@ func issueLeaf(ca *CA, names Names, kt KeyType, now time.Time) (certPEM, keyPEM 
 		ku |= x509.KeyUsageKeyEncipherment
 	}
 	notBefore := now.Add(-time.Hour).UTC().Truncate(time.Second)
+	if notBefore.Before(ca.Cert.NotBefore) {
+		notBefore = ca.Cert.NotBefore
+	}
 	tpl := &x509.Certificate{
 		SerialNumber:          serial,
 		NotBefore:             notBefore,
-		NotAfter:              notBefore.Add(LeafValidity - time.Second),
+		NotAfter:              leafNotAfter(ca, now),
 		KeyUsage:              ku,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
@@ -101,6 +104,21 @@ func issueLeaf(ca *CA, names Names, kt KeyType, now time.Time) (certPEM, keyPEM 
 		return nil, nil, err
 	}
 	return encodeCert(der), keyPEM, nil
+}
+
+// leafNotAfter is the end of a leaf issued at now: LeafValidity, cut to
+// the CA's own NotAfter so no leaf outlives the CA that signed it.
+func leafNotAfter(ca *CA, now time.Time) time.Time {
+	end := now.Add(-time.Hour).UTC().Truncate(time.Second).Add(LeafValidity - time.Second)
+	if end.After(ca.Cert.NotAfter) {
+		return ca.Cert.NotAfter
+	}
+	return end
+}
+
+// leafClamped reports that a leaf issued at now ends with the CA.
+func leafClamped(ca *CA, now time.Time) bool {
+	return !leafNotAfter(ca, now).Before(ca.Cert.NotAfter)
 }
 
 // leafState is what the store holds for the server certificate.
@@ -147,7 +165,9 @@ func reissueReason(st leafState, loadErr error, ca *CA, want Names, kt KeyType, 
 	if err := st.cert.CheckSignatureFrom(ca.Cert); err != nil {
 		return "not signed by the current CA"
 	}
-	if left := st.cert.NotAfter.Sub(now); left < RenewBefore {
+	// A leaf cut to the CA's expiry is renewed only once expired: a new
+	// one could not last longer.
+	if left := st.cert.NotAfter.Sub(now); left <= 0 || (left < RenewBefore && st.cert.NotAfter.Before(ca.Cert.NotAfter)) {
 		if left <= 0 {
 			return "expired on " + st.cert.NotAfter.Format("2006-01-02")
 		}

@@ -36,8 +36,9 @@ type Names struct {
 }
 
 // ParseNames validates user-supplied names (DNS names or IP literals). It
-// rejects wildcards beyond one leading label, URLs, ports and empty labels
-// with an error that says which name and why.
+// rejects public suffixes and wildcards of them (see namepolicy.go),
+// wildcards beyond one leading label, URLs, ports and empty labels with a
+// *NameError that says which name and why.
 func ParseNames(in []string) (Names, error) {
 	var n Names
 	seen := map[string]bool{}
@@ -47,6 +48,9 @@ func ParseNames(in []string) (Names, error) {
 			continue
 		}
 		if ip := net.ParseIP(strings.Trim(s, "[]")); ip != nil {
+			if err := refuseIP(ip); err != nil {
+				return Names{}, &NameError{Name: raw, Why: err.Error()}
+			}
 			key := ip.String()
 			if !seen[key] {
 				seen[key] = true
@@ -55,8 +59,11 @@ func ParseNames(in []string) (Names, error) {
 			continue
 		}
 		name := strings.ToLower(strings.TrimSuffix(s, "."))
+		if err := refusePublicSuffix(name); err != nil {
+			return Names{}, &NameError{Name: raw, Why: err.Error()}
+		}
 		if err := validDNSName(name); err != nil {
-			return Names{}, fmt.Errorf("pki: name %q: %w", raw, err)
+			return Names{}, &NameError{Name: raw, Why: err.Error()}
 		}
 		if !seen[name] {
 			seen[name] = true

@@ -50,6 +50,8 @@ type Config struct {
 	ComposeFiles []string
 	// Names are extra SANs for the server certificate (esb.yaml).
 	Names []string
+	// NameOrigins maps each of Names to where it is written (esb.yaml:LINE).
+	NameOrigins map[string]string
 	// FunctionsDir is the directory of functions/<name>/Dockerfile
 	// (esb.yaml's functions); empty: ./functions.
 	FunctionsDir string
@@ -77,7 +79,7 @@ func Load() (Config, error) {
 	if pf != nil {
 		c.ProjectFile = pf.Path
 		c.ComposeFiles = pf.Compose
-		c.Names = pf.Names
+		c.Names, c.NameOrigins = pf.Names, pf.NameOrigins
 		c.Retention = pf.Retention
 		c.FunctionsDir = pf.Functions
 		if pf.Registry != "" {

@@ -35,6 +35,8 @@ type ProjectFile struct {
 	Names     []string  `yaml:"names"`
 	Functions string    `yaml:"functions"`
 	Retention Retention `yaml:"retention"`
+	// NameOrigins maps each of Names to "FILE:LINE", for errors about it.
+	NameOrigins map[string]string `yaml:"-"`
 }
 
 // Retention is the registry's tag retention policy.
@@ -77,6 +79,7 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 	if pf.Functions != "" && !filepath.IsAbs(pf.Functions) {
 		pf.Functions = filepath.Join(dir, pf.Functions)
 	}
+	pf.NameOrigins = seqItemOrigins(path, data, "names")
 	return pf, nil
 }
 
@@ -127,4 +130,26 @@ func keyLine(data []byte, key string) int {
 		}
 	}
 	return 1
+}
+
+// seqItemOrigins maps each scalar item of the top-level sequence key to
+// "path:LINE" (the first line it appears on).
+func seqItemOrigins(path string, data []byte, key string) map[string]string {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	m := doc.Content[0]
+	out := map[string]string{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value != key {
+			continue
+		}
+		for _, item := range m.Content[i+1].Content {
+			if _, seen := out[item.Value]; !seen {
+				out[item.Value] = fmt.Sprintf("%s:%d", path, item.Line)
+			}
+		}
+	}
+	return out
 }

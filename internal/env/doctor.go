@@ -188,7 +188,7 @@ func checkCA(_ context.Context, _ *Env, d *doctorRun) Check {
 	case !ca.Present:
 		return Check{Status: CheckFail, Why: "no root CA in " + d.certs.Dir, Fix: "esbtui init"}
 	case len(ca.Problems) > 0:
-		return Check{Status: CheckFail, Why: ca.Problems[0], Fix: "restore the CA files from a backup (esbtui never regenerates a CA)"}
+		return Check{Status: CheckFail, Why: strings.Join(ca.Problems, "; "), Fix: "esbtui cert show (each problem above says what to do; esbtui never regenerates or deletes a CA)"}
 	case len(ca.Warnings) > 0:
 		return Check{Status: CheckWarn, Why: ca.Warnings[0], Fix: "esbtui cert show"}
 	}

@@ -116,8 +116,20 @@ func (e *Env) certOptions(o pki.Options) pki.Options {
 	if o.Now == nil {
 		o.Now = e.Now
 	}
+	origins := map[string]string{}
+	for _, n := range o.Names {
+		origins[n] = "--name"
+	}
+	for _, n := range e.Cfg.Names {
+		if where, ok := e.Cfg.NameOrigins[n]; ok {
+			origins[n] = where
+		} else {
+			origins[n] = e.Cfg.ProjectFile
+		}
+	}
 	if len(e.Cfg.Names) > 0 {
 		o.Names = append(append([]string(nil), e.Cfg.Names...), o.Names...)
 	}
+	o.Origins = origins
 	return o
 }

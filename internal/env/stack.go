@@ -143,16 +143,16 @@ func (e *Env) RegistryAddr() string {
 	return net.JoinHostPort("localhost", strconv.Itoa(e.Cfg.RegistryPort))
 }
 
-// CAPool is a pool holding only esbtui's root CA.
+// CAPool is a pool holding only esbtui's root CA, loaded through the same
+// checks as init and trust (pki.LoadUsableCA): nothing else appended to
+// rootCA.crt is trusted.
 func (e *Env) CAPool() (*x509.CertPool, error) {
-	data, err := os.ReadFile(e.Certs.Path(pki.CACertFile))
+	ca, err := e.Certs.LoadUsableCA(e.Now())
 	if err != nil {
-		return nil, fmt.Errorf("read the CA certificate: %w (run `esbtui init`)", err)
+		return nil, fmt.Errorf("load the CA: %w", err)
 	}
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(data) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", e.Certs.Path(pki.CACertFile))
-	}
+	pool.AddCert(ca.Cert)
 	return pool, nil
 }
 

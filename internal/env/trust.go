@@ -85,22 +85,27 @@ type noCAError struct{ err error }
 func (e *noCAError) Error() string { return e.err.Error() }
 func (e *noCAError) Unwrap() error { return e.err }
 
-// trustCA reads the CA certificate (not its key: checking and installing
-// trust needs only the certificate).
-func (e *Env) trustCA() (trust.CA, error) {
+// trustCAFor loads the CA through pki's one loader (exactly one
+// certificate, a CA, matching esbtui's own rootCA.key, name-constrained to
+// local names, valid now, keyCertSign): trust stores get that one
+// certificate, re-encoded, or nothing. Uninstall loads with
+// pki.LoadCAForRemoval (the same single certificate of this store, expired
+// or unconstrained too), so a CA esbtui refuses to install can still be
+// taken out of the stores.
+func (e *Env) trustCAFor(op trust.Op) (trust.CA, error) {
 	file := e.Certs.Path(pki.CACertFile)
-	data, err := os.ReadFile(file)
+	load := func() (*pki.CA, error) { return e.Certs.LoadUsableCA(e.Now()) }
+	if op == trust.OpUninstall {
+		load = e.Certs.LoadCAForRemoval
+	}
+	ca, err := load()
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, pki.ErrNoCA) {
 			return trust.CA{}, &noCAError{fmt.Errorf("trust: no CA at %s: run `esbtui init` first", file)}
 		}
-		return trust.CA{}, fmt.Errorf("trust: read the CA %s: %w", file, err)
+		return trust.CA{}, fmt.Errorf("trust: refusing to use %s: %w", file, err)
 	}
-	cert, err := pki.ParseCertPEM(data)
-	if err != nil {
-		return trust.CA{}, fmt.Errorf("trust: parse the CA %s: %w (restore it from a backup)", file, err)
-	}
-	return trust.CA{Cert: cert, PEM: data, File: file}, nil
+	return trust.CA{Cert: ca.Cert, PEM: ca.CertPEM, File: file}, nil
 }
 
 // TrustConfig is the trust configuration for this Env: the sandbox root
@@ -152,7 +157,11 @@ func (e *Env) registryNames() []string {
 
 // TrustStores returns the named stores (all when empty) for the current CA.
 func (e *Env) TrustStores(names []string) ([]trust.Store, trust.CA, error) {
-	ca, err := e.trustCA()
+	return e.trustStoresFor(trust.OpInstall, names)
+}
+
+func (e *Env) trustStoresFor(op trust.Op, names []string) ([]trust.Store, trust.CA, error) {
+	ca, err := e.trustCAFor(op)
 	if err != nil {
 		return nil, ca, err
 	}
@@ -212,7 +221,7 @@ func (p *TrustPlan) Failed() bool {
 // PlanTrust plans op for the named stores (all applicable when empty).
 // Named stores that do not apply are reported, not skipped silently.
 func (e *Env) PlanTrust(ctx context.Context, op trust.Op, names []string) (*TrustPlan, error) {
-	stores, _, err := e.TrustStores(names)
+	stores, _, err := e.trustStoresFor(op, names)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +284,7 @@ func (e *TrustError) Unwrap() []error { return e.Errs }
 // failing store. Every change is recorded in the audit log. The caller has
 // already shown the plan and obtained consent (root, sudo, --yes).
 func (e *Env) ApplyTrust(ctx context.Context, op trust.Op, names []string, sink progress.Sink) ([]TrustResult, error) {
-	stores, ca, err := e.TrustStores(names)
+	stores, ca, err := e.trustStoresFor(op, names)
 	if err != nil {
 		return nil, err
 	}
