@@ -7,11 +7,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +94,35 @@ func TestRootsLoadSystemPoolOnlyWhenNeeded(t *testing.T) {
 	// Our CA, wrong name: refused too.
 	if err := r.verify(chain, "example.com"); err == nil {
 		t.Fatal("a certificate for localhost verified as example.com")
+	}
+}
+
+// TestRootsRefuseMoreThanTheCA: a rootCA.crt with another certificate
+// appended, a leaf in its place, or trailing data is refused as a whole;
+// the appended CA is never trusted.
+func TestRootsRefuseMoreThanTheCA(t *testing.T) {
+	ours, err := os.ReadFile(filepath.Join(certDir, pki.CACertFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, leaf := testChain(t, "appended CA")
+	pemOf := func(c *x509.Certificate) []byte {
+		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+	}
+	for name, data := range map[string][]byte{
+		"a second CA appended": append(append([]byte{}, ours...), pemOf(other)...),
+		"a leaf":               pemOf(leaf),
+		"trailing text":        append(append([]byte{}, ours...), []byte("junk\n")...),
+		"no certificate":       []byte("not pem\n"),
+	} {
+		f := filepath.Join(t.TempDir(), "rootCA.crt")
+		if err := os.WriteFile(f, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := loadRoots(f); err == nil {
+			t.Errorf("%s: loaded (%d roots); want an error", name, len(r.caList))
+		} else if !strings.Contains(err.Error(), f) {
+			t.Errorf("%s: error %q does not name the file", name, err)
+		}
 	}
 }

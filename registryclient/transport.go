@@ -1,6 +1,7 @@
 package registryclient
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -50,6 +51,28 @@ type roots struct {
 	system func() *x509.CertPool
 }
 
+// parseOneCA is the one CA certificate of esbtui's rootCA.crt: a file
+// holding anything else (a second certificate appended, a leaf, a key, a
+// truncated block) widens or breaks trust, so it is refused, never
+// partly used.
+func parseOneCA(data []byte) (*x509.Certificate, error) {
+	b, rest := pem.Decode(data)
+	if b == nil || b.Type != "CERTIFICATE" {
+		return nil, errors.New("holds no PEM certificate")
+	}
+	if len(bytes.TrimSpace(rest)) > 0 {
+		return nil, errors.New("holds more than the CA certificate (something follows its PEM block); trusting it would trust that too")
+	}
+	c, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	if !c.IsCA {
+		return nil, errors.New("is not a CA certificate")
+	}
+	return c, nil
+}
+
 // loadRoots reads caFile (missing: system roots only).
 func loadRoots(caFile string) (*roots, error) {
 	r := &roots{system: sync.OnceValue(func() *x509.CertPool {
@@ -69,22 +92,11 @@ func loadRoots(caFile string) (*roots, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registryclient: read CA %s: %w (check its permissions, or run `esbtui init`)", caFile, err)
 	}
-	for rest := data; ; {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		if c, err := x509.ParseCertificate(b.Bytes); err == nil {
-			r.caList = append(r.caList, c)
-		}
+	ca, err := parseOneCA(data)
+	if err != nil {
+		return nil, fmt.Errorf("registryclient: CA %s: %w; run `esbtui status` to inspect it", caFile, err)
 	}
-	if len(r.caList) == 0 {
-		return nil, fmt.Errorf("registryclient: CA %s holds no PEM certificate; run `esbtui status` to inspect it", caFile)
-	}
+	r.caList = []*x509.Certificate{ca}
 	r.ca = x509.NewCertPool()
 	for _, c := range r.caList {
 		r.ca.AddCert(c)
