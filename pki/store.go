@@ -25,10 +25,14 @@ const (
 // never race to create two CAs.
 type Store struct {
 	Dir string
+	// SudoUID is the user who ran esbtui through sudo (config.Config's
+	// SudoUID): root may use that user's own directory. -1 when not under
+	// sudo; any other owner than the user esbtui runs as is refused.
+	SudoUID int
 }
 
 // NewStore returns the store rooted at dir. Nothing is touched until used.
-func NewStore(dir string) *Store { return &Store{Dir: dir} }
+func NewStore(dir string) *Store { return &Store{Dir: dir, SudoUID: -1} }
 
 // Path returns the absolute path of a file in the store.
 func (s *Store) Path(name string) string { return filepath.Join(s.Dir, name) }
