@@ -50,6 +50,9 @@ func init() {
 			Use:   "version",
 			Short: "Print the version, commit and build date",
 			Args:  usageArgs(cobra.NoArgs),
+			// The version is compiled in: no configuration, esb.yaml or
+			// ESB_HOME is read (a broken esb.yaml must not hide it).
+			PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				if a.jsonOut {
 					v, c, d := buildInfo()
