@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/internal/safefile"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/stack"
 )
@@ -145,7 +146,7 @@ func (e *Env) RegistryAddr() string {
 
 // CAPool is a pool holding only esbtui's root CA.
 func (e *Env) CAPool() (*x509.CertPool, error) {
-	data, err := os.ReadFile(e.Certs.Path(pki.CACertFile))
+	data, err := safefile.ReadFile(e.Certs.Path(pki.CACertFile), "CA certificate", 1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("read the CA certificate: %w (run `esbtui init`)", err)
 	}
