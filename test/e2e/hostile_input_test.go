@@ -99,3 +99,37 @@ func TestInitRefusesAnotherUsersCertDir(t *testing.T) {
 	// Under sudo the invoking user's own directory is theirs.
 	mustCLI(t, []string{"ESB_HOME=" + home, "SUDO_UID=65534"}, "init", "--skip-trust", "--no-tui")
 }
+
+// A service whose log lines and health-check output carry escape
+// sequences: `up` (which reports the unhealthy service with its last health
+// output), `status` and `logs` print them without the sequences.
+func TestContainerTextIsCleanedFromBinary(t *testing.T) {
+	s := newStack(t)
+	f := filepath.Join(t.TempDir(), "compose.yaml")
+	os.WriteFile(f, []byte(`services:
+  hostile:
+    image: `+s.Image+`
+    entrypoint: ["sh", "-c", "printf 'logline \\033]0;pwned\\007 end \\033[2J\\n'; exec sleep 3600"]
+    healthcheck:
+      test: ["CMD-SHELL", "printf 'bad \\033]0;pwned\\007 health \\033[2J'; exit 1"]
+      interval: 1s
+      timeout: 2s
+      retries: 1
+`), 0o644)
+	env := s.With("ESB_COMPOSE_FILE=" + f)
+	for _, args := range [][]string{
+		{"up", "--wait-timeout", "60s", "--no-tui"},
+		{"status", "--no-tui"},
+		{"logs", "hostile", "--no-tui"},
+	} {
+		res := runCLI(t, env, args...)
+		out := res.Stdout + res.Stderr
+		if strings.ContainsRune(out, 0x1b) || strings.Contains(out, "pwned") {
+			t.Errorf("esbtui %s printed an escape sequence: %q", strings.Join(args, " "), out)
+		}
+		want := map[string]string{"up": "bad  health", "status": "bad  health", "logs": "logline  end"}[args[0]]
+		if !strings.Contains(out, want) {
+			t.Errorf("esbtui %s lacks the cleaned text %q: %s", strings.Join(args, " "), want, res)
+		}
+	}
+}
