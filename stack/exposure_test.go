@@ -2,6 +2,7 @@ package stack
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,5 +88,24 @@ func TestExposuresNoneOnLoopback(t *testing.T) {
 				t.Errorf("exposures %+v, want none", xs)
 			}
 		})
+	}
+}
+
+func TestLoadProjectRefusesUnboundedComposeFiles(t *testing.T) {
+	dir := t.TempDir()
+	zero := filepath.Join(dir, "zero.yaml")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, []byte(strings.Repeat("# padding line\n", ((4<<20)/15)+10)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{zero, big} {
+		_, err := LoadProject(context.Background(), ProjectOptions{Name: "esbtest", Files: []string{f}, Env: testEnv(dir)})
+		var ce *ComposeFileError
+		if !errors.As(err, &ce) || ce.File != f {
+			t.Errorf("%s: err = %v, want *ComposeFileError naming it", f, err)
+		}
 	}
 }
