@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -51,7 +52,10 @@ func New(cfg config.Config) *Env {
 		Now:   time.Now,
 	}
 	var w io.Writer = io.Discard
-	if err := os.MkdirAll(cfg.LogDir(), 0o700); err != nil {
+	if st, err := os.Lstat(cfg.LogDir()); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		// The file is opened without following links; its directory too.
+		e.LogErr = fmt.Errorf("log: %w", &safefile.SymlinkError{Path: cfg.LogDir(), What: "log directory"})
+	} else if err := os.MkdirAll(cfg.LogDir(), 0o700); err != nil {
 		e.LogErr = fmt.Errorf("log: %w", err)
 	} else if f, err := safefile.Open(filepath.Join(cfg.LogDir(), "esbtui.log"), "log file", os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err != nil {
 		e.LogErr = fmt.Errorf("log: %w", err)

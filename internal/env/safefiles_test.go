@@ -63,3 +63,21 @@ func TestLogFileIsNotFollowedThroughASymlink(t *testing.T) {
 	}
 	untouched(t, victim)
 }
+
+func TestLogDirIsNotFollowedThroughASymlink(t *testing.T) {
+	cfg := config.FromHome(t.TempDir())
+	elsewhere := t.TempDir()
+	if err := os.Symlink(elsewhere, cfg.LogDir()); err != nil {
+		t.Fatal(err)
+	}
+	e := New(cfg)
+	defer e.Close()
+	e.Log.Info("this must not reach the link's target")
+	var se *safefile.SymlinkError
+	if !errors.As(e.LogErr, &se) || se.Path != cfg.LogDir() {
+		t.Fatalf("LogErr = %v, want *safefile.SymlinkError for %s", e.LogErr, cfg.LogDir())
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("a log was written through the link: %v", entries)
+	}
+}
