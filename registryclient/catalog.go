@@ -35,7 +35,7 @@ func (c *Client) Catalog(ctx context.Context, registry string) (*CatalogResult, 
 		if unreachableIn(err) != err {
 			c.forget(reg)
 		}
-		return nil, fmt.Errorf("registryclient: catalog of %s (page %d): %w", reg.RegistryStr(), p.pages+1, err)
+		return nil, cleanErr(fmt.Errorf("registryclient: catalog of %s (page %d): %w", reg.RegistryStr(), p.pages+1, err))
 	}
 	repos, invalid := validNames(repos, validRepoName(reg))
 	return &CatalogResult{Registry: reg.RegistryStr(), Repositories: repos, Pages: p.pages, Elapsed: time.Since(start), Invalid: invalid}, nil
@@ -67,7 +67,7 @@ func (c *Client) Tags(ctx context.Context, repo, defaultRegistry string) (*TagsR
 		if unreachableIn(err) != err {
 			c.forget(r.Registry)
 		}
-		return nil, notFound("repository", r.Name(), fmt.Errorf("registryclient: tags of %s: %w", r.Name(), err))
+		return nil, notFound("repository", r.Name(), cleanErr(fmt.Errorf("registryclient: tags of %s: %w", r.Name(), err)))
 	}
 	tags, invalid := validNames(tags, validTagName(r))
 	return &TagsResult{Repository: r.Name(), Tags: tags, Pages: p.pages, Invalid: invalid}, nil

@@ -145,3 +145,36 @@ func TestEventsAreCleaned(t *testing.T) {
 		t.Fatal("no event arrived")
 	}
 }
+
+// denyHostile answers every request for the repository "denied" with a
+// registry error whose message carries escape sequences.
+func denyHostile(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/v2/denied/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"code": "DENIED", "message": "no" + hostile[0] + "way" + hostile[1]}}})
+	})
+}
+
+func TestRegistryErrorMessagesAreCleaned(t *testing.T) {
+	reg := startRegistry(t, registrytest.Options{Wrap: denyHostile})
+	c := newClient(t, Options{})
+	ctx := ctxT(t)
+	_, terr := c.Tags(ctx, reg.Addr+"/denied", "")
+	_, ierr := c.Inspect(ctx, reg.Addr+"/denied:v1", "")
+	for what, err := range map[string]error{"tags": terr, "inspect": ierr} {
+		if err == nil {
+			t.Fatalf("%s: no error from a registry that denies everything", what)
+		}
+		if hasControl(err.Error()) || strings.Contains(err.Error(), "pwned") {
+			t.Errorf("%s: error %q holds the registry's escape sequences", what, err)
+		}
+		if !strings.Contains(err.Error(), "noway") {
+			t.Errorf("%s: error %q lost the registry's message", what, err)
+		}
+	}
+}
