@@ -106,6 +106,9 @@ func (s *Store) ensure(ctx context.Context, o Options, sink progress.Sink, force
 	if err := s.ensureDir(); err != nil {
 		return nil, err
 	}
+	if err := s.checkOwner(); err != nil {
+		return nil, err
+	}
 	if err := s.checkDirPerm(); err != nil {
 		var pe *PermError
 		if errors.As(err, &pe) && runtime.GOOS != "windows" {

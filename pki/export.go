@@ -40,6 +40,9 @@ func (s *Store) ExportPKCS12(ctx context.Context) (*ExportResult, error) {
 	if _, err := os.Stat(s.Dir); err != nil {
 		return nil, &MissingError{Path: s.Dir, Fix: "run `esbtui init` first"}
 	}
+	if err := s.checkOwner(); err != nil {
+		return nil, err
+	}
 	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/esbtui/esbtui/internal/safefile"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -16,9 +18,11 @@ import (
 // when the process dies, so a killed esbtui never leaves a stale lock.
 func (s *Store) lock(ctx context.Context) (func(), error) {
 	p := s.Path(lockFile)
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+	// Never through a symlink: a link planted here would make esbtui
+	// create or lock a file of the link's choosing.
+	f, err := safefile.Open(p, "lock file", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("pki: open lock %s: %w", p, err)
+		return nil, fmt.Errorf("pki: open lock: %w", err)
 	}
 	for {
 		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/esbtui/esbtui/internal/safefile"
+
 	"golang.org/x/sys/windows"
 )
 
@@ -16,9 +18,11 @@ import (
 // when the process exits.
 func (s *Store) lock(ctx context.Context) (func(), error) {
 	p := s.Path(lockFile)
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+	// Never through a symlink: a link planted here would make esbtui
+	// create or lock a file of the link's choosing.
+	f, err := safefile.Open(p, "lock file", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("pki: open lock %s: %w", p, err)
+		return nil, fmt.Errorf("pki: open lock: %w", err)
 	}
 	h := windows.Handle(f.Fd())
 	for {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/esbtui/esbtui/internal/safefile"
 )
 
 // File names inside the certificate directory.
@@ -18,6 +20,9 @@ const (
 	ServerChainFile = "server-chain.crt"
 	lockFile        = ".lock"
 	pendingSuffix   = ".pending"
+	// maxStoreFile bounds what is read from the store: a PEM key or
+	// certificate is a few KiB.
+	maxStoreFile = 1 << 20
 )
 
 // Store is the certificate directory (~/.esb/certs by default). Every method
@@ -25,10 +30,14 @@ const (
 // never race to create two CAs.
 type Store struct {
 	Dir string
+	// SudoUID is the user who ran esbtui through sudo (config.Config's
+	// SudoUID): root may use that user's own directory. -1 when not under
+	// sudo; any other owner than the user esbtui runs as is refused.
+	SudoUID int
 }
 
 // NewStore returns the store rooted at dir. Nothing is touched until used.
-func NewStore(dir string) *Store { return &Store{Dir: dir} }
+func NewStore(dir string) *Store { return &Store{Dir: dir, SudoUID: -1} }
 
 // Path returns the absolute path of a file in the store.
 func (s *Store) Path(name string) string { return filepath.Join(s.Dir, name) }
@@ -81,7 +90,7 @@ func (s *Store) readFile(name string, secret bool) ([]byte, error) {
 	if secret && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
 		return nil, &PermError{Path: p, Mode: st.Mode().Perm(), Want: 0o600}
 	}
-	b, err := os.ReadFile(p)
+	b, err := safefile.ReadFile(p, "certificate store file", maxStoreFile)
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			return nil, fmt.Errorf("pki: read %s: %w (run esbtui as the user who owns %s, or fix its owner)", p, err, s.Dir)

@@ -12,6 +12,9 @@ type CatalogResult struct {
 	Repositories []string      `json:"repositories"`
 	Pages        int           `json:"pages"`
 	Elapsed      time.Duration `json:"elapsed_ns"`
+	// Invalid are names the registry listed that are not valid repository
+	// names, quoted and cleaned for display; nothing else uses them.
+	Invalid []string `json:"invalid,omitempty"`
 }
 
 // Catalog lists every repository of registry, paging with n = PageSize
@@ -32,12 +35,10 @@ func (c *Client) Catalog(ctx context.Context, registry string) (*CatalogResult, 
 		if unreachableIn(err) != err {
 			c.forget(reg)
 		}
-		return nil, fmt.Errorf("registryclient: catalog of %s (page %d): %w", reg.RegistryStr(), p.pages+1, err)
+		return nil, cleanErr(fmt.Errorf("registryclient: catalog of %s (page %d): %w", reg.RegistryStr(), p.pages+1, err))
 	}
-	if repos == nil {
-		repos = []string{}
-	}
-	return &CatalogResult{Registry: reg.RegistryStr(), Repositories: repos, Pages: p.pages, Elapsed: time.Since(start)}, nil
+	repos, invalid := validNames(repos, validRepoName(reg))
+	return &CatalogResult{Registry: reg.RegistryStr(), Repositories: repos, Pages: p.pages, Elapsed: time.Since(start), Invalid: invalid}, nil
 }
 
 // TagsResult lists the tags of one repository.
@@ -45,6 +46,9 @@ type TagsResult struct {
 	Repository string   `json:"repository"`
 	Tags       []string `json:"tags"`
 	Pages      int      `json:"pages"`
+	// Invalid are tags the registry listed that are not valid tag names,
+	// quoted and cleaned for display; nothing else uses them.
+	Invalid []string `json:"invalid,omitempty"`
 }
 
 // Tags lists every tag of repo ("app" is taken in defaultRegistry).
@@ -63,10 +67,8 @@ func (c *Client) Tags(ctx context.Context, repo, defaultRegistry string) (*TagsR
 		if unreachableIn(err) != err {
 			c.forget(r.Registry)
 		}
-		return nil, notFound("repository", r.Name(), fmt.Errorf("registryclient: tags of %s: %w", r.Name(), err))
+		return nil, notFound("repository", r.Name(), cleanErr(fmt.Errorf("registryclient: tags of %s: %w", r.Name(), err)))
 	}
-	if tags == nil {
-		tags = []string{}
-	}
-	return &TagsResult{Repository: r.Name(), Tags: tags, Pages: p.pages}, nil
+	tags, invalid := validNames(tags, validTagName(r))
+	return &TagsResult{Repository: r.Name(), Tags: tags, Pages: p.pages, Invalid: invalid}, nil
 }

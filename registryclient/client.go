@@ -149,9 +149,9 @@ func (c *Client) Transport() *http.Transport { return c.tr }
 func (c *Client) regErr(reg name.Registry, op string, err error) error {
 	if ue := unreachableIn(err); ue != err {
 		c.forget(reg)
-		return fmt.Errorf("registryclient: %s: %w", op, ue)
+		return cleanErr(fmt.Errorf("registryclient: %s: %w", op, ue))
 	}
-	return fmt.Errorf("registryclient: %s: %w", op, err)
+	return cleanErr(fmt.Errorf("registryclient: %s: %w", op, err))
 }
 
 // unreachableIn returns the *UnreachableError inside err, or err.

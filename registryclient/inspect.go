@@ -8,6 +8,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/esbtui/esbtui/internal/termtext"
 )
 
 // Inspection describes a manifest or an index and the images it names.
@@ -74,7 +76,7 @@ func (c *Client) Inspect(ctx context.Context, ref, defaultRegistry string) (*Ins
 		for _, m := range im.Manifests {
 			plat := ""
 			if m.Platform != nil {
-				plat = m.Platform.String()
+				plat = termtext.Clean(m.Platform.String())
 				out.Platforms = append(out.Platforms, plat)
 			}
 			if !m.MediaType.IsImage() {
@@ -135,14 +137,21 @@ func imageInfo(img v1.Image) (*ImageInfo, error) {
 		Size:      m.Config.Size,
 	}
 	if cf.OS != "" {
-		info.Platform = cf.Platform().String()
+		info.Platform = termtext.Clean(cf.Platform().String())
 	}
-	info.Entrypoint = cf.Config.Entrypoint
-	info.Cmd = cf.Config.Cmd
-	info.WorkingDir = cf.Config.WorkingDir
-	info.User = cf.Config.User
-	info.Env = cf.Config.Env
-	info.Labels = cf.Config.Labels
+	// The config is whatever the image's author wrote: cleaned of control
+	// sequences before it can reach a terminal.
+	info.Entrypoint = cleanAll(cf.Config.Entrypoint)
+	info.Cmd = cleanAll(cf.Config.Cmd)
+	info.WorkingDir = termtext.Clean(cf.Config.WorkingDir)
+	info.User = termtext.Clean(cf.Config.User)
+	info.Env = cleanAll(cf.Config.Env)
+	if len(cf.Config.Labels) > 0 {
+		info.Labels = make(map[string]string, len(cf.Config.Labels))
+		for k, v := range cf.Config.Labels {
+			info.Labels[termtext.Clean(k)] = termtext.Clean(v)
+		}
+	}
 	for _, l := range m.Layers {
 		info.Layers = append(info.Layers, LayerInfo{Digest: l.Digest.String(), MediaType: string(l.MediaType), Size: l.Size})
 		info.Size += l.Size
@@ -194,4 +203,16 @@ func (c *Client) created(ctx context.Context, ref name.Reference) (time.Time, v1
 		return time.Time{}, desc.Digest, err
 	}
 	return cf.Created.Time, desc.Digest, nil
+}
+
+// cleanAll is termtext.Clean of each string (nil stays nil).
+func cleanAll(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = termtext.Clean(s)
+	}
+	return out
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/esbtui/esbtui/internal/termtext"
 )
 
 // RegistryEvent is one registry notification (distribution's envelope
@@ -160,11 +162,14 @@ func (l *EventListener) serve(ctx context.Context, w http.ResponseWriter, r *htt
 		return
 	}
 	for _, e := range env.Events {
+		// Every text field comes from the request's client or the registry:
+		// cleaned here so neither the dashboard nor `esbtui events` prints
+		// an escape sequence.
 		ev := RegistryEvent{
-			ID: e.ID, Time: e.Timestamp, Action: e.Action, Kind: "manifest",
-			Repository: e.Target.Repository, Tag: e.Target.Tag, Digest: e.Target.Digest,
-			MediaType: e.Target.MediaType, Size: e.Target.Size,
-			User: e.Actor.Name, Addr: e.Request.Addr, UserAgent: e.Request.UserAgent,
+			ID: termtext.Clean(e.ID), Time: e.Timestamp, Action: termtext.Clean(e.Action), Kind: "manifest",
+			Repository: termtext.Clean(e.Target.Repository), Tag: termtext.Clean(e.Target.Tag), Digest: termtext.Clean(e.Target.Digest),
+			MediaType: termtext.Clean(e.Target.MediaType), Size: e.Target.Size,
+			User: termtext.Clean(e.Actor.Name), Addr: termtext.Clean(e.Request.Addr), UserAgent: termtext.Clean(e.Request.UserAgent),
 		}
 		if isBlobMediaType(e.Target.MediaType) {
 			ev.Kind = "blob"

@@ -12,6 +12,8 @@ import (
 	"github.com/docker/cli/cli/config"
 	"github.com/docker/cli/cli/config/types"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/esbtui/esbtui/internal/safefile"
 )
 
 // Basic auth of the registry (`esbtui up --auth`): an htpasswd file with one
@@ -86,9 +88,13 @@ func writeFileAtomic(path string, data []byte) error {
 // WriteSecret writes a secret file 0600 atomically.
 func WriteSecret(path, secret string) error { return writeFileAtomic(path, []byte(secret+"\n")) }
 
-// ReadSecret reads a file written by WriteSecret.
+// maxSecretFile bounds a password or token file (they hold a few dozen bytes).
+const maxSecretFile = 4 << 10
+
+// ReadSecret reads a file written by WriteSecret: a regular file of at most
+// 4 KiB.
 func ReadSecret(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, "secret file", maxSecretFile)
 	if err != nil {
 		return "", err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/moby/patternmatcher/ignorefile"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/internal/termtext"
 )
 
 // FunctionsDir is the directory whose subdirectories with a Dockerfile are
@@ -170,7 +171,8 @@ func readBuildStream(r io.Reader, name string, rep progress.Reporter) (string, e
 				partial.WriteString(line)
 				return
 			}
-			line = strings.TrimRight(line, "\r\n")
+			// RUN steps print what they like: no escape sequences past here.
+			line = termtext.Clean(strings.TrimRight(line, "\r\n"))
 			if strings.TrimSpace(line) == "" {
 				continue
 			}
@@ -191,7 +193,7 @@ func readBuildStream(r io.Reader, name string, rep progress.Reporter) (string, e
 		}
 		if m.Error != nil {
 			emitLines("\n")
-			return "", &BuildError{Function: name, Message: m.Error.Message, Output: tail}
+			return "", &BuildError{Function: name, Message: termtext.Clean(m.Error.Message), Output: tail}
 		}
 		if m.Stream != "" {
 			emitLines(m.Stream)

@@ -58,3 +58,19 @@ func TestReadBuildStreamImageID(t *testing.T) {
 		t.Fatalf("%q %v", id, err)
 	}
 }
+
+func TestReadBuildStreamStripsEscapes(t *testing.T) {
+	stream := `{"stream":"Step 1/1 : RUN echo\n"}
+{"stream":"\u001b]0;pwned\u0007hello \u001b[2Jworld\n"}
+{"errorDetail":{"message":"failed\u001b[2J"},"error":"failed\u001b[2J"}
+`
+	var c progress.Collector
+	_, err := readBuildStream(strings.NewReader(stream), "fn", progress.Reporter{Op: "build", Sink: &c})
+	if err == nil || strings.ContainsRune(err.Error(), 0x1b) {
+		t.Fatalf("err = %q, want a build error without escapes", err)
+	}
+	ev := c.Events()
+	if len(ev) != 2 || ev[1].Message != "hello world" {
+		t.Fatalf("events = %+v, want the second line as \"hello world\"", ev)
+	}
+}

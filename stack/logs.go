@@ -10,6 +10,8 @@ import (
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
+
+	"github.com/esbtui/esbtui/internal/termtext"
 )
 
 // LogOptions tune Logs.
@@ -104,7 +106,8 @@ func (e *Engine) streamLogs(ctx context.Context, s Service, o LogOptions, w io.W
 
 // logLines receives timestamped log lines ("2026-11-24T19:42:09.1234Z msg"),
 // drops lines not newer than the last one written (after a resume), strips
-// the timestamp unless asked to keep it, and writes whole lines.
+// the timestamp unless asked to keep it, and writes whole lines cleaned of
+// control sequences (termtext.CleanLines).
 type logLines struct {
 	w      io.Writer
 	keepTS bool
@@ -144,6 +147,8 @@ func (l *logLines) line(b []byte) error {
 			b = rest
 		}
 	}
-	_, err := l.w.Write(b)
+	// A container's output is anyone's text: escape sequences and controls
+	// go before it reaches the terminal (`esbtui logs` or the dashboard).
+	_, err := io.WriteString(l.w, termtext.CleanLines(string(b)))
 	return err
 }

@@ -24,3 +24,12 @@ func TestLogLinesResumeWithoutRepeats(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestLogLinesStripEscapes(t *testing.T) {
+	var out bytes.Buffer
+	l := &logLines{w: &out}
+	l.Write([]byte("2026-11-24T19:00:00Z hi\x1b]0;pwned\x07 there\x1b[2J\r\n2026-11-24T19:00:01Z \x1b[31mred\x1b[0m\tok\n"))
+	if got, want := out.String(), "hi there\nred ok\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

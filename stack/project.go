@@ -19,6 +19,8 @@ import (
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/docker/compose/v5/pkg/compose"
+
+	"github.com/esbtui/esbtui/internal/safefile"
 )
 
 // ProjectOptions say which compose files make the project and what is
@@ -84,8 +86,8 @@ func LoadProject(ctx context.Context, o ProjectOptions) (*Project, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stack: compose file %s: %w", f, err)
 		}
-		if _, err := os.Stat(abs); err != nil {
-			return nil, &ComposeFileError{Files: []string{abs}, File: abs, Err: fmt.Errorf("cannot read it: %w", err)}
+		if err := checkComposeFile(abs); err != nil {
+			return nil, err
 		}
 		files = append(files, abs)
 	}
@@ -125,6 +127,27 @@ func LoadProject(ctx context.Context, o ProjectOptions) (*Project, error) {
 		return nil, composeFileError(files, err)
 	}
 	return &Project{Files: files, p: p}, nil
+}
+
+// MaxComposeFileSize bounds a user compose file (compose-go reads it whole).
+const MaxComposeFileSize = 4 << 20
+
+// checkComposeFile refuses what compose-go would read without bound: a
+// device, pipe or directory (a link to /dev/zero would exhaust memory) or
+// a file over MaxComposeFileSize.
+func checkComposeFile(abs string) error {
+	_, err := safefile.ReadFile(abs, "the compose file", MaxComposeFileSize)
+	var tl *safefile.TooLargeError
+	var nr *safefile.NotRegularError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tl):
+		return &ComposeFileError{Files: []string{abs}, File: abs, Line: tl.Line, Err: fmt.Errorf("larger than %d MiB: not a compose file esbtui will load", MaxComposeFileSize>>20)}
+	case errors.As(err, &nr):
+		return &ComposeFileError{Files: []string{abs}, File: abs, Err: fmt.Errorf("not a regular file: give the path of a compose YAML file")}
+	}
+	return &ComposeFileError{Files: []string{abs}, File: abs, Err: fmt.Errorf("cannot read it: %w", err)}
 }
 
 // loaderService is a Compose service for loading only: with Offline set,

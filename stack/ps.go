@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/internal/termtext"
 )
 
 // Service is the live state of one service container.
@@ -24,7 +25,8 @@ type Service struct {
 	Ports     []string  `json:"ports,omitempty"`  // "127.0.0.1:5000->5000/tcp"
 	StartedAt time.Time `json:"started_at,omitzero"`
 	ExitCode  int       `json:"exit_code,omitempty"`
-	// HealthOutput is the output of the last healthcheck run.
+	// HealthOutput is the output of the last healthcheck run, on one line
+	// and cleaned of control sequences.
 	HealthOutput string `json:"health_output,omitempty"`
 }
 
@@ -79,7 +81,9 @@ func (e *Engine) Ps(ctx context.Context, project string) ([]Service, error) {
 			if st.Health != nil {
 				s.Health = string(st.Health.Status)
 				if n := len(st.Health.Log); n > 0 && st.Health.Log[n-1] != nil {
-					s.HealthOutput = strings.TrimSpace(st.Health.Log[n-1].Output)
+					// The check's output is the container's text: one
+					// line, no control sequences.
+					s.HealthOutput = strings.TrimSpace(termtext.Clean(st.Health.Log[n-1].Output))
 				}
 			}
 		}

@@ -50,6 +50,9 @@ func newVersionCmd(a *app) *cobra.Command {
 		Use:   "version",
 		Short: "Print the version, commit and build date",
 		Args:  usageArgs(cobra.NoArgs),
+		// The version is compiled in: no configuration, esb.yaml or
+		// ESB_HOME is read (a broken esb.yaml must not hide it).
+		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v, c, d := buildInfo()
 			doc := map[string]string{"version": v, "commit": c, "date": d, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH}

@@ -59,6 +59,9 @@ type Config struct {
 	Retention Retention
 	// ProjectFile is the esb.yaml that was read, if any.
 	ProjectFile string
+	// SudoUID is the user who ran esbtui through sudo (SUDO_UID), -1 when
+	// not under sudo: root may use that user's own certificate directory.
+	SudoUID int
 }
 
 // Load resolves the configuration from the environment.
@@ -72,6 +75,9 @@ func Load() (Config, error) {
 		home = filepath.Join(uh, ".esb")
 	}
 	c := FromHome(home)
+	if id, err := strconv.Atoi(os.Getenv("SUDO_UID")); err == nil && id >= 0 {
+		c.SudoUID = id
+	}
 	pf, err := loadProjectFile()
 	if err != nil {
 		return Config{}, err
@@ -132,6 +138,7 @@ func FromHome(home string) Config {
 		Registry:     DefaultRegistry,
 		Project:      DefaultProject,
 		RegistryPort: DefaultRegistryPort,
+		SudoUID:      -1,
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/esbtui/esbtui/internal/safefile"
 )
 
 // ProjectFileName is the project file esbtui reads from the working
@@ -51,10 +53,16 @@ type Retention struct {
 // are errors naming the file and line.
 func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 	pf := &ProjectFile{Path: path}
+	if int64(len(data)) > MaxProjectFileSize {
+		return nil, &safefile.TooLargeError{Path: path, What: "the project file", Limit: MaxProjectFileSize, Line: bytes.Count(data[:MaxProjectFileSize], []byte("\n")) + 1}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(pf); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := singleDocument(path, dec); err != nil {
+		return nil, err
 	}
 	if pf.Retention.Keep < 0 {
 		return nil, fmt.Errorf("config: %s: retention.keep is %d: give 1 or more, or leave it out", path, pf.Retention.Keep)
@@ -102,13 +110,53 @@ func findProjectFile() (string, error) {
 	return p, nil
 }
 
-// loadProjectFile reads the project file if there is one.
+// MaxProjectFileSize bounds esb.yaml: a few settings, never megabytes.
+const MaxProjectFileSize = 1 << 20
+
+// singleDocument fails when the decoder holds a second YAML document after
+// the one decoded: esb.yaml is one document, and settings after a "---"
+// would otherwise be ignored without a word.
+func singleDocument(path string, dec *yaml.Decoder) error {
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("config: %s: after the first document: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		if emptyDocument(&next) {
+			continue // a trailing "---" with nothing after it
+		}
+		line := next.Line
+		if len(next.Content) > 0 {
+			line = next.Content[0].Line
+		}
+		return fmt.Errorf("config: %s:%d: a second YAML document: esb.yaml holds one document; remove the \"---\" and what follows, or merge it into the first", path, line)
+	}
+}
+
+// emptyDocument: a document holding nothing (null).
+func emptyDocument(n *yaml.Node) bool {
+	if len(n.Content) == 0 {
+		return true
+	}
+	c := n.Content[0]
+	return len(n.Content) == 1 && c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == ""
+}
+
+// loadProjectFile reads the project file if there is one: a regular file
+// (a link to one is fine) of at most MaxProjectFileSize bytes.
 func loadProjectFile() (*ProjectFile, error) {
 	p, err := findProjectFile()
 	if err != nil || p == "" {
 		return nil, err
 	}
-	data, err := os.ReadFile(p)
+	data, err := safefile.ReadFile(p, "the project file", MaxProjectFileSize)
+	if errors.As(err, new(*safefile.TooLargeError)) || errors.As(err, new(*safefile.NotRegularError)) {
+		return nil, fmt.Errorf("config: %w", err) // names the file (and line)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("config: read %s: %w", p, err)
 	}

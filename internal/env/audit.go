@@ -3,11 +3,15 @@ package env
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/esbtui/esbtui/internal/safefile"
 )
 
 // AuditEntry is one change esbtui made, one JSON line in audit.jsonl.
@@ -35,9 +39,11 @@ func (a *Audit) Append(action string, fields map[string]any) error {
 	if err != nil {
 		return fmt.Errorf("audit: encode %s: %w", action, err)
 	}
-	f, err := os.OpenFile(a.Path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	// Never through a symlink (the audit log is appended to as root
+	// under sudo).
+	f, err := safefile.Open(a.Path, "audit log", os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
-		return fmt.Errorf("audit: open %s: %w", a.Path, err)
+		return fmt.Errorf("audit: %w", err)
 	}
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		f.Close()
@@ -49,12 +55,12 @@ func (a *Audit) Append(action string, fields map[string]any) error {
 // Read returns the entries at or after since (zero: all). Lines that are not
 // valid JSON (a torn write) are skipped.
 func (a *Audit) Read(since time.Time) ([]AuditEntry, error) {
-	f, err := os.Open(a.Path)
-	if os.IsNotExist(err) {
+	f, err := safefile.Open(a.Path, "audit log", os.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("audit: open %s: %w", a.Path, err)
+		return nil, fmt.Errorf("audit: %w", err)
 	}
 	defer f.Close()
 	var out []AuditEntry

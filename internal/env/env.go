@@ -8,12 +8,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/esbtui/esbtui/internal/config"
+	"github.com/esbtui/esbtui/internal/safefile"
 	"github.com/esbtui/esbtui/pki"
 )
 
@@ -29,26 +31,37 @@ type Env struct {
 	// dashboard sets it (it runs `sudo -v` in the foreground first), so sudo
 	// never prompts while the TUI owns the terminal.
 	NonInteractiveSudo bool
+	// LogErr says why $ESB_HOME/logs/esbtui.log is not written (nil when it
+	// is): a read-only home, or something that is not esbtui's log at that
+	// path (a symbolic link is never followed).
+	LogErr error
 
 	closeLog func() error
 }
 
 // New opens an Env for cfg. The log goes to $ESB_HOME/logs/esbtui.log; when
-// that cannot be opened (read-only home) logging is dropped, never sent to
-// the terminal.
+// that cannot be opened (read-only home, a symbolic link planted there)
+// logging is dropped, never sent to the terminal, and LogErr says why.
 func New(cfg config.Config) *Env {
+	certs := pki.NewStore(cfg.CertDir)
+	certs.SudoUID = cfg.SudoUID
 	e := &Env{
 		Cfg:   cfg,
-		Certs: pki.NewStore(cfg.CertDir),
+		Certs: certs,
 		Audit: &Audit{Path: cfg.AuditLog()},
 		Now:   time.Now,
 	}
 	var w io.Writer = io.Discard
-	if err := os.MkdirAll(cfg.LogDir(), 0o700); err == nil {
-		if f, err := os.OpenFile(filepath.Join(cfg.LogDir(), "esbtui.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
-			w = f
-			e.closeLog = f.Close
-		}
+	if st, err := os.Lstat(cfg.LogDir()); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		// The file is opened without following links; its directory too.
+		e.LogErr = fmt.Errorf("log: %w", &safefile.SymlinkError{Path: cfg.LogDir(), What: "log directory"})
+	} else if err := os.MkdirAll(cfg.LogDir(), 0o700); err != nil {
+		e.LogErr = fmt.Errorf("log: %w", err)
+	} else if f, err := safefile.Open(filepath.Join(cfg.LogDir(), "esbtui.log"), "log file", os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err != nil {
+		e.LogErr = fmt.Errorf("log: %w", err)
+	} else {
+		w = f
+		e.closeLog = f.Close
 	}
 	e.Log = slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return e

@@ -103,10 +103,19 @@ type AuthStatus struct {
 	Verified bool `json:"verified,omitempty"`
 }
 
-// BindNeedsAuthError is a non-loopback --bind without basic auth.
-type BindNeedsAuthError struct{ Bind string }
+// BindNeedsAuthError is a non-loopback --bind without basic auth, or a
+// compose file that publishes the registry (or a service holding one of
+// esbtui's keys) beyond loopback without it (Exposure set; see exposure.go).
+type BindNeedsAuthError struct {
+	Bind     string
+	Exposure *stack.Exposure
+	Files    []string
+}
 
 func (e *BindNeedsAuthError) Error() string {
+	if e.Exposure != nil {
+		return e.exposureError()
+	}
 	return fmt.Sprintf("up: refusing to publish the registry on %s without authentication: anyone who can reach this machine could push and delete images; add --auth (`esbtui up --auth --bind %s`), or leave --bind out to stay on 127.0.0.1", e.Bind, e.Bind)
 }
 

@@ -220,6 +220,9 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 	if err != nil {
 		return nil, fail("compose-file", err)
 	}
+	if err := e.checkExposure(p); err != nil {
+		return nil, fail("compose-file", err)
+	}
 	rep.Step("compose-file", progress.Done, fmt.Sprintf("project %s from %v (services: %v)", p.Name(), p.Files, p.Services()))
 
 	rep.Step("certs", progress.Start, "checking certificates in "+e.Cfg.CertDir)
