@@ -14,7 +14,7 @@ func BenchmarkDebianCheck(b *testing.B) {
 	cfg := &Config{Root: r, GOOS: "linux"}
 	s := newSystemStore(cfg, p.ca)
 	ctx := context.Background()
-	if err := s.Install(ctx); err != nil {
+	if err := apply(b, ctx, s, OpInstall); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

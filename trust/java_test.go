@@ -16,6 +16,7 @@ func TestJava(t *testing.T) {
 	ks := filepath.Join(t.TempDir(), "cacerts")
 	copyFile(t, "/etc/ssl/certs/java/cacerts", ks)
 	cfg := &Config{JavaKeystore: ks}
+	recordInstalled(cfg, old.ca)
 	s := newJavaStore(cfg, cur.ca)
 	if ok, why := s.Applies(); !ok {
 		t.Fatal(why)
@@ -29,7 +30,7 @@ func TestJava(t *testing.T) {
 	if st := s.Check(ctx); st.State != Missing {
 		t.Fatalf("before: %+v", st)
 	}
-	if err := newJavaStore(cfg, old.ca).Install(ctx); err != nil {
+	if err := apply(t, ctx, newJavaStore(cfg, old.ca), OpInstall); err != nil {
 		t.Fatal(err)
 	}
 	if st := s.Check(ctx); st.State != Stale {
@@ -47,7 +48,7 @@ func TestJava(t *testing.T) {
 		t.Fatalf("plan notes: %v", plan.Notes)
 	}
 	start := time.Now()
-	if err := s.Install(ctx); err != nil {
+	if err := apply(t, ctx, s, OpInstall); err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(start)
@@ -65,7 +66,7 @@ func TestJava(t *testing.T) {
 	if out, err := exec.Command(s.keytool, "-importcert", "-noprompt", "-alias", "debian:x.pem", "-file", cur.ca.File, "-keystore", ks, "-storepass", "changeit").CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
-	if err := s.Uninstall(ctx); err != nil {
+	if err := apply(t, ctx, s, OpUninstall); err != nil {
 		t.Fatal(err)
 	}
 	entries, err := listKeystore(ctx, cfg, s.keytool, ks)

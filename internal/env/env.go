@@ -29,6 +29,10 @@ type Env struct {
 	// dashboard sets it (it runs `sudo -v` in the foreground first), so sudo
 	// never prompts while the TUI owns the terminal.
 	NonInteractiveSudo bool
+	// Sudo is the prefix privileged trust steps run through when esbtui is
+	// not root; sudo reads any password from the terminal, never from
+	// esbtui. nil: never elevate (the step fails and says how to run it).
+	Sudo []string
 
 	closeLog func() error
 }
@@ -42,6 +46,7 @@ func New(cfg config.Config) *Env {
 		Certs: pki.NewStore(cfg.CertDir),
 		Audit: &Audit{Path: cfg.AuditLog()},
 		Now:   time.Now,
+		Sudo:  []string{"sudo", "--"},
 	}
 	var w io.Writer = io.Discard
 	if err := os.MkdirAll(cfg.LogDir(), 0o700); err == nil {
