@@ -31,7 +31,7 @@ func BenchmarkJavaCheck(b *testing.B) {
 	_, p := testCAs(b)
 	ks := filepath.Join(b.TempDir(), "cacerts")
 	copyFile(b, "/etc/ssl/certs/java/cacerts", ks)
-	s := newJavaStore(&Config{JavaKeystore: ks}, p.ca)
+	s := newJavaStore(&Config{JavaKeystore: ks, Keystores: NewKeystoreCache()}, p.ca)
 	ctx := context.Background()
 	s.Check(ctx)
 	b.ResetTimer()

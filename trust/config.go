@@ -38,6 +38,8 @@ type Config struct {
 	GOOS string
 	// Env is added to every tool's environment.
 	Env []string
+	// Keystores caches keytool listings across checks (nil: no cache).
+	Keystores *KeystoreCache
 	// JavaKeystore overrides the cacerts file of the default JDK (used as
 	// given, not under Root).
 	JavaKeystore string

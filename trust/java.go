@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"time"
 )
 
 const (
@@ -24,31 +22,20 @@ type ksEntry struct {
 	Cert  []byte // PEM
 }
 
-// ksCache keeps the last listing of each keystore by size and mtime: a
-// keytool run costs ~0.5 s of JVM start, and status is polled.
-var ksCache sync.Map // keystore path → ksCached
-
-type ksCached struct {
-	size    int64
-	mtime   time.Time
-	entries []ksEntry
-}
-
 // listKeystore lists a keystore's certificates with `keytool -list -rfc`
-// (English labels forced; fingerprints are computed here, not parsed).
-// An unchanged file (same size and mtime) is not listed again.
+// (English labels forced; fingerprints are computed here, not parsed). An
+// unchanged file (same size and mtime) is not listed again when cfg has a
+// KeystoreCache.
 func listKeystore(ctx context.Context, cfg *Config, keytool, keystore string) ([]ksEntry, error) {
 	fi, statErr := os.Stat(keystore)
 	if statErr == nil {
-		if c, ok := ksCache.Load(keystore); ok {
-			if c := c.(ksCached); c.size == fi.Size() && c.mtime.Equal(fi.ModTime()) {
-				return c.entries, nil
-			}
+		if entries, ok := cfg.Keystores.get(keystore, fi); ok {
+			return entries, nil
 		}
 	}
 	entries, err := listKeystoreNow(ctx, cfg, keytool, keystore)
 	if err == nil && statErr == nil {
-		ksCache.Store(keystore, ksCached{size: fi.Size(), mtime: fi.ModTime(), entries: entries})
+		cfg.Keystores.put(keystore, fi, entries)
 	}
 	return entries, err
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/pki"
+	"github.com/esbtui/esbtui/trust"
 )
 
 // Env is the configured toolbox every flow runs with.
@@ -35,6 +36,8 @@ type Env struct {
 	Sudo []string
 
 	closeLog func() error
+	// keystores caches Java keystore listings for this Env's trust checks.
+	keystores *trust.KeystoreCache
 }
 
 // New opens an Env for cfg. The log goes to $ESB_HOME/logs/esbtui.log; when
@@ -47,6 +50,8 @@ func New(cfg config.Config) *Env {
 		Audit: &Audit{Path: cfg.AuditLog()},
 		Now:   time.Now,
 		Sudo:  []string{"sudo", "--"},
+
+		keystores: trust.NewKeystoreCache(),
 	}
 	var w io.Writer = io.Discard
 	if err := os.MkdirAll(cfg.LogDir(), 0o700); err == nil {

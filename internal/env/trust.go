@@ -131,6 +131,7 @@ func (e *Env) TrustConfig() (*trust.Config, error) {
 		Registries: e.registryNames(),
 		Sudo:       e.sudo(),
 		Installed:  installed,
+		Keystores:  e.keystores,
 	}, nil
 }
 
