@@ -2,6 +2,7 @@ package trust
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -85,5 +86,22 @@ func TestJava(t *testing.T) {
 	}
 	if st := s.Check(ctx); st.State != Missing {
 		t.Fatalf("after uninstall: %+v", st)
+	}
+}
+
+// TestJavaListReadError: keytool output the parser cannot read (a line over
+// the 1 MiB limit) is an error, not a silently short listing that would make
+// uninstall miss an alias. The tool is a stand-in script beside the real
+// keytool tests above: no real keytool prints such a line.
+func TestJavaListReadError(t *testing.T) {
+	dir := t.TempDir()
+	tool := filepath.Join(dir, "keytool")
+	script := "#!/bin/sh\necho 'Alias name: a'\nhead -c 2000000 /dev/zero | tr '\\0' x\necho\necho 'Alias name: b'\n"
+	if err := os.WriteFile(tool, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := listKeystoreNow(context.Background(), &Config{}, tool, filepath.Join(dir, "cacerts"))
+	if err == nil || !strings.Contains(err.Error(), "keytool -list") {
+		t.Fatalf("listing with an unreadable line: %d entries, err %v; want an error", len(entries), err)
 	}
 }

@@ -79,7 +79,8 @@ func quoteArgv(argv []string) string {
 	return strings.Join(out, " ")
 }
 
-// Plan is what an Install or Uninstall of one store will do, in order.
+// Plan is what installing or uninstalling the CA in one store does, in
+// order: the unit that is shown, audited and run (Execute).
 type Plan struct {
 	Store     string
 	Op        Op
