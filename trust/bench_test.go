@@ -14,7 +14,7 @@ func BenchmarkDebianCheck(b *testing.B) {
 	cfg := &Config{Root: r, GOOS: "linux"}
 	s := newSystemStore(cfg, p.ca)
 	ctx := context.Background()
-	if err := s.Install(ctx); err != nil {
+	if err := apply(b, ctx, s, OpInstall); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -31,7 +31,7 @@ func BenchmarkJavaCheck(b *testing.B) {
 	_, p := testCAs(b)
 	ks := filepath.Join(b.TempDir(), "cacerts")
 	copyFile(b, "/etc/ssl/certs/java/cacerts", ks)
-	s := newJavaStore(&Config{JavaKeystore: ks}, p.ca)
+	s := newJavaStore(&Config{JavaKeystore: ks, Keystores: NewKeystoreCache()}, p.ca)
 	ctx := context.Background()
 	s.Check(ctx)
 	b.ResetTimer()

@@ -3,6 +3,7 @@ package trust
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -75,7 +76,7 @@ func (s *certsDStore) Applies() (bool, string) {
 	if !found {
 		return false, fmt.Sprintf("%s is not installed (no %s, no %s): %s", s.name, strings.Join(s.tools, "/"), strings.Join(s.dirs, ", "), s.install)
 	}
-	if len(s.hosts()) == 0 {
+	if hosts, err := s.hosts(); err == nil && len(hosts) == 0 {
 		return false, "no registry name needs an entry: " + s.loopbackNotes
 	}
 	return true, ""
@@ -91,13 +92,21 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// hosts are the registry names that get an entry, in the order given.
-func (s *certsDStore) hosts() []string {
+// hosts are the registry names that get an entry, in the order given. Each
+// is checked by CheckRegistryName before it can become a directory name: a
+// name that fails is an error, never a path.
+func (s *certsDStore) hosts() ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	for _, r := range s.cfg.Registries {
+		if err := CheckRegistryName(r); err != nil {
+			return nil, err
+		}
 		host, _, err := net.SplitHostPort(r)
-		if err != nil || seen[r] {
+		if err != nil {
+			return nil, &NameError{Name: r, Why: "no port: certs.d entries are HOST:PORT"}
+		}
+		if seen[r] {
 			continue
 		}
 		seen[r] = true
@@ -106,7 +115,7 @@ func (s *certsDStore) hosts() []string {
 		}
 		out = append(out, r)
 	}
-	return out
+	return out, nil
 }
 
 func (s *certsDStore) loopbacks() []string {
@@ -119,6 +128,7 @@ func (s *certsDStore) loopbacks() []string {
 	return out
 }
 
+// dir is BASE/HOST:PORT for a name hosts() returned (checked already).
 func (s *certsDStore) dir(host string) string { return filepath.Join(s.cfg.path(s.base), host) }
 
 func (s *certsDStore) hostsTomlFor(host string) []byte {
@@ -130,11 +140,29 @@ func (s *certsDStore) hostsTomlFor(host string) []byte {
 type entryState struct {
 	host     string
 	caOK     bool
-	caKin    kinship // of what ca.crt holds; unrelated with caPres = another CA
+	caKin    kinship // of what ca.crt holds (exactly one certificate)
+	caCert   *x509.Certificate
 	caPres   bool
 	tomlOK   bool
 	tomlPres bool
-	tomlOurs bool
+	// tomlMarked: hosts.toml starts with esbtui's marker; it is ours only
+	// when it is byte for byte what this esbtui writes (tomlOK).
+	tomlMarked bool
+}
+
+// caOurs: ca.crt holds the current CA or one this ESB_HOME installed.
+func (e entryState) caOurs() bool { return e.caOK || e.caKin == current || e.caKin == stale }
+
+// left says what of an entry is left to its owner on uninstall.
+func (s *certsDStore) left(e entryState) []string {
+	var out []string
+	if e.caPres && !e.caOurs() && (e.caKin == foreign || e.caCert == nil) {
+		out = append(out, leftNote(filepath.Join(s.dir(e.host), "ca.crt"), e.caCert))
+	}
+	if e.tomlPres && e.tomlMarked && !e.tomlOK {
+		out = append(out, leftNote(filepath.Join(s.dir(e.host), "hosts.toml"), nil))
+	}
+	return out
 }
 
 func (s *certsDStore) readEntry(host string) (entryState, error) {
@@ -146,7 +174,8 @@ func (s *certsDStore) readEntry(host string) (entryState, error) {
 		e.caPres = true
 		e.caOK = bytes.Equal(data, s.ca.PEM)
 		if certs := parsePEMCerts(data); len(certs) == 1 {
-			e.caKin = relate(certs[0], s.ca.Cert)
+			e.caCert = certs[0]
+			e.caKin = s.cfg.relate(certs[0], s.ca.Cert)
 		}
 	case !errors.Is(err, os.ErrNotExist):
 		return e, fmt.Errorf("read %s: %w", p, err)
@@ -157,7 +186,7 @@ func (s *certsDStore) readEntry(host string) (entryState, error) {
 		switch {
 		case err == nil:
 			e.tomlPres = true
-			e.tomlOurs = bytes.HasPrefix(data, []byte(hostsTomlMarker))
+			e.tomlMarked = bytes.HasPrefix(data, []byte(hostsTomlMarker))
 			e.tomlOK = bytes.Equal(data, s.hostsTomlFor(host))
 		case !errors.Is(err, os.ErrNotExist):
 			return e, fmt.Errorf("read %s: %w", p, err)
@@ -169,8 +198,12 @@ func (s *certsDStore) readEntry(host string) (entryState, error) {
 }
 
 func (s *certsDStore) readAll() ([]entryState, error) {
+	hosts, err := s.hosts()
+	if err != nil {
+		return nil, err
+	}
 	var out []entryState
-	for _, h := range s.hosts() {
+	for _, h := range hosts {
 		e, err := s.readEntry(h)
 		if err != nil {
 			return nil, err
@@ -183,10 +216,10 @@ func (s *certsDStore) readAll() ([]entryState, error) {
 // conflict is a file we must not overwrite: another CA's ca.crt, or a
 // hosts.toml the user wrote.
 func (s *certsDStore) conflict(e entryState) string {
-	if e.caPres && !e.caOK && e.caKin == unrelated {
+	if e.caPres && !e.caOurs() {
 		return fmt.Sprintf("%s holds another CA: esbtui does not overwrite it; merge the CA into it by hand or move it away", filepath.Join(s.dir(e.host), "ca.crt"))
 	}
-	if e.tomlPres && !e.tomlOurs {
+	if e.tomlPres && !e.tomlMarked {
 		return fmt.Sprintf("%s was not written by esbtui: add ca = %q under [host.\"https://%s\"] yourself, or move it away", filepath.Join(s.dir(e.host), "hosts.toml"), filepath.ToSlash(filepath.Join(s.base, e.host, "ca.crt")), e.host)
 	}
 	return ""
@@ -219,6 +252,7 @@ func (s *certsDStore) Check(ctx context.Context) Status {
 			missing = append(missing, e.host)
 		}
 		st.Detail = append(st.Detail, fmt.Sprintf("%s: %s", s.dir(e.host), mark))
+		st.Detail = append(st.Detail, s.left(e)...)
 	}
 	for _, l := range s.loopbacks() {
 		if s.skipLoopback {
@@ -258,7 +292,8 @@ func (s *certsDStore) Plan(ctx context.Context, op Op) (Plan, error) {
 }
 
 func (s *certsDStore) plan(op Op, all []entryState) Plan {
-	p := Plan{Store: s.Name(), Op: op, Notes: s.notes}
+	p := newPlan(s, op)
+	p.Notes = append(p.Notes, s.notes...)
 	for _, e := range all {
 		dir := s.dir(e.host)
 		switch op {
@@ -271,12 +306,13 @@ func (s *certsDStore) plan(op Op, all []entryState) Plan {
 			}
 		case OpUninstall:
 			n := len(p.Steps)
-			if e.caPres && (e.caOK || e.caKin != unrelated) {
+			if e.caPres && e.caOurs() {
 				p.Steps = append(p.Steps, removeStep(filepath.Join(dir, "ca.crt")))
 			}
-			if e.tomlPres && e.tomlOurs {
+			if e.tomlPres && e.tomlOK {
 				p.Steps = append(p.Steps, removeStep(filepath.Join(dir, "hosts.toml")))
 			}
+			p.Notes = append(p.Notes, s.left(e)...)
 			if len(p.Steps) > n {
 				p.Steps = append(p.Steps, rmdirStep(dir))
 			}
@@ -286,15 +322,4 @@ func (s *certsDStore) plan(op Op, all []entryState) Plan {
 		p.NeedsRoot = needsRoot(s.cfg.path(s.base))
 	}
 	return p
-}
-
-func (s *certsDStore) Install(ctx context.Context) error   { return s.apply(ctx, OpInstall) }
-func (s *certsDStore) Uninstall(ctx context.Context) error { return s.apply(ctx, OpUninstall) }
-
-func (s *certsDStore) apply(ctx context.Context, op Op) error {
-	p, err := s.Plan(ctx, op)
-	if err != nil {
-		return err
-	}
-	return s.cfg.execute(ctx, p)
 }

@@ -19,6 +19,7 @@ func TestCertsD(t *testing.T) {
 	mkdirs(t, filepath.Join(r, "etc/docker"), filepath.Join(r, "etc/containerd"), filepath.Join(r, "etc/containers"))
 	none := map[string]string{"dockerd": "", "docker": "", "containerd": "", "podman": "", "crio": "", "buildah": "", "skopeo": ""}
 	cfg := &Config{Root: r, Registries: testRegistries, Tools: none}
+	recordInstalled(cfg, old.ca)
 
 	docker := newDockerStore(cfg, cur.ca)
 	st := docker.Check(ctx)
@@ -53,7 +54,7 @@ func TestCertsD(t *testing.T) {
 		t.Fatalf("containerd plan: want ca.crt + hosts.toml for 5 names, got %v", stepsOf(plan))
 	}
 	for _, s := range []Store{docker, containerd, newPodmanStore(cfg, cur.ca)} {
-		if err := s.Install(ctx); err != nil {
+		if err := apply(t, ctx, s, OpInstall); err != nil {
 			t.Fatal(err)
 		}
 		if st := s.Check(ctx); st.State != Trusted {
@@ -81,17 +82,17 @@ func TestCertsD(t *testing.T) {
 	// Another CA in an entry is never overwritten: install fails naming it
 	// and changes nothing.
 	podman := newPodmanStore(cfg, cur.ca)
-	podman.Uninstall(ctx)
+	apply(t, ctx, podman, OpUninstall)
 	foreign := filepath.Join(r, "etc/containers/certs.d/esb-registry:5000/ca.crt")
 	copyFile(t, "/usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt", foreign)
-	err = podman.Install(ctx)
+	err = apply(t, ctx, podman, OpInstall)
 	if err == nil || !strings.Contains(err.Error(), foreign) || !strings.Contains(err.Error(), "holds another CA") {
 		t.Fatalf("foreign ca.crt: %v", err)
 	}
 	if exists(filepath.Join(r, "etc/containers/certs.d/localhost:5000")) {
 		t.Fatal("podman install went on after the conflict")
 	}
-	if err := podman.Uninstall(ctx); err != nil {
+	if err := apply(t, ctx, podman, OpUninstall); err != nil {
 		t.Fatal(err)
 	}
 	if !exists(foreign) {
@@ -100,20 +101,20 @@ func TestCertsD(t *testing.T) {
 
 	// An older CA of ours in docker's entries: stale, replaced on install.
 	oldDocker := newDockerStore(cfg, old.ca)
-	if err := docker.Uninstall(ctx); err != nil {
+	if err := apply(t, ctx, docker, OpUninstall); err != nil {
 		t.Fatal(err)
 	}
-	if err := oldDocker.Install(ctx); err != nil {
+	if err := apply(t, ctx, oldDocker, OpInstall); err != nil {
 		t.Fatal(err)
 	}
 	if st := docker.Check(ctx); st.State != Stale {
 		t.Fatalf("docker with the older CA: %+v", st)
 	}
-	if err := docker.Install(ctx); err != nil {
+	if err := apply(t, ctx, docker, OpInstall); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []Store{docker, containerd} {
-		if err := s.Uninstall(ctx); err != nil {
+		if err := apply(t, ctx, s, OpUninstall); err != nil {
 			t.Fatal(err)
 		}
 		if st := s.Check(ctx); st.State != Missing {

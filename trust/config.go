@@ -8,10 +8,6 @@ import (
 	"strings"
 )
 
-// DefaultSudo is the prefix a plan that needs root runs through when esbtui
-// is not root. sudo reads any password from the terminal, never from esbtui.
-var DefaultSudo = []string{"sudo", "--"}
-
 // Config is what every backend shares: where the machine's files are, which
 // tools to run and how to become root.
 type Config struct {
@@ -21,19 +17,29 @@ type Config struct {
 	Root string
 	// Home is the user's home directory (NSS databases); default $HOME.
 	Home string
-	// Registries are the host:port names the container engines pull from
-	// (certs.d entries are made for the non-loopback ones).
+	// Registries are the HOST:PORT names the container engines pull from
+	// (certs.d entries are made for the non-loopback ones). They come from
+	// esbtui's configuration, never from a certificate, and each is checked
+	// by CheckRegistryName before it becomes a path.
 	Registries []string
+	// Installed are the SHA-256 fingerprints (Fingerprint's form) of the CAs
+	// this ESB_HOME installed before: uninstall and install remove entries
+	// holding them. Other esbtui CAs found in a store belong to someone else
+	// and are reported, never removed. The current CA always counts as ours.
+	Installed []string
 	// Tools overrides where a tool is found: name → path; an empty path
 	// means "not installed". Others are looked up in PATH and the sbin dirs.
 	Tools map[string]string
-	// Sudo is the prefix for plans that need root when not root; nil means
-	// never elevate (the plan fails with a NeedsRootError).
+	// Sudo is the prefix for plans that need root when not root (e.g.
+	// {"sudo", "--"}: sudo reads any password from the terminal, never from
+	// esbtui); nil means never elevate (the plan fails with a NeedsRootError).
 	Sudo []string
 	// GOOS selects the system backend; default runtime.GOOS.
 	GOOS string
 	// Env is added to every tool's environment.
 	Env []string
+	// Keystores caches keytool listings across checks (nil: no cache).
+	Keystores *KeystoreCache
 	// JavaKeystore overrides the cacerts file of the default JDK (used as
 	// given, not under Root).
 	JavaKeystore string

@@ -14,7 +14,7 @@ import (
 
 func debianStore(t *testing.T, root string, ca CA, tools map[string]string) *fileSystemStore {
 	t.Helper()
-	cfg := &Config{Root: root, GOOS: "linux", Tools: tools, Sudo: DefaultSudo}
+	cfg := &Config{Root: root, GOOS: "linux", Tools: tools, Sudo: testSudo}
 	s, ok := newSystemStore(cfg, ca).(*fileSystemStore)
 	if !ok || s.spec.family != FamilyDebian {
 		t.Fatalf("system store for the sandbox is %T %+v, want the Debian one", newSystemStore(cfg, ca), s)
@@ -61,7 +61,7 @@ func TestDebianInstallVerifyUninstall(t *testing.T) {
 	}
 
 	start := time.Now()
-	if err := s.Install(ctx); err != nil {
+	if err := apply(t, ctx, s, OpInstall); err != nil {
 		t.Fatal(err)
 	}
 	installTook := time.Since(start)
@@ -110,7 +110,7 @@ func TestDebianInstallVerifyUninstall(t *testing.T) {
 		"run " + strings.Join(append([]string{tool, "--fresh"}, sandboxArgs(r)...), " "),
 	})
 	start = time.Now()
-	if err := s.Uninstall(ctx); err != nil {
+	if err := apply(t, ctx, s, OpUninstall); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("measured: debian uninstall (--fresh + keytool -delete) %v", time.Since(start).Round(time.Millisecond))
@@ -120,7 +120,7 @@ func TestDebianInstallVerifyUninstall(t *testing.T) {
 	if exists(anchor) {
 		t.Fatal("anchor file left behind")
 	}
-	if b := readBundle(bundle, p.ca.Cert); b.Has || !b.Present {
+	if b := readBundle(&Config{}, bundle, p.ca.Cert); b.Has || !b.Present {
 		t.Fatalf("bundle after uninstall: %+v", b)
 	}
 	m, _ := filepath.Glob(filepath.Join(r, "etc/ssl/certs", baseName(p.ca.Cert)+"*"))
@@ -158,6 +158,7 @@ func TestDebianHalfInstalledAndStale(t *testing.T) {
 
 	copyFile(t, cur.ca.File, anchor) // file present, bundle never built
 	s := debianStore(t, r, cur.ca, nil)
+	recordInstalled(s.cfg, old.ca)
 	st := s.Check(ctx)
 	if st.State != Missing || !strings.Contains(st.Reason, "half installed") || !strings.Contains(st.Reason, anchor) {
 		t.Fatalf("half-installed state reported as %+v", st)
@@ -167,12 +168,12 @@ func TestDebianHalfInstalledAndStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	equalLines(t, "repair plan", stepsOf(plan), []string{"run " + strings.Join(append([]string{s.tool}, sandboxArgs(r)...), " ")})
-	if err := s.Uninstall(ctx); err != nil {
+	if err := apply(t, ctx, s, OpUninstall); err != nil {
 		t.Fatal(err)
 	}
 
 	// The older CA installed, then the current one checked: stale.
-	if err := debianStore(t, r, old.ca, nil).Install(ctx); err != nil {
+	if err := apply(t, ctx, debianStore(t, r, old.ca, nil), OpInstall); err != nil {
 		t.Fatal(err)
 	}
 	st = s.Check(ctx)
@@ -189,10 +190,10 @@ func TestDebianHalfInstalledAndStale(t *testing.T) {
 		"write " + anchor + " (0644, " + itoa(len(cur.ca.PEM)) + " bytes)",
 		"run " + strings.Join(append([]string{s.tool}, sandboxArgs(r)...), " "),
 	})
-	if err := s.Install(ctx); err != nil {
+	if err := apply(t, ctx, s, OpInstall); err != nil {
 		t.Fatal(err)
 	}
-	b := readBundle(filepath.Join(r, "etc/ssl/certs/ca-certificates.crt"), cur.ca.Cert)
+	b := readBundle(&Config{}, filepath.Join(r, "etc/ssl/certs/ca-certificates.crt"), cur.ca.Cert)
 	if !b.Has || len(b.Stale) != 0 {
 		t.Fatalf("bundle after replacing the older CA: has=%v stale=%d", b.Has, len(b.Stale))
 	}
@@ -213,7 +214,7 @@ func TestDebianToolFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := debianStore(t, r, p.ca, map[string]string{"update-ca-certificates": falseBin})
-	err = s.Install(ctx)
+	err = apply(t, ctx, s, OpInstall)
 	var se *StepError
 	var te *ToolError
 	if !errors.As(err, &se) || !errors.As(err, &te) {

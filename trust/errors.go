@@ -75,3 +75,23 @@ type NotApplicableError struct {
 func (e *NotApplicableError) Error() string {
 	return fmt.Sprintf("trust: %s: not applicable: %s", e.Store, e.Reason)
 }
+
+// PlanChangedError is a plan that was not run because the store changed
+// after it was shown: a fresh plan has other steps. Nothing was changed.
+type PlanChangedError struct {
+	Shown Plan
+	Now   Plan
+}
+
+// AlreadyDone reports whether the store needs nothing any more: something
+// else (another store's step, another run) already did what the plan shown
+// would have done.
+func (e *PlanChangedError) AlreadyDone() bool { return e.Now.Empty() }
+
+func (e *PlanChangedError) Error() string {
+	if e.AlreadyDone() {
+		return fmt.Sprintf("trust: %s %s: the store changed after the plan was shown and needs nothing now; nothing was run", e.Shown.Store, e.Shown.Op)
+	}
+	return fmt.Sprintf("trust: %s %s: the store changed after the plan was shown (%d step(s) shown, %d needed now); nothing was run: run `esbtui trust %s` again to see the new plan",
+		e.Shown.Store, e.Shown.Op, len(e.Shown.Steps), len(e.Now.Steps), e.Shown.Op)
+}

@@ -56,8 +56,27 @@ func (c *Config) run(ctx context.Context, argv []string, stdin []byte) ([]byte, 
 	return out.Bytes(), nil
 }
 
-// execute runs a plan in order, through sudo when the plan needs root and we
-// are not root. It stops at the first failing step and says what ran.
+// Execute runs exactly the steps of p, the plan that was shown and audited,
+// in order, through cfg.Sudo when the plan needs root and esbtui is not
+// root. It never plans a different set of steps: first it asks the store
+// that made p to plan again (reading only), and when the store no longer
+// needs exactly these steps (it changed since p was shown) nothing runs and
+// the error is a *PlanChangedError. It stops at the first failing step with
+// a *StepError saying what ran and what did not.
+func Execute(ctx context.Context, cfg *Config, p Plan) error {
+	if p.source != nil {
+		now, err := p.source.Plan(ctx, p.Op)
+		if err != nil {
+			return fmt.Errorf("trust: %s %s: check the store before running the plan: %w", p.Store, p.Op, err)
+		}
+		if !p.sameSteps(now) {
+			return &PlanChangedError{Shown: p, Now: now}
+		}
+	}
+	return cfg.execute(ctx, p)
+}
+
+// execute runs the steps of p; Execute checked that they are still due.
 func (c *Config) execute(ctx context.Context, p Plan) error {
 	elevate := p.NeedsRoot && !isRoot()
 	if elevate {

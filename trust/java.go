@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"time"
 )
 
 const (
@@ -24,31 +22,20 @@ type ksEntry struct {
 	Cert  []byte // PEM
 }
 
-// ksCache keeps the last listing of each keystore by size and mtime: a
-// keytool run costs ~0.5 s of JVM start, and status is polled.
-var ksCache sync.Map // keystore path → ksCached
-
-type ksCached struct {
-	size    int64
-	mtime   time.Time
-	entries []ksEntry
-}
-
 // listKeystore lists a keystore's certificates with `keytool -list -rfc`
-// (English labels forced; fingerprints are computed here, not parsed).
-// An unchanged file (same size and mtime) is not listed again.
+// (English labels forced; fingerprints are computed here, not parsed). An
+// unchanged file (same size and mtime) is not listed again when cfg has a
+// KeystoreCache.
 func listKeystore(ctx context.Context, cfg *Config, keytool, keystore string) ([]ksEntry, error) {
 	fi, statErr := os.Stat(keystore)
 	if statErr == nil {
-		if c, ok := ksCache.Load(keystore); ok {
-			if c := c.(ksCached); c.size == fi.Size() && c.mtime.Equal(fi.ModTime()) {
-				return c.entries, nil
-			}
+		if entries, ok := cfg.Keystores.get(keystore, fi); ok {
+			return entries, nil
 		}
 	}
 	entries, err := listKeystoreNow(ctx, cfg, keytool, keystore)
 	if err == nil && statErr == nil {
-		ksCache.Store(keystore, ksCached{size: fi.Size(), mtime: fi.ModTime(), entries: entries})
+		cfg.Keystores.put(keystore, fi, entries)
 	}
 	return entries, err
 }
@@ -78,6 +65,9 @@ func listKeystoreNow(ctx context.Context, cfg *Config, keytool, keystore string)
 				inPEM = false
 			}
 		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("list %s: read the output of keytool -list: %w", keystore, err)
 	}
 	return entries, nil
 }
@@ -141,7 +131,8 @@ func (s *javaStore) Applies() (bool, string) {
 
 type javaState struct {
 	current []string // aliases holding our CA
-	stale   []string // aliases holding an older CA of ours
+	stale   []string // aliases holding a CA this ESB_HOME installed before
+	left    []string // notes on aliases holding another esbtui CA
 }
 
 func (s *javaStore) read(ctx context.Context) (javaState, error) {
@@ -152,11 +143,13 @@ func (s *javaStore) read(ctx context.Context) (javaState, error) {
 	}
 	for _, e := range entries {
 		for _, c := range parsePEMCerts(e.Cert) {
-			switch relate(c, s.ca.Cert) {
+			switch s.cfg.relate(c, s.ca.Cert) {
 			case current:
 				st.current = append(st.current, e.Alias)
 			case stale:
 				st.stale = append(st.stale, e.Alias)
+			case foreign:
+				st.left = append(st.left, leftNote("alias "+e.Alias+" in "+s.keystore, c))
 			}
 		}
 	}
@@ -188,6 +181,7 @@ func (s *javaStore) Check(ctx context.Context) Status {
 	for _, a := range r.stale {
 		st.Detail = append(st.Detail, "stale alias "+a)
 	}
+	st.Detail = append(st.Detail, r.left...)
 	return st
 }
 
@@ -207,7 +201,8 @@ func (s *javaStore) del(alias string) Step {
 }
 
 func (s *javaStore) plan(op Op, r javaState) Plan {
-	p := Plan{Store: s.Name(), Op: op}
+	p := newPlan(s, op)
+	p.Notes = append(p.Notes, r.left...)
 	for _, a := range r.stale {
 		p.Steps = append(p.Steps, s.del(a))
 	}
@@ -217,7 +212,7 @@ func (s *javaStore) plan(op Op, r javaState) Plan {
 			p.Steps = append(p.Steps, runStep(s.keytool, "-importcert", "-noprompt", "-trustcacerts",
 				"-alias", javaAlias(s.ca.Cert), "-file", s.ca.File, "-keystore", s.keystore, "-storepass", javaStorePass))
 		}
-		p.Notes = []string{javaWarning}
+		p.Notes = append(p.Notes, javaWarning)
 	case OpUninstall:
 		for _, a := range r.current {
 			p.Steps = append(p.Steps, s.del(a))
@@ -227,15 +222,4 @@ func (s *javaStore) plan(op Op, r javaState) Plan {
 		p.NeedsRoot = needsRoot(s.keystore)
 	}
 	return p
-}
-
-func (s *javaStore) Install(ctx context.Context) error   { return s.apply(ctx, OpInstall) }
-func (s *javaStore) Uninstall(ctx context.Context) error { return s.apply(ctx, OpUninstall) }
-
-func (s *javaStore) apply(ctx context.Context, op Op) error {
-	p, err := s.Plan(ctx, op)
-	if err != nil {
-		return err
-	}
-	return s.cfg.execute(ctx, p)
 }

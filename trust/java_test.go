@@ -2,6 +2,7 @@ package trust
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ func TestJava(t *testing.T) {
 	ks := filepath.Join(t.TempDir(), "cacerts")
 	copyFile(t, "/etc/ssl/certs/java/cacerts", ks)
 	cfg := &Config{JavaKeystore: ks}
+	recordInstalled(cfg, old.ca)
 	s := newJavaStore(cfg, cur.ca)
 	if ok, why := s.Applies(); !ok {
 		t.Fatal(why)
@@ -29,7 +31,7 @@ func TestJava(t *testing.T) {
 	if st := s.Check(ctx); st.State != Missing {
 		t.Fatalf("before: %+v", st)
 	}
-	if err := newJavaStore(cfg, old.ca).Install(ctx); err != nil {
+	if err := apply(t, ctx, newJavaStore(cfg, old.ca), OpInstall); err != nil {
 		t.Fatal(err)
 	}
 	if st := s.Check(ctx); st.State != Stale {
@@ -47,7 +49,7 @@ func TestJava(t *testing.T) {
 		t.Fatalf("plan notes: %v", plan.Notes)
 	}
 	start := time.Now()
-	if err := s.Install(ctx); err != nil {
+	if err := apply(t, ctx, s, OpInstall); err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(start)
@@ -65,7 +67,7 @@ func TestJava(t *testing.T) {
 	if out, err := exec.Command(s.keytool, "-importcert", "-noprompt", "-alias", "debian:x.pem", "-file", cur.ca.File, "-keystore", ks, "-storepass", "changeit").CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
-	if err := s.Uninstall(ctx); err != nil {
+	if err := apply(t, ctx, s, OpUninstall); err != nil {
 		t.Fatal(err)
 	}
 	entries, err := listKeystore(ctx, cfg, s.keytool, ks)
@@ -84,5 +86,22 @@ func TestJava(t *testing.T) {
 	}
 	if st := s.Check(ctx); st.State != Missing {
 		t.Fatalf("after uninstall: %+v", st)
+	}
+}
+
+// TestJavaListReadError: keytool output the parser cannot read (a line over
+// the 1 MiB limit) is an error, not a silently short listing that would make
+// uninstall miss an alias. The tool is a stand-in script beside the real
+// keytool tests above: no real keytool prints such a line.
+func TestJavaListReadError(t *testing.T) {
+	dir := t.TempDir()
+	tool := filepath.Join(dir, "keytool")
+	script := "#!/bin/sh\necho 'Alias name: a'\nhead -c 2000000 /dev/zero | tr '\\0' x\necho\necho 'Alias name: b'\n"
+	if err := os.WriteFile(tool, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := listKeystoreNow(context.Background(), &Config{}, tool, filepath.Join(dir, "cacerts"))
+	if err == nil || !strings.Contains(err.Error(), "keytool -list") {
+		t.Fatalf("listing with an unreadable line: %d entries, err %v; want an error", len(entries), err)
 	}
 }

@@ -38,8 +38,9 @@ func (s *keychainStore) Applies() (bool, string) {
 // keychainState is what `security` reported.
 type keychainState struct {
 	present bool     // our certificate is in the System keychain
-	trusted bool     // verify-cert accepts it
-	stale   []string // SHA-1s of older CAs of ours
+	trusted bool     // verify-cert accepts it for SSL
+	stale   []string // SHA-1s of CAs this ESB_HOME installed before
+	left    []string // notes on other esbtui CAs in the keychain
 }
 
 func (s *keychainStore) read(ctx context.Context) (keychainState, error) {
@@ -50,11 +51,13 @@ func (s *keychainStore) read(ctx context.Context) (keychainState, error) {
 		return st, err
 	}
 	for _, c := range parsePEMCerts(out) {
-		switch relate(c, s.ca.Cert) {
+		switch s.cfg.relate(c, s.ca.Cert) {
 		case current:
 			st.present = true
 		case stale:
 			st.stale = append(st.stale, sha1Hex(c))
+		case foreign:
+			st.left = append(st.left, leftNote("sha1 "+sha1Hex(c)+" in "+SystemKeychain, c))
 		}
 	}
 	if st.present {
@@ -86,6 +89,7 @@ func (s *keychainStore) Check(ctx context.Context) Status {
 	for _, h := range r.stale {
 		st.Detail = append(st.Detail, "stale sha1 "+h)
 	}
+	st.Detail = append(st.Detail, r.left...)
 	return st
 }
 
@@ -101,7 +105,8 @@ func (s *keychainStore) Plan(ctx context.Context, op Op) (Plan, error) {
 }
 
 func (s *keychainStore) plan(op Op, r keychainState) Plan {
-	p := Plan{Store: s.Name(), Op: op, Notes: keychainNotes}
+	p := newPlan(s, op)
+	p.Notes = append(append(p.Notes, keychainNotes...), r.left...)
 	var steps []Step
 	for _, h := range r.stale {
 		steps = append(steps, runStep(s.tool, "delete-certificate", "-Z", h, SystemKeychain))
@@ -109,7 +114,9 @@ func (s *keychainStore) plan(op Op, r keychainState) Plan {
 	switch op {
 	case OpInstall:
 		if !r.trusted {
-			steps = append(steps, runStep(s.tool, "add-trusted-cert", "-d", "-r", "trustRoot", "-k", SystemKeychain, s.ca.File))
+			// -p ssl: the trust setting is for the SSL policy only, not
+			// for code signing, S/MIME or any other use of the CA.
+			steps = append(steps, runStep(s.tool, "add-trusted-cert", "-d", "-r", "trustRoot", "-p", "ssl", "-k", SystemKeychain, s.ca.File))
 		}
 	case OpUninstall:
 		if r.present {
@@ -121,15 +128,4 @@ func (s *keychainStore) plan(op Op, r keychainState) Plan {
 	p.Steps = steps
 	p.NeedsRoot = !p.Empty()
 	return p
-}
-
-func (s *keychainStore) Install(ctx context.Context) error   { return s.apply(ctx, OpInstall) }
-func (s *keychainStore) Uninstall(ctx context.Context) error { return s.apply(ctx, OpUninstall) }
-
-func (s *keychainStore) apply(ctx context.Context, op Op) error {
-	p, err := s.Plan(ctx, op)
-	if err != nil {
-		return err
-	}
-	return s.cfg.execute(ctx, p)
 }

@@ -62,17 +62,40 @@ type kinship int
 const (
 	unrelated kinship = iota
 	current           // our CA, byte for byte
-	stale             // same subject, another certificate: an older CA of ours
+	stale             // a CA this ESB_HOME installed before (recorded fingerprint)
+	foreign           // an esbtui CA this ESB_HOME did not install: someone else's
 )
 
-func relate(found *x509.Certificate, ca *x509.Certificate) kinship {
+// relate classifies a certificate found in a store: ours is the current CA
+// or a fingerprint this ESB_HOME recorded when it installed it; any other
+// certificate with esbtui's organization belongs to another esbtui.
+func (c *Config) relate(found *x509.Certificate, ca *x509.Certificate) kinship {
 	switch {
 	case bytes.Equal(found.Raw, ca.Raw):
 		return current
-	case bytes.Equal(found.RawSubject, ca.RawSubject) && isOurs(found):
+	case c.installedBefore(found):
 		return stale
+	case isOurs(found):
+		return foreign
 	}
 	return unrelated
+}
+
+// installedBefore reports whether found's fingerprint is in Installed.
+func (c *Config) installedBefore(found *x509.Certificate) bool {
+	fp := normFingerprint(Fingerprint(found))
+	for _, f := range c.Installed {
+		if normFingerprint(f) == fp {
+			return true
+		}
+	}
+	return false
+}
+
+// normFingerprint compares fingerprints written with or without colons, in
+// either case.
+func normFingerprint(f string) string {
+	return strings.ToUpper(strings.ReplaceAll(f, ":", ""))
 }
 
 func isOurs(c *x509.Certificate) bool {
@@ -82,6 +105,14 @@ func isOurs(c *x509.Certificate) bool {
 		}
 	}
 	return false
+}
+
+// leftNote says why an esbtui-looking entry is left in a store.
+func leftNote(what string, c *x509.Certificate) string {
+	if c == nil {
+		return fmt.Sprintf("left: %s belongs to another esbtui CA or was not written by this esbtui (it does not hold exactly one certificate this ESB_HOME installed); remove it by hand if it is yours", what)
+	}
+	return fmt.Sprintf("left: %s belongs to another esbtui CA: %s, not installed from this ESB_HOME; remove it by hand if it is yours", what, describeCert(c))
 }
 
 // parsePEMCerts returns every certificate in PEM data, skipping blocks that
@@ -104,17 +135,18 @@ func parsePEMCerts(data []byte) []*x509.Certificate {
 	return out
 }
 
-// bundleState reads a PEM bundle and reports whether it holds our CA and
-// which stale CAs of ours it holds.
+// bundleState reads a PEM bundle and reports whether it holds our CA, which
+// CAs this ESB_HOME installed before it holds, and other esbtui CAs.
 type bundleState struct {
 	Path    string
 	Present bool // the file exists
 	Has     bool
 	Stale   []*x509.Certificate
+	Foreign []*x509.Certificate
 	Err     error
 }
 
-func readBundle(path string, ca *x509.Certificate) bundleState {
+func readBundle(cfg *Config, path string, ca *x509.Certificate) bundleState {
 	bs := bundleState{Path: path}
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
@@ -125,29 +157,31 @@ func readBundle(path string, ca *x509.Certificate) bundleState {
 		return bs
 	}
 	bs.Present = true
-	// Fast path: the DER of every unrelated certificate differs at once; we
-	// parse only what PEM-decodes, then compare.
 	for _, c := range parsePEMCerts(data) {
-		switch relate(c, ca) {
+		switch cfg.relate(c, ca) {
 		case current:
 			bs.Has = true
 		case stale:
 			bs.Stale = append(bs.Stale, c)
+		case foreign:
+			bs.Foreign = append(bs.Foreign, c)
 		}
 	}
 	return bs
 }
 
-// anchorFile is one file of ours in an anchors directory.
+// anchorFile is one file named like ours in an anchors directory.
 type anchorFile struct {
 	Path string
-	Kin  kinship
-	Cert *x509.Certificate
+	Kin  kinship           // foreign: another CA's, or not exactly one certificate
+	Cert *x509.Certificate // nil when the file does not hold exactly one
 }
 
-// scanAnchors lists the files of ours (esbtui-ca-*<ext>) in dir, classified.
-// Files that do not parse are reported as stale: they carry our name.
-func scanAnchors(dir, ext string, ca *x509.Certificate) ([]anchorFile, error) {
+// scanAnchors lists the files named esbtui-ca-*<ext> in dir, classified.
+// Only files holding exactly one certificate that is the current CA or one
+// this ESB_HOME installed are ours; every other file with our name is
+// foreign (reported, never removed).
+func scanAnchors(cfg *Config, dir, ext string, ca *x509.Certificate) ([]anchorFile, error) {
 	m, err := filepath.Glob(filepath.Join(dir, filePrefix+"*"+ext))
 	if err != nil {
 		return nil, err
@@ -158,13 +192,11 @@ func scanAnchors(dir, ext string, ca *x509.Certificate) ([]anchorFile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p, err)
 		}
-		certs := parsePEMCerts(data)
-		af := anchorFile{Path: p, Kin: stale}
-		if len(certs) == 1 {
+		af := anchorFile{Path: p, Kin: foreign}
+		if certs := parsePEMCerts(data); len(certs) == 1 {
 			af.Cert = certs[0]
-			af.Kin = relate(certs[0], ca)
-			if af.Kin == unrelated {
-				continue // another user's esbtui CA: not ours to touch
+			if k := cfg.relate(certs[0], ca); k == current || k == stale {
+				af.Kin = k
 			}
 		}
 		out = append(out, af)

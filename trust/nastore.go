@@ -12,11 +12,3 @@ func (s *naStore) Check(context.Context) Status {
 func (s *naStore) Plan(context.Context, Op) (Plan, error) {
 	return Plan{}, &NotApplicableError{Store: s.name, Reason: s.reason}
 }
-
-func (s *naStore) Install(context.Context) error {
-	return &NotApplicableError{Store: s.name, Reason: s.reason}
-}
-
-func (s *naStore) Uninstall(context.Context) error {
-	return &NotApplicableError{Store: s.name, Reason: s.reason}
-}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/x509"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -55,8 +56,20 @@ type nssDBState struct {
 	dir       string
 	current   bool     // our nickname holds our CA
 	trustedTL bool     // ... with the C (trusted CA for TLS) flag
-	stale     []string // other nicknames of ours (older CAs)
-	dupNick   bool     // our nickname also holds another certificate
+	stale     []string // nicknames holding a CA this ESB_HOME installed before
+	dupNick   bool     // our nickname holds another certificate than our CA
+	left      []string // notes on nicknames of other esbtui CAs
+}
+
+// certWithSerial is the certificate among certs with the serial (lower-case
+// hex), or nil.
+func certWithSerial(certs []*x509.Certificate, serial string) *x509.Certificate {
+	for _, c := range certs {
+		if serialHex(c) == serial {
+			return c
+		}
+	}
+	return nil
 }
 
 func (s *nssStore) dbArg(dir string) string { return "sql:" + dir }
@@ -95,26 +108,24 @@ func (s *nssStore) readDB(ctx context.Context, dir string) (nssDBState, error) {
 		if err != nil {
 			return st, fmt.Errorf("read %q in %s: %w", nick, dir, err)
 		}
-		kin := unrelated
-		for _, c := range parsePEMCerts(pemOut) {
-			switch relate(c, s.ca.Cert) {
-			case current:
-				if nick == mine {
-					st.current = true
-					st.trustedTL = strings.Contains(strings.SplitN(flags, ",", 2)[0], "C")
-				}
-				if kin == unrelated {
-					kin = current
-				}
-			case stale:
-				kin = stale
-				if nick == mine {
-					st.dupNick = true
-				}
-			}
+		// certutil -L -n NICK prints every certificate with the subject of
+		// NICK's certificate (esbtui CAs share one subject): pick the one
+		// whose serial the nickname carries.
+		c := certWithSerial(parsePEMCerts(pemOut), strings.TrimPrefix(nick, Organization+" "))
+		k := unrelated
+		if c != nil {
+			k = s.cfg.relate(c, s.ca.Cert)
 		}
-		if nick != mine && kin != unrelated {
+		switch {
+		case nick == mine && k == current:
+			st.current = true
+			st.trustedTL = strings.Contains(strings.SplitN(flags, ",", 2)[0], "C")
+		case nick == mine:
+			st.dupNick = true
+		case k == current || k == stale:
 			st.stale = append(st.stale, nick)
+		default:
+			st.left = append(st.left, leftNote(fmt.Sprintf("nickname %q in %s", nick, dir), c))
 		}
 	}
 	sort.Strings(st.stale)
@@ -160,6 +171,7 @@ func (s *nssStore) Check(ctx context.Context) Status {
 			missing = append(missing, d.dir)
 		}
 		st.Detail = append(st.Detail, fmt.Sprintf("%s: %s", d.dir, mark))
+		st.Detail = append(st.Detail, d.left...)
 	}
 	switch {
 	case len(missing) == 0 && len(staleDBs) == 0:
@@ -184,11 +196,15 @@ func (s *nssStore) Plan(ctx context.Context, op Op) (Plan, error) {
 }
 
 func (s *nssStore) plan(op Op, all []nssDBState) Plan {
-	p := Plan{Store: s.Name(), Op: op}
+	p := newPlan(s, op)
 	mine := nssNickname(s.ca.Cert)
 	var dirs []string
 	for _, d := range all {
 		n := len(p.Steps)
+		p.Notes = append(p.Notes, d.left...)
+		deleteMine := func() {
+			p.Steps = append(p.Steps, runStep(s.certutil, "-d", s.dbArg(d.dir), "-D", "-n", mine))
+		}
 		for _, nick := range d.stale {
 			p.Steps = append(p.Steps, runStep(s.certutil, "-d", s.dbArg(d.dir), "-D", "-n", nick))
 		}
@@ -196,8 +212,8 @@ func (s *nssStore) plan(op Op, all []nssDBState) Plan {
 		case OpInstall:
 			switch {
 			case d.dupNick:
-				p.Steps = append(p.Steps, runStep(s.certutil, "-d", s.dbArg(d.dir), "-D", "-n", mine),
-					runStep(s.certutil, "-d", s.dbArg(d.dir), "-A", "-t", "C,,", "-n", mine, "-i", s.ca.File))
+				deleteMine()
+				p.Steps = append(p.Steps, runStep(s.certutil, "-d", s.dbArg(d.dir), "-A", "-t", "C,,", "-n", mine, "-i", s.ca.File))
 			case d.current && !d.trustedTL:
 				p.Steps = append(p.Steps, runStep(s.certutil, "-d", s.dbArg(d.dir), "-M", "-n", mine, "-t", "C,,"))
 			case !d.current:
@@ -205,7 +221,7 @@ func (s *nssStore) plan(op Op, all []nssDBState) Plan {
 			}
 		case OpUninstall:
 			if d.current || d.dupNick {
-				p.Steps = append(p.Steps, runStep(s.certutil, "-d", s.dbArg(d.dir), "-D", "-n", mine))
+				deleteMine()
 			}
 		}
 		if len(p.Steps) > n {
@@ -216,27 +232,4 @@ func (s *nssStore) plan(op Op, all []nssDBState) Plan {
 		p.NeedsRoot = needsRoot(dirs...)
 	}
 	return p
-}
-
-func (s *nssStore) Install(ctx context.Context) error {
-	p, err := s.Plan(ctx, OpInstall)
-	if err != nil {
-		return err
-	}
-	return s.cfg.execute(ctx, p)
-}
-
-// Uninstall deletes until nothing of ours is left: certutil -D removes one
-// certificate per call when several share a nickname.
-func (s *nssStore) Uninstall(ctx context.Context) error {
-	for range 5 {
-		p, err := s.Plan(ctx, OpUninstall)
-		if err != nil || p.Empty() {
-			return err
-		}
-		if err := s.cfg.execute(ctx, p); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("trust: nss: esbtui certificates are still listed after 5 rounds of certutil -D: check `certutil -d sql:DIR -L`")
 }

@@ -35,6 +35,7 @@ func TestNSS(t *testing.T) {
 	chromium := filepath.Join(home, ".pki", "nssdb")
 	firefox := filepath.Join(home, ".mozilla", "firefox", "abcd1234.default-release")
 	cfg := &Config{Home: home}
+	recordInstalled(cfg, old.ca)
 	if ok, why := newNSSStore(cfg, cur.ca).Applies(); ok || !strings.Contains(why, "no NSS database") {
 		t.Fatalf("with no databases: %v %q", ok, why)
 	}
@@ -45,7 +46,7 @@ func TestNSS(t *testing.T) {
 	}
 
 	// The older CA first: the current one is then stale.
-	if err := newNSSStore(cfg, old.ca).Install(ctx); err != nil {
+	if err := apply(t, ctx, newNSSStore(cfg, old.ca), OpInstall); err != nil {
 		t.Fatal(err)
 	}
 	s := newNSSStore(cfg, cur.ca)
@@ -65,7 +66,7 @@ func TestNSS(t *testing.T) {
 	}
 	equalLines(t, "install plan", stepsOf(plan), want)
 	start := time.Now()
-	if err := s.Install(ctx); err != nil {
+	if err := apply(t, ctx, s, OpInstall); err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(start)
@@ -95,11 +96,11 @@ func TestNSS(t *testing.T) {
 	if plan, _ := s.Plan(ctx, OpInstall); len(plan.Steps) != 1 || !strings.Contains(plan.Steps[0].String(), "-M -n") {
 		t.Fatalf("repair plan: %v", stepsOf(plan))
 	}
-	if err := s.Install(ctx); err != nil {
+	if err := apply(t, ctx, s, OpInstall); err != nil {
 		t.Fatal(err)
 	}
 
-	if err := s.Uninstall(ctx); err != nil {
+	if err := apply(t, ctx, s, OpUninstall); err != nil {
 		t.Fatal(err)
 	}
 	for _, db := range []string{chromium, firefox} {

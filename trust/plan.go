@@ -1,10 +1,12 @@
 package trust
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -77,14 +79,40 @@ func quoteArgv(argv []string) string {
 	return strings.Join(out, " ")
 }
 
-// Plan is what an Install or Uninstall of one store will do, in order.
+// Plan is what installing or uninstalling the CA in one store does, in
+// order: the unit that is shown, audited and run (Execute).
 type Plan struct {
 	Store     string
 	Op        Op
 	Steps     []Step
 	NeedsRoot bool
-	// Notes are shown with the plan (warnings, what happens after).
+	// Notes are shown with the plan (warnings, what happens after, entries
+	// left because they belong to another esbtui CA).
 	Notes []string
+
+	// source is the store that made the plan: Execute asks it to plan again
+	// (reading only) to check that the store still needs exactly these steps.
+	source Store
+}
+
+// newPlan starts a plan of store s.
+func newPlan(s Store, op Op) Plan { return Plan{Store: s.Name(), Op: op, source: s} }
+
+// sameSteps reports whether q would do exactly what p does: the same steps
+// (kind, path, mode, argv, call, bytes written) in the same order, with the
+// same need for root.
+func (p Plan) sameSteps(q Plan) bool {
+	if p.Store != q.Store || p.Op != q.Op || p.NeedsRoot != q.NeedsRoot || len(p.Steps) != len(q.Steps) {
+		return false
+	}
+	for i, a := range p.Steps {
+		b := q.Steps[i]
+		if a.Kind != b.Kind || a.Path != b.Path || a.Mode != b.Mode || a.Desc != b.Desc ||
+			!slices.Equal(a.Argv, b.Argv) || !bytes.Equal(a.data, b.data) {
+			return false
+		}
+	}
+	return true
 }
 
 // Empty reports whether there is nothing to do.

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,7 +50,7 @@ func TestSUSEPlans(t *testing.T) {
 	anchor := "/etc/pki/trust/anchors/" + baseName(cur.ca.Cert) + ".pem"
 	equalLines(t, "suse install", stepsOf(s.plan(OpInstall, sysState{})), []string{
 		"write " + anchor + " (0644, " + itoa(len(cur.ca.PEM)) + " bytes)", "run /usr/sbin/update-ca-certificates"})
-	equalLines(t, "suse uninstall", stepsOf(s.plan(OpUninstall, sysState{filePres: true, bundle: bundleState{Has: true}})), []string{
+	equalLines(t, "suse uninstall", stepsOf(s.plan(OpUninstall, sysState{filePres: true, fileOK: true, bundle: bundleState{Has: true}})), []string{
 		"remove " + anchor, "run /usr/sbin/update-ca-certificates"})
 	if s.bundlePath() != "/var/lib/ca-certificates/ca-bundle.pem" {
 		t.Fatal(s.bundlePath())
@@ -75,7 +76,7 @@ func TestMacOSPlans(t *testing.T) {
 	p := s.plan(OpInstall, keychainState{stale: []string{sha1Hex(old.ca.Cert)}})
 	equalLines(t, "macos install", stepsOf(p), []string{
 		"run /usr/bin/security delete-certificate -Z " + sha1Hex(old.ca.Cert) + " /Library/Keychains/System.keychain",
-		"run /usr/bin/security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain " + cur.ca.File,
+		"run /usr/bin/security add-trusted-cert -d -r trustRoot -p ssl -k /Library/Keychains/System.keychain " + cur.ca.File,
 	})
 	if !p.NeedsRoot || len(p.Notes) != 2 || !strings.Contains(p.Notes[1], "Docker Desktop") {
 		t.Fatalf("macos plan: root=%v notes=%v", p.NeedsRoot, p.Notes)
@@ -94,18 +95,18 @@ func TestMacOSPlans(t *testing.T) {
 
 // fakeCrypt32 stands in for the Windows API in plan tests only; the real
 // calls are vetted with GOOS=windows and cannot run here.
-type fakeCrypt32 struct{ certs []*x509.Certificate }
+type fakeCrypt32 struct{ certs []winCert }
 
-func (f *fakeCrypt32) List() ([]*x509.Certificate, error) { return f.certs, nil }
-func (f *fakeCrypt32) Add(der []byte) error {
+func (f *fakeCrypt32) List() ([]winCert, error) { return f.certs, nil }
+func (f *fakeCrypt32) Add(der, usage []byte) error {
 	c, err := x509.ParseCertificate(der)
-	f.certs = append(f.certs, c)
+	f.certs = append(f.certs, winCert{Cert: c, Usage: usage})
 	return err
 }
 func (f *fakeCrypt32) Delete(h string) error {
-	var keep []*x509.Certificate
+	var keep []winCert
 	for _, c := range f.certs {
-		if sha1Hex(c) != h {
+		if sha1Hex(c.Cert) != h {
 			keep = append(keep, c)
 		}
 	}
@@ -115,14 +116,16 @@ func (f *fakeCrypt32) Delete(h string) error {
 
 func TestWindowsPlans(t *testing.T) {
 	old, cur := testCAs(t)
-	s := &winRootStore{cfg: &Config{GOOS: "windows"}, ca: cur.ca, api: &fakeCrypt32{certs: []*x509.Certificate{old.ca.Cert}}}
+	cfg := &Config{GOOS: "windows"}
+	recordInstalled(cfg, old.ca)
+	s := &winRootStore{cfg: cfg, ca: cur.ca, api: &fakeCrypt32{certs: []winCert{{Cert: old.ca.Cert}}}}
 	p, err := s.Plan(context.Background(), OpInstall)
 	if err != nil {
 		t.Fatal(err)
 	}
 	equalLines(t, "windows install", stepsOf(p), []string{
 		`call crypt32 CertDeleteCertificateFromStore LocalMachine\ROOT sha1=` + sha1Hex(old.ca.Cert),
-		`call crypt32 CertAddCertificateContextToStore LocalMachine\ROOT sha1=` + sha1Hex(cur.ca.Cert),
+		`call crypt32 CertAddCertificateContextToStore LocalMachine\ROOT sha1=` + sha1Hex(cur.ca.Cert) + `, then CertSetCertificateContextProperty CERT_ENHKEY_USAGE_PROP_ID serverAuth,clientAuth (trusted for TLS only)`,
 	})
 	if !p.NeedsRoot || len(p.Commands()) != 0 {
 		t.Fatalf("windows plan: root=%v commands=%v", p.NeedsRoot, p.Commands())
@@ -213,5 +216,40 @@ func copyData(t *testing.T, path, data string) {
 	mkdirs(t, filepath.Dir(path))
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWindowsTLSOnly: the CA is added to ROOT with its extended key usage
+// property limited to server and client authentication, and a CA already
+// there without that limit is planned again. The property value is checked
+// with OpenSSL's ASN.1 parser as a second decoder.
+func TestWindowsTLSOnly(t *testing.T) {
+	_, cur := testCAs(t)
+	api := &fakeCrypt32{certs: []winCert{{Cert: cur.ca.Cert}}}
+	s := &winRootStore{cfg: &Config{GOOS: "windows"}, ca: cur.ca, api: api}
+	if st := s.Check(context.Background()); st.State != Missing || !strings.Contains(st.Reason, "server and client authentication") {
+		t.Fatalf("a CA in ROOT without the EKU limit: %+v", st)
+	}
+	p, err := s.Plan(context.Background(), OpInstall)
+	if err != nil || len(p.Steps) != 1 || !strings.Contains(p.Steps[0].Desc, "CERT_ENHKEY_USAGE_PROP_ID serverAuth,clientAuth") {
+		t.Fatalf("plan for an unscoped CA: %v %v", stepsOf(p), err)
+	}
+	api.certs = nil
+	if err := p.Steps[0].call(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Check(context.Background()); st.State != Trusted {
+		t.Fatalf("after adding with the EKU limit: %+v", st)
+	}
+	der := filepath.Join(t.TempDir(), "eku.der")
+	if err := os.WriteFile(der, api.certs[0].Usage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("openssl", "asn1parse", "-inform", "DER", "-in", der).CombinedOutput()
+	if err != nil {
+		t.Fatalf("openssl asn1parse: %v\n%s", err, out)
+	}
+	if strings.Count(string(out), "OBJECT") != 2 || !strings.Contains(string(out), "TLS Web Server Authentication") || !strings.Contains(string(out), "TLS Web Client Authentication") {
+		t.Fatalf("EKU property is not SEQUENCE { serverAuth, clientAuth }:\n%s", out)
 	}
 }

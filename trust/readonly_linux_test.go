@@ -30,7 +30,7 @@ func TestReadOnlyStoreDir(t *testing.T) {
 		t.Cleanup(func() { os.Chmod(local, 0o755) })
 		s := debianStore(t, r, p.ca, nil)
 		s.cfg.Sudo = nil
-		err := s.Install(context.Background())
+		err := apply(t, context.Background(), s, OpInstall)
 		var nr *NeedsRootError
 		if !errors.As(err, &nr) || !errors.Is(err, ErrNeedsRoot) || !nr.Plan.NeedsRoot {
 			t.Fatalf("want NeedsRootError, got %v", err)
@@ -83,8 +83,12 @@ func readOnlyHelper() int {
 		fmt.Println(err)
 		return 1
 	}
-	cfg := &Config{Root: r, GOOS: "linux", Sudo: DefaultSudo}
-	err = newSystemStore(cfg, CA{Cert: cert, PEM: data, File: file}).Install(context.Background())
+	cfg := &Config{Root: r, GOOS: "linux", Sudo: testSudo}
+	s := newSystemStore(cfg, CA{Cert: cert, PEM: data, File: file})
+	p, err := s.Plan(context.Background(), OpInstall)
+	if err == nil {
+		err = Execute(context.Background(), cfg, p)
+	}
 	if err == nil {
 		fmt.Println("install into a read-only directory succeeded")
 		return 1

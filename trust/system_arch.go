@@ -37,7 +37,7 @@ func (s *archStore) Check(ctx context.Context) Status {
 		st.State, st.Reason = NotApplicable, why
 		return st
 	}
-	b := readBundle(s.cfg.path(archBundle), s.ca.Cert)
+	b := readBundle(s.cfg, s.cfg.path(archBundle), s.ca.Cert)
 	st.Detail = append(st.Detail, "bundle "+b.Path)
 	switch {
 	case b.Err != nil:
@@ -60,7 +60,7 @@ func (s *archStore) Plan(ctx context.Context, op Op) (Plan, error) {
 	if err := plannable(s, s.ca); err != nil {
 		return Plan{}, err
 	}
-	b := readBundle(s.cfg.path(archBundle), s.ca.Cert)
+	b := readBundle(s.cfg, s.cfg.path(archBundle), s.ca.Cert)
 	if b.Err != nil {
 		return Plan{}, fmt.Errorf("trust: system: %w", b.Err)
 	}
@@ -70,7 +70,7 @@ func (s *archStore) Plan(ctx context.Context, op Op) (Plan, error) {
 // plan: storing twice makes one file and removing twice exits 0, so the
 // state only decides whether there is anything to do.
 func (s *archStore) plan(op Op, has bool) Plan {
-	p := Plan{Store: s.Name(), Op: op}
+	p := newPlan(s, op)
 	switch {
 	case op == OpInstall && !has:
 		p.Steps = []Step{runStep(s.tool, "anchor", "--store", s.ca.File)}
@@ -81,15 +81,4 @@ func (s *archStore) plan(op Op, has bool) Plan {
 		p.NeedsRoot = needsRoot(s.cfg.path(archSourceDir), s.cfg.path("/etc/ssl/certs"))
 	}
 	return p
-}
-
-func (s *archStore) Install(ctx context.Context) error   { return s.apply(ctx, OpInstall) }
-func (s *archStore) Uninstall(ctx context.Context) error { return s.apply(ctx, OpUninstall) }
-
-func (s *archStore) apply(ctx context.Context, op Op) error {
-	p, err := s.Plan(ctx, op)
-	if err != nil {
-		return err
-	}
-	return s.cfg.execute(ctx, p)
 }

@@ -58,11 +58,15 @@ func (s *fileSystemStore) refreshArgv(op Op) []string {
 
 // sysState is what a check of a file-based system store found.
 type sysState struct {
-	fileOK   bool // our anchor file holds exactly the CA's PEM
-	filePres bool // something is at our anchor path
-	others   []anchorFile
+	fileOK   bool         // our anchor file holds exactly the CA's PEM
+	filePres bool         // something is at our anchor path
+	fileOurs bool         // ... and it holds the current CA or one this ESB_HOME installed
+	others   []anchorFile // other files named esbtui-ca-*: ours (stale) or foreign
 	bundle   bundleState
-	aliases  []string // Debian Java hook aliases of ours present in cacerts
+	aliases  []string // Debian Java hook aliases holding the current or a recorded CA
+	// left are entries that look like esbtui's but belong to another esbtui
+	// CA (or hold not exactly one certificate): reported, never removed.
+	left []string
 }
 
 // read inspects the store; Java aliases (a keytool run, ~0.5 s) are listed
@@ -77,16 +81,21 @@ func (s *fileSystemStore) read(ctx context.Context, withAliases bool) (sysState,
 	case !os.IsNotExist(err):
 		return st, fmt.Errorf("read %s: %w", s.anchorPath(), err)
 	}
-	files, err := scanAnchors(s.anchorDir(), s.spec.ext, s.ca.Cert)
+	files, err := scanAnchors(s.cfg, s.anchorDir(), s.spec.ext, s.ca.Cert)
 	if err != nil {
 		return st, err
 	}
 	for _, f := range files {
-		if f.Path != s.anchorPath() {
+		switch {
+		case f.Path == s.anchorPath():
+			st.fileOurs = f.Kin != foreign
+		case f.Kin == foreign:
+			st.left = append(st.left, leftNote(f.Path, f.Cert))
+		default:
 			st.others = append(st.others, f)
 		}
 	}
-	st.bundle = readBundle(s.bundlePath(), s.ca.Cert)
+	st.bundle = readBundle(s.cfg, s.bundlePath(), s.ca.Cert)
 	if st.bundle.Err != nil {
 		return st, st.bundle.Err
 	}
@@ -96,9 +105,19 @@ func (s *fileSystemStore) read(ctx context.Context, withAliases bool) (sysState,
 			return st, err
 		}
 		for _, e := range entries {
-			if hasPrefixFold(e.Alias, "debian:"+filePrefix) {
-				st.aliases = append(st.aliases, e.Alias)
+			if !hasPrefixFold(e.Alias, "debian:"+filePrefix) {
+				continue
 			}
+			certs := parsePEMCerts(e.Cert)
+			if len(certs) == 1 {
+				if k := s.cfg.relate(certs[0], s.ca.Cert); k == current || k == stale {
+					st.aliases = append(st.aliases, e.Alias)
+					continue
+				}
+				st.left = append(st.left, leftNote("Java alias "+e.Alias+" in "+s.cacert, certs[0]))
+				continue
+			}
+			st.left = append(st.left, leftNote("Java alias "+e.Alias+" in "+s.cacert, nil))
 		}
 	}
 	return st, nil
@@ -153,6 +172,10 @@ func (s *fileSystemStore) judge(r sysState, st *Status) {
 	for _, p := range staleOnes {
 		st.Detail = append(st.Detail, "stale "+p)
 	}
+	st.Detail = append(st.Detail, r.left...)
+	for _, c := range r.bundle.Foreign {
+		st.Detail = append(st.Detail, leftNote("in bundle "+s.bundlePath()+":", c))
+	}
 }
 
 func (s *fileSystemStore) Plan(ctx context.Context, op Op) (Plan, error) {
@@ -169,7 +192,8 @@ func (s *fileSystemStore) Plan(ctx context.Context, op Op) (Plan, error) {
 // plan is pure: the steps for op given the state read. Tests call it with
 // made-up states for the families this machine does not run.
 func (s *fileSystemStore) plan(op Op, r sysState) Plan {
-	p := Plan{Store: s.Name(), Op: op}
+	p := newPlan(s, op)
+	p.Notes = append(p.Notes, r.left...)
 	dirs := []string{s.anchorDir(), filepath.Dir(s.bundlePath())}
 	refresh := false
 	for _, f := range r.others {
@@ -192,9 +216,12 @@ func (s *fileSystemStore) plan(op Op, r sysState) Plan {
 			dirs = append(dirs, filepath.Dir(s.cacert))
 		}
 		p.Steps = append(pre, p.Steps...)
-		if r.filePres {
+		switch {
+		case r.filePres && (r.fileOK || r.fileOurs):
 			p.Steps = append(p.Steps, removeStep(s.anchorPath()))
 			refresh = true
+		case r.filePres:
+			p.Notes = append(p.Notes, leftNote(s.anchorPath(), nil))
 		}
 		if refresh || r.bundle.Has {
 			p.Steps = append(p.Steps, runStep(s.refreshArgv(OpUninstall)...))
@@ -204,16 +231,4 @@ func (s *fileSystemStore) plan(op Op, r sysState) Plan {
 		p.NeedsRoot = needsRoot(dirs...)
 	}
 	return p
-}
-
-func (s *fileSystemStore) Install(ctx context.Context) error { return s.apply(ctx, OpInstall) }
-
-func (s *fileSystemStore) Uninstall(ctx context.Context) error { return s.apply(ctx, OpUninstall) }
-
-func (s *fileSystemStore) apply(ctx context.Context, op Op) error {
-	p, err := s.Plan(ctx, op)
-	if err != nil {
-		return err
-	}
-	return s.cfg.execute(ctx, p)
 }

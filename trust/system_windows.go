@@ -6,7 +6,6 @@ import (
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"unsafe"
@@ -39,14 +38,53 @@ func contextDER(c *windows.CertContext) []byte {
 	return append([]byte(nil), unsafe.Slice(c.EncodedCert, c.Length)...)
 }
 
-// List returns every certificate in the store that parses.
-func (crypt32) List() ([]*x509.Certificate, error) {
+// certEnhKeyUsagePropID is CERT_ENHKEY_USAGE_PROP_ID (wincrypt.h): the
+// extended key usages the store allows for a certificate, encoded as
+// X509_ENHANCED_KEY_USAGE.
+const certEnhKeyUsagePropID = 9
+
+// crypt32 calls golang.org/x/sys/windows does not wrap.
+var (
+	modCrypt32                            = windows.NewLazySystemDLL("crypt32.dll")
+	procCertSetCertificateContextProperty = modCrypt32.NewProc("CertSetCertificateContextProperty")
+	procCertGetCertificateContextProperty = modCrypt32.NewProc("CertGetCertificateContextProperty")
+)
+
+// setUsage sets the certificate's CERT_ENHKEY_USAGE_PROP_ID in its store.
+func setUsage(c *windows.CertContext, usage []byte) error {
+	blob := windows.CryptDataBlob{Size: uint32(len(usage)), Data: &usage[0]}
+	r, _, err := procCertSetCertificateContextProperty.Call(uintptr(unsafe.Pointer(c)), certEnhKeyUsagePropID, 0, uintptr(unsafe.Pointer(&blob)))
+	if r == 0 {
+		return fmt.Errorf("CertSetCertificateContextProperty CERT_ENHKEY_USAGE_PROP_ID: %w", err)
+	}
+	return nil
+}
+
+// getUsage reads the certificate's CERT_ENHKEY_USAGE_PROP_ID (nil when it
+// is not set).
+func getUsage(c *windows.CertContext) []byte {
+	var n uint32
+	r, _, _ := procCertGetCertificateContextProperty.Call(uintptr(unsafe.Pointer(c)), certEnhKeyUsagePropID, 0, uintptr(unsafe.Pointer(&n)))
+	if r == 0 || n == 0 {
+		return nil
+	}
+	buf := make([]byte, n)
+	r, _, _ = procCertGetCertificateContextProperty.Call(uintptr(unsafe.Pointer(c)), certEnhKeyUsagePropID, uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&n)))
+	if r == 0 {
+		return nil
+	}
+	return buf[:n]
+}
+
+// List returns every certificate in the store that parses, with its EKU
+// property.
+func (crypt32) List() ([]winCert, error) {
 	st, err := openRoot(true)
 	if err != nil {
 		return nil, err
 	}
 	defer windows.CertCloseStore(st, 0)
-	var out []*x509.Certificate
+	var out []winCert
 	var c *windows.CertContext
 	for {
 		c, err = windows.CertEnumCertificatesInStore(st, c)
@@ -54,14 +92,15 @@ func (crypt32) List() ([]*x509.Certificate, error) {
 			break
 		}
 		if cert, perr := x509.ParseCertificate(contextDER(c)); perr == nil {
-			out = append(out, cert)
+			out = append(out, winCert{Cert: cert, Usage: getUsage(c)})
 		}
 	}
 	return out, nil
 }
 
-// Add adds the DER certificate; one already there is not an error.
-func (crypt32) Add(der []byte) error {
+// Add adds the DER certificate (or takes the one already in the store) and
+// limits it to the extended key usages in usage.
+func (crypt32) Add(der, usage []byte) error {
 	st, err := openRoot(false)
 	if err != nil {
 		return err
@@ -72,12 +111,14 @@ func (crypt32) Add(der []byte) error {
 		return fmt.Errorf("parse the CA for crypt32: %w", err)
 	}
 	defer windows.CertFreeCertificateContext(ctx)
-	err = windows.CertAddCertificateContextToStore(st, ctx, windows.CERT_STORE_ADD_NEW, nil)
-	if errors.Is(err, windows.Errno(windows.CRYPT_E_EXISTS)) {
-		return nil
-	}
+	var inStore *windows.CertContext
+	err = windows.CertAddCertificateContextToStore(st, ctx, windows.CERT_STORE_ADD_USE_EXISTING, &inStore)
 	if err != nil {
 		return fmt.Errorf("add to %s: %w (run from an elevated prompt)", winStoreName, err)
+	}
+	defer windows.CertFreeCertificateContext(inStore)
+	if err := setUsage(inStore, usage); err != nil {
+		return fmt.Errorf("limit the CA in %s to server and client authentication: %w (run from an elevated prompt)", winStoreName, err)
 	}
 	return nil
 }

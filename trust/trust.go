@@ -4,9 +4,10 @@
 // directories (Docker, containerd, Podman), NSS databases (Chromium, Firefox)
 // and Java's cacerts.
 //
-// Every store is planned before it is changed: Plan returns the exact files
-// and argv an install or removal will touch, and Install/Uninstall run that
-// plan. Every backend takes a root prefix and tool paths (Config), so tests
+// Every store is planned before it is changed: a Store only reads (Check,
+// Plan); Plan returns the exact files and argv an install or removal will
+// touch, and Execute runs that plan, the one that was shown and audited,
+// and nothing else. Every backend takes a root prefix and tool paths (Config), so tests
 // run the real tools against a temporary tree. trust never imports pki: the
 // CA arrives as a certificate, its PEM bytes and the file holding them.
 package trust
@@ -90,11 +91,9 @@ type Store interface {
 	Applies() (bool, string)
 	// Check reads the store; it never changes anything.
 	Check(ctx context.Context) Status
-	// Plan returns the steps Install or Uninstall would run now; an empty
-	// plan means there is nothing to do.
+	// Plan reads the store and returns the steps that make it trust the CA
+	// (OpInstall) or remove every trace of this ESB_HOME's CAs, current and
+	// recorded (OpUninstall); an empty plan means there is nothing to do.
+	// Execute runs a plan; a Store never changes anything itself.
 	Plan(ctx context.Context, op Op) (Plan, error)
-	// Install makes the store trust the CA (idempotent).
-	Install(ctx context.Context) error
-	// Uninstall removes every trace of our CA, current and stale (idempotent).
-	Uninstall(ctx context.Context) error
 }

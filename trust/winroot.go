@@ -1,8 +1,10 @@
 package trust
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/asn1"
 	"fmt"
 )
 
@@ -17,9 +19,34 @@ type winRootStore struct {
 
 // winCertAPI is the slice of crypt32 the store uses.
 type winCertAPI interface {
-	List() ([]*x509.Certificate, error)
-	Add(der []byte) error
+	// List returns every certificate in the store with its extended key
+	// usage property (CERT_ENHKEY_USAGE_PROP_ID, nil when not set).
+	List() ([]winCert, error)
+	// Add adds the DER certificate (or takes the one already there) and
+	// sets its extended key usage property to usage.
+	Add(der, usage []byte) error
 	Delete(sha1 string) error
+}
+
+// winCert is a certificate in the store and its EKU property.
+type winCert struct {
+	Cert  *x509.Certificate
+	Usage []byte
+}
+
+// tlsUsage is the encoded X509_ENHANCED_KEY_USAGE (a SEQUENCE OF OBJECT
+// IDENTIFIER) limiting the CA to server and client authentication: set as
+// the certificate's CERT_ENHKEY_USAGE_PROP_ID in the store, Windows trusts it
+// for TLS only, not for code signing, e-mail or timestamping.
+func tlsUsage() []byte {
+	der, err := asn1.Marshal([]asn1.ObjectIdentifier{
+		{1, 3, 6, 1, 5, 5, 7, 3, 1}, // serverAuth
+		{1, 3, 6, 1, 5, 5, 7, 3, 2}, // clientAuth
+	})
+	if err != nil {
+		panic(err) // constant input: cannot fail
+	}
+	return der
 }
 
 const winStoreName = `LocalMachine\ROOT`
@@ -35,7 +62,9 @@ func (s *winRootStore) Applies() (bool, string) {
 
 type winState struct {
 	present bool
+	scoped  bool // present with the EKU property limiting it to TLS
 	stale   []string
+	left    []string
 }
 
 func (s *winRootStore) read() (winState, error) {
@@ -45,11 +74,14 @@ func (s *winRootStore) read() (winState, error) {
 		return st, err
 	}
 	for _, c := range certs {
-		switch relate(c, s.ca.Cert) {
+		switch s.cfg.relate(c.Cert, s.ca.Cert) {
 		case current:
 			st.present = true
+			st.scoped = bytes.Equal(c.Usage, tlsUsage())
 		case stale:
-			st.stale = append(st.stale, sha1Hex(c))
+			st.stale = append(st.stale, sha1Hex(c.Cert))
+		case foreign:
+			st.left = append(st.left, leftNote("sha1 "+sha1Hex(c.Cert)+" in "+winStoreName, c.Cert))
 		}
 	}
 	return st, nil
@@ -65,8 +97,10 @@ func (s *winRootStore) Check(ctx context.Context) Status {
 	switch {
 	case err != nil:
 		st.State, st.Reason = Unknown, err.Error()
-	case r.present:
+	case r.present && r.scoped:
 		st.State = Trusted
+	case r.present:
+		st.State, st.Reason = Missing, "the CA is in "+winStoreName+" but not limited to server and client authentication: run `esbtui trust install` from an elevated prompt"
 	case len(r.stale) > 0:
 		st.State, st.Reason = Stale, "an older esbtui CA is in "+winStoreName+", the current one is not: run `esbtui trust install`"
 	default:
@@ -75,6 +109,7 @@ func (s *winRootStore) Check(ctx context.Context) Status {
 	for _, h := range r.stale {
 		st.Detail = append(st.Detail, "stale sha1 "+h)
 	}
+	st.Detail = append(st.Detail, r.left...)
 	return st
 }
 
@@ -90,16 +125,18 @@ func (s *winRootStore) Plan(ctx context.Context, op Op) (Plan, error) {
 }
 
 func (s *winRootStore) plan(op Op, r winState) Plan {
-	p := Plan{Store: s.Name(), Op: op, Notes: []string{"Docker Desktop reads the Windows store only when it starts: restart it after a change"}}
+	p := newPlan(s, op)
+	p.Notes = append([]string{"Docker Desktop reads the Windows store only when it starts: restart it after a change"}, r.left...)
 	for _, h := range r.stale {
 		p.Steps = append(p.Steps, Step{Kind: StepCall, Desc: fmt.Sprintf("crypt32 CertDeleteCertificateFromStore %s sha1=%s", winStoreName, h),
 			call: func(context.Context) error { return s.api.Delete(h) }})
 	}
 	switch {
-	case op == OpInstall && !r.present:
-		der := s.ca.Cert.Raw
-		p.Steps = append(p.Steps, Step{Kind: StepCall, Desc: fmt.Sprintf("crypt32 CertAddCertificateContextToStore %s sha1=%s", winStoreName, sha1Hex(s.ca.Cert)),
-			call: func(context.Context) error { return s.api.Add(der) }})
+	case op == OpInstall && !(r.present && r.scoped):
+		der, usage := s.ca.Cert.Raw, tlsUsage()
+		p.Steps = append(p.Steps, Step{Kind: StepCall,
+			Desc: fmt.Sprintf("crypt32 CertAddCertificateContextToStore %s sha1=%s, then CertSetCertificateContextProperty CERT_ENHKEY_USAGE_PROP_ID serverAuth,clientAuth (trusted for TLS only)", winStoreName, sha1Hex(s.ca.Cert)),
+			call: func(context.Context) error { return s.api.Add(der, usage) }})
 	case op == OpUninstall && r.present:
 		h := sha1Hex(s.ca.Cert)
 		p.Steps = append(p.Steps, Step{Kind: StepCall, Desc: fmt.Sprintf("crypt32 CertDeleteCertificateFromStore %s sha1=%s", winStoreName, h),
@@ -107,15 +144,4 @@ func (s *winRootStore) plan(op Op, r winState) Plan {
 	}
 	p.NeedsRoot = !p.Empty()
 	return p
-}
-
-func (s *winRootStore) Install(ctx context.Context) error   { return s.apply(ctx, OpInstall) }
-func (s *winRootStore) Uninstall(ctx context.Context) error { return s.apply(ctx, OpUninstall) }
-
-func (s *winRootStore) apply(ctx context.Context, op Op) error {
-	p, err := s.Plan(ctx, op)
-	if err != nil {
-		return err
-	}
-	return s.cfg.execute(ctx, p)
 }

@@ -30,6 +30,9 @@ type EnvBackend struct {
 	engine  string // the engine's description from the last snapshot
 	cur     *env.Env
 	ca      caStamp
+	// shown is the trust plan TrustPlan last showed: InstallTrust runs
+	// exactly it, never a plan the user did not see.
+	shown *env.TrustPlan
 }
 
 // caStamp identifies one version of rootCA.crt.
@@ -112,11 +115,14 @@ func (b *EnvBackend) TrustPlan(ctx context.Context) (TrustPlan, error) {
 	if err != nil {
 		return TrustPlan{}, fmt.Errorf("trust plan: %w", err)
 	}
+	b.mu.Lock()
+	b.shown = p
+	b.mu.Unlock()
 	tp := TrustPlan{Empty: p.Empty()}
 	var sudo []string
-	if p.NeedsRoot() && len(trust.DefaultSudo) > 0 {
-		sudo = trust.DefaultSudo
-		tp.Sudo = []string{trust.DefaultSudo[0], "-v"}
+	if p.NeedsRoot() && len(p.Sudo) > 0 {
+		sudo = p.Sudo
+		tp.Sudo = []string{p.Sudo[0], "-v"}
 	}
 	for _, it := range p.Items {
 		switch {
@@ -142,7 +148,14 @@ func (b *EnvBackend) TrustPlan(ctx context.Context) (TrustPlan, error) {
 // InstallTrust runs `esbtui trust install` (after the user said yes to the
 // plan): every applicable store, going on past a failing one.
 func (b *EnvBackend) InstallTrust(ctx context.Context, sink progress.Sink) (string, error) {
-	results, err := b.env().ApplyTrust(ctx, trust.OpInstall, nil, sink)
+	b.mu.Lock()
+	shown := b.shown
+	b.shown = nil
+	b.mu.Unlock()
+	if shown == nil {
+		return "", fmt.Errorf("trust install: no plan was shown: press the trust key again to see it")
+	}
+	results, err := b.env().ExecuteTrust(ctx, shown, sink)
 	if err != nil {
 		return "", err
 	}

@@ -140,7 +140,7 @@ func (a *app) trustFlow(cmd *cobra.Command, op trust.Op, stores []string, dryRun
 			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: cancelled, nothing changed", op)}
 		}
 	}
-	results, err := a.env.ApplyTrust(ctx, op, stores, a.sink())
+	results, err := a.env.ExecuteTrust(ctx, plan, a.sink())
 	out.Applied, out.Results = true, results
 	if !a.jsonOut {
 		printTrustResults(a, results)
@@ -183,7 +183,7 @@ func printTrustPlan(a *app, p *env.TrustPlan) {
 	a.printf("Trust %s plan\n", p.Op)
 	sudo := []string(nil)
 	if p.NeedsRoot() {
-		sudo = trust.DefaultSudo
+		sudo = p.Sudo
 	}
 	for _, it := range p.Items {
 		switch {

@@ -17,6 +17,7 @@ import (
 	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/safefile"
 	"github.com/esbtui/esbtui/pki"
+	"github.com/esbtui/esbtui/trust"
 )
 
 // Env is the configured toolbox every flow runs with.
@@ -35,8 +36,14 @@ type Env struct {
 	// is): a read-only home, or something that is not esbtui's log at that
 	// path (a symbolic link is never followed).
 	LogErr error
+	// Sudo is the prefix privileged trust steps run through when esbtui is
+	// not root; sudo reads any password from the terminal, never from
+	// esbtui. nil: never elevate (the step fails and says how to run it).
+	Sudo []string
 
 	closeLog func() error
+	// keystores caches Java keystore listings for this Env's trust checks.
+	keystores *trust.KeystoreCache
 }
 
 // New opens an Env for cfg. The log goes to $ESB_HOME/logs/esbtui.log; when
@@ -50,6 +57,9 @@ func New(cfg config.Config) *Env {
 		Certs: certs,
 		Audit: &Audit{Path: cfg.AuditLog()},
 		Now:   time.Now,
+		Sudo:  []string{"sudo", "--"},
+
+		keystores: trust.NewKeystoreCache(),
 	}
 	var w io.Writer = io.Discard
 	if st, err := os.Lstat(cfg.LogDir()); err == nil && st.Mode()&fs.ModeSymlink != 0 {

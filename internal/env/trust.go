@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -108,43 +109,49 @@ func (e *Env) trustCAFor(op trust.Op) (trust.CA, error) {
 	return trust.CA{Cert: ca.Cert, PEM: ca.CertPEM, File: file}, nil
 }
 
-// TrustConfig is the trust configuration for this Env: the sandbox root
-// from ESB_TRUST_ROOT and the registry names engines pull from.
-func (e *Env) TrustConfig() *trust.Config {
-	sudo := trust.DefaultSudo
+// trustRecord is the file listing the CAs this ESB_HOME installed: only
+// those (and the current CA) are ever removed from a store.
+func (e *Env) trustRecord() trust.InstalledRecord {
+	return trust.InstalledRecord{Path: filepath.Join(e.Cfg.Home, "trust-installed.json")}
+}
+
+// sudo is the prefix privileged trust steps run through when not root.
+func (e *Env) sudo() []string {
 	if e.NonInteractiveSudo {
-		sudo = []string{"sudo", "-n", "--"}
+		return []string{"sudo", "-n", "--"}
+	}
+	return e.Sudo
+}
+
+// TrustConfig is the trust configuration for this Env: the sandbox root
+// from ESB_TRUST_ROOT, the registry names engines pull from, how to become
+// root and the CAs this ESB_HOME installed before.
+func (e *Env) TrustConfig() (*trust.Config, error) {
+	installed, err := e.trustRecord().Read()
+	if err != nil {
+		return nil, err
 	}
 	return &trust.Config{
 		Root:       os.Getenv(EnvTrustRoot),
 		Registries: e.registryNames(),
-		Sudo:       sudo,
-	}
+		Sudo:       e.sudo(),
+		Installed:  installed,
+		Keystores:  e.keystores,
+	}, nil
 }
 
-// registryNames are HOST:PORT for every name the registry answers to: the
-// configured address, the default names and the server certificate's extra
-// names, all on the configured port.
+// registryNames are HOST:PORT for every name the registry answers to, from
+// esbtui's configuration only (never from a certificate on disk): the
+// configured address, the default names and the names in esb.yaml, all on
+// the configured port. Wildcards are not registry hosts and are left out;
+// trust checks every other name (trust.CheckRegistryName) before it
+// becomes a path.
 func (e *Env) registryNames() []string {
 	host, port, err := net.SplitHostPort(e.Cfg.Registry)
 	if err != nil {
 		host, port = e.Cfg.Registry, "5000"
 	}
-	names := []string{host, "localhost", "127.0.0.1", "esb-registry", "host.docker.internal"}
-	if data, err := os.ReadFile(e.Certs.Path(pki.ServerCertFile)); err == nil {
-		if c, err := pki.ParseCertPEM(data); err == nil {
-			for _, d := range c.DNSNames {
-				if !slices.Contains(pki.DefaultSANs, d) {
-					names = append(names, d)
-				}
-			}
-			for _, ip := range c.IPAddresses {
-				if !slices.Contains(pki.DefaultSANs, ip.String()) {
-					names = append(names, ip.String())
-				}
-			}
-		}
-	}
+	names := append([]string{host, "localhost", "127.0.0.1", "esb-registry", "host.docker.internal"}, e.Cfg.Names...)
 	var out []string
 	for _, n := range names {
 		hp := net.JoinHostPort(n, port)
@@ -157,16 +164,21 @@ func (e *Env) registryNames() []string {
 
 // TrustStores returns the named stores (all when empty) for the current CA.
 func (e *Env) TrustStores(names []string) ([]trust.Store, trust.CA, error) {
-	return e.trustStoresFor(trust.OpInstall, names)
+	stores, ca, _, err := e.trustStoresFor(trust.OpInstall, names)
+	return stores, ca, err
 }
 
-func (e *Env) trustStoresFor(op trust.Op, names []string) ([]trust.Store, trust.CA, error) {
+func (e *Env) trustStoresFor(op trust.Op, names []string) ([]trust.Store, trust.CA, *trust.Config, error) {
 	ca, err := e.trustCAFor(op)
 	if err != nil {
-		return nil, ca, err
+		return nil, ca, nil, err
 	}
-	stores, err := trust.Select(trust.Stores(e.TrustConfig(), ca), names)
-	return stores, ca, err
+	cfg, err := e.TrustConfig()
+	if err != nil {
+		return nil, ca, nil, err
+	}
+	stores, err := trust.Select(trust.Stores(cfg, ca), names)
+	return stores, ca, cfg, err
 }
 
 // TrustPlanItem is one store's plan, or why it has none.
@@ -177,12 +189,21 @@ type TrustPlanItem struct {
 	// Skip says why the store is left alone (not applicable).
 	Skip  string `json:"skip,omitempty"`
 	Error string `json:"error,omitempty"`
+
+	store trust.Store
 }
 
-// TrustPlan is what TrustApply would do.
+// TrustPlan is what ExecuteTrust will do: the plans shown to the user and
+// recorded in the audit log are the ones that run.
 type TrustPlan struct {
 	Op    trust.Op        `json:"op"`
 	Items []TrustPlanItem `json:"stores"`
+	// Sudo is the prefix steps that need root run through when esbtui is
+	// not root (empty: they fail instead).
+	Sudo []string `json:"sudo,omitempty"`
+
+	cfg *trust.Config
+	ca  trust.CA
 }
 
 // Empty reports whether no store has anything to do.
@@ -221,13 +242,13 @@ func (p *TrustPlan) Failed() bool {
 // PlanTrust plans op for the named stores (all applicable when empty).
 // Named stores that do not apply are reported, not skipped silently.
 func (e *Env) PlanTrust(ctx context.Context, op trust.Op, names []string) (*TrustPlan, error) {
-	stores, _, err := e.trustStoresFor(op, names)
+	stores, ca, cfg, err := e.trustStoresFor(op, names)
 	if err != nil {
 		return nil, err
 	}
-	tp := &TrustPlan{Op: op}
+	tp := &TrustPlan{Op: op, Sudo: cfg.Sudo, cfg: cfg, ca: ca}
 	for _, s := range stores {
-		it := TrustPlanItem{Store: s.Name(), Status: s.Check(ctx)}
+		it := TrustPlanItem{Store: s.Name(), Status: s.Check(ctx), store: s}
 		if ok, why := s.Applies(); !ok {
 			it.Skip = why
 			tp.Items = append(tp.Items, it)
@@ -279,59 +300,87 @@ func (e *TrustError) Error() string {
 
 func (e *TrustError) Unwrap() []error { return e.Errs }
 
-// ApplyTrust installs or uninstalls the CA in the named stores (all
-// applicable stores when empty), each after a fresh plan, going on past a
-// failing store. Every change is recorded in the audit log. The caller has
-// already shown the plan and obtained consent (root, sudo, --yes).
+// ApplyTrust plans op for the named stores and executes that plan, for
+// callers that show nothing in between (tests, scripts with --yes).
 func (e *Env) ApplyTrust(ctx context.Context, op trust.Op, names []string, sink progress.Sink) ([]TrustResult, error) {
-	stores, ca, err := e.trustStoresFor(op, names)
+	tp, err := e.PlanTrust(ctx, op, names)
 	if err != nil {
 		return nil, err
+	}
+	return e.ExecuteTrust(ctx, tp, sink)
+}
+
+// ExecuteTrust runs the plan PlanTrust made, store by store, going on past
+// a failing store: each store runs exactly the steps in tp (trust.Execute
+// refuses when the store changed since; a store whose work an earlier store
+// already did, as Debian's Java hook does for java, runs nothing). Every
+// change is recorded in the audit log with the files and commands of the
+// plan that ran. Before an install changes anything, the CA's fingerprint
+// is added to the record of CAs this ESB_HOME installed, so that uninstall
+// can later tell this esbtui's entries from another's, even after a partial
+// install. The caller has shown tp and obtained consent (root, sudo, --yes).
+func (e *Env) ExecuteTrust(ctx context.Context, tp *TrustPlan, sink progress.Sink) ([]TrustResult, error) {
+	if tp == nil || tp.cfg == nil {
+		return nil, fmt.Errorf("trust: no plan to execute: make one with PlanTrust and show it first")
+	}
+	op, ca := tp.Op, tp.ca
+	if op == trust.OpInstall && !tp.Empty() {
+		if err := e.trustRecord().Add(ca); err != nil {
+			return nil, fmt.Errorf("trust %s: nothing changed: %w", op, err)
+		}
 	}
 	rep := progress.Reporter{Op: "trust " + string(op), Sink: sink}
 	var results []TrustResult
 	te := &TrustError{Op: op}
-	for _, s := range stores {
-		r := TrustResult{Store: s.Name()}
-		if ok, why := s.Applies(); !ok {
-			r.Outcome, r.After = TrustNotApplicable, s.Check(ctx)
-			rep.Emit(progress.Event{Step: s.Name(), Status: progress.Skipped, Message: "not applicable: " + why})
+	for _, it := range tp.Items {
+		r := TrustResult{Store: it.Store}
+		switch {
+		case it.Skip != "":
+			r.Outcome, r.After = TrustNotApplicable, it.Status
+			rep.Emit(progress.Event{Step: it.Store, Status: progress.Skipped, Message: "not applicable: " + it.Skip})
+			results = append(results, r)
+			continue
+		case it.Error != "":
+			err := errors.New(it.Error)
+			r.Outcome, r.Error, r.After = TrustFailed, it.Error, it.Status
+			te.Failed, te.Errs = append(te.Failed, it.Store), append(te.Errs, err)
+			rep.Emit(progress.Event{Step: it.Store, Status: progress.Failed, Message: "cannot plan", Err: it.Error})
+			results = append(results, r)
+			continue
+		case it.Plan.Empty():
+			r.Outcome, r.After = TrustNothingToDo, it.Status
+			rep.Emit(progress.Event{Step: it.Store, Status: progress.Skipped, Message: "nothing to do (" + string(r.After.State) + ")"})
 			results = append(results, r)
 			continue
 		}
-		p, err := s.Plan(ctx, op)
-		if err == nil && p.Empty() {
-			r.Outcome, r.After = TrustNothingToDo, s.Check(ctx)
-			rep.Emit(progress.Event{Step: s.Name(), Status: progress.Skipped, Message: "nothing to do (" + string(r.After.State) + ")"})
+		p := *it.Plan
+		rep.Emit(progress.Event{Step: it.Store, Status: progress.Start, Message: fmt.Sprintf("%d step(s)", len(p.Steps))})
+		err := trust.Execute(ctx, tp.cfg, p)
+		r.After = it.store.Check(ctx)
+		var changed *trust.PlanChangedError
+		if errors.As(err, &changed) && changed.AlreadyDone() {
+			r.Outcome = TrustNothingToDo
+			rep.Emit(progress.Event{Step: it.Store, Status: progress.Skipped, Message: "nothing to do: already done by an earlier step (" + string(r.After.State) + ")"})
 			results = append(results, r)
 			continue
 		}
-		if err == nil {
-			rep.Emit(progress.Event{Step: s.Name(), Status: progress.Start, Message: fmt.Sprintf("%d step(s)", len(p.Steps))})
-			if op == trust.OpInstall {
-				err = s.Install(ctx)
-			} else {
-				err = s.Uninstall(ctx)
-			}
-		}
-		r.After = s.Check(ctx)
-		fields := map[string]any{"store": s.Name(), "ca_sha256": trust.Fingerprint(ca.Cert), "files": p.Files(), "commands": p.Commands()}
-		if root := os.Getenv(EnvTrustRoot); root != "" {
+		fields := map[string]any{"store": it.Store, "ca_sha256": trust.Fingerprint(ca.Cert), "files": p.Files(), "commands": p.Commands()}
+		if root := tp.cfg.Root; root != "" {
 			fields["root"] = root
 		}
 		if err != nil {
 			r.Outcome, r.Error = TrustFailed, err.Error()
-			te.Failed = append(te.Failed, s.Name())
+			te.Failed = append(te.Failed, it.Store)
 			te.Errs = append(te.Errs, err)
 			fields["error"] = err.Error()
 			e.record("trust."+string(op)+".failed", fields)
-			rep.Emit(progress.Event{Step: s.Name(), Status: progress.Failed, Message: string(r.After.State), Err: err.Error()})
+			rep.Emit(progress.Event{Step: it.Store, Status: progress.Failed, Message: string(r.After.State), Err: err.Error()})
 		} else {
 			r.Outcome = TrustDone
-			te.Succeeded = append(te.Succeeded, s.Name())
+			te.Succeeded = append(te.Succeeded, it.Store)
 			action := map[trust.Op]string{trust.OpInstall: "trust.installed", trust.OpUninstall: "trust.removed"}[op]
 			e.record(action, fields)
-			rep.Emit(progress.Event{Step: s.Name(), Status: progress.Done, Message: string(r.After.State)})
+			rep.Emit(progress.Event{Step: it.Store, Status: progress.Done, Message: string(r.After.State)})
 		}
 		results = append(results, r)
 	}
