@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/esbtui/esbtui/internal/progress"
@@ -149,15 +150,30 @@ func (e *Env) TrustConfig() (*trust.Config, error) {
 func (e *Env) registryNames() []string {
 	host, port, err := net.SplitHostPort(e.Cfg.Registry)
 	if err != nil {
-		host, port = e.Cfg.Registry, "5000"
+		// No port: the registry is on 443, which engines look up as the
+		// bare host (certs.d/HOST); an IPv6 literal loses its brackets.
+		host, port = strings.Trim(e.Cfg.Registry, "[]"), ""
 	}
-	names := append([]string{host, "localhost", "127.0.0.1", "esb-registry", "host.docker.internal"}, e.Cfg.Names...)
 	var out []string
-	for _, n := range names {
-		hp := net.JoinHostPort(n, port)
-		if n != "" && !strings.HasPrefix(n, "*.") && !slices.Contains(out, hp) {
+	add := func(n, p string) {
+		if n == "" || strings.HasPrefix(n, "*.") {
+			return
+		}
+		hp := n
+		if p != "" {
+			hp = net.JoinHostPort(n, p)
+		}
+		if !slices.Contains(out, hp) {
 			out = append(out, hp)
 		}
+	}
+	add(host, port)
+	stackPort := port
+	if stackPort == "" {
+		stackPort = strconv.Itoa(e.Cfg.RegistryPort)
+	}
+	for _, n := range append([]string{"localhost", "127.0.0.1", "esb-registry", "host.docker.internal"}, e.Cfg.Names...) {
+		add(n, stackPort)
 	}
 	return out
 }
