@@ -8,85 +8,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryclient"
 	"github.com/esbtui/esbtui/stack"
 )
-
-// GC runs the registry's garbage collection (`registry garbage-collect
-// --delete-untagged`): the real run stops the registry, sweeps, and starts
-// it again healthy (so a re-push right after cannot hit the stale blob
-// cache); dryRun only lists what would go. `esbtui prune --keep N` then GC
-// is the retention policy. The real run is recorded in the audit log.
-func (e *Env) GC(ctx context.Context, dryRun bool, sink progress.Sink) (*stack.GCResult, error) {
-	eng, err := e.Engine(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer eng.Close()
-	res, err := eng.GarbageCollect(ctx, e.Cfg.Project, stack.GCOptions{DryRun: dryRun}, sink)
-	if err != nil {
-		e.Log.Error("registry gc", "project", e.Cfg.Project, "dry_run", dryRun, "error", err.Error())
-		if !dryRun {
-			e.record("registry.gc.failed", map[string]any{"project": e.Cfg.Project, "error": err.Error()})
-		}
-		return nil, fmt.Errorf("gc: %w", err)
-	}
-	if !dryRun {
-		e.record("registry.gc", map[string]any{
-			"project": e.Cfg.Project, "bytes_reclaimed": res.BytesReclaimed,
-			"manifests": len(res.Manifests), "blobs": len(res.Blobs),
-			"gc_ms": res.GC.Milliseconds(), "downtime_ms": res.Downtime.Milliseconds(),
-		})
-	}
-	return res, nil
-}
-
-// MetricsURL is the registry's Prometheus endpoint: its debug server,
-// published on loopback at the registry port + 1.
-func (e *Env) MetricsURL() string {
-	return fmt.Sprintf("http://127.0.0.1:%d/metrics", e.debugPort())
-}
-
-// ScrapeMetrics reads the registry's counters once. The TUI polls it and
-// feeds consecutive samples to registryclient.ComputeMetrics for live
-// rates.
-func (e *Env) ScrapeMetrics(ctx context.Context) (*registryclient.MetricsSample, error) {
-	c, err := e.Registry()
-	if err != nil {
-		return nil, err
-	}
-	return c.ScrapeMetrics(ctx, e.MetricsURL())
-}
-
-// Metrics are the registry's request rate, error rate, p95 latency and
-// bytes in/out: over interval (two scrapes that far apart), or since the
-// registry started when interval is 0.
-func (e *Env) Metrics(ctx context.Context, interval time.Duration) (*registryclient.Metrics, error) {
-	first, err := e.ScrapeMetrics(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if interval <= 0 {
-		m := registryclient.ComputeMetrics(nil, first)
-		return &m, nil
-	}
-	select {
-	case <-ctx.Done():
-		return nil, fmt.Errorf("metrics: %w", ctx.Err())
-	case <-time.After(interval):
-	}
-	second, err := e.ScrapeMetrics(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m := registryclient.ComputeMetrics(first, second)
-	return &m, nil
-}
 
 // AuthStatus describes the registry's basic auth.
 type AuthStatus struct {
@@ -126,8 +53,10 @@ func (AuthOffError) Error() string {
 	return "auth: basic auth is off for this registry: turn it on with `esbtui up --auth`"
 }
 
-func (e *Env) authDir() string      { return filepath.Join(e.Cfg.Home, "auth") }
-func (e *Env) htpasswdDir() string  { return filepath.Join(e.authDir(), "registry") }
+func (e *Env) authDir() string { return filepath.Join(e.Cfg.Home, "auth") }
+
+func (e *Env) htpasswdDir() string { return filepath.Join(e.authDir(), "registry") }
+
 func (e *Env) passwordFile() string { return filepath.Join(e.authDir(), "password") }
 
 // AuthEnabled reports whether the registry runs with basic auth (the
@@ -144,21 +73,6 @@ func (e *Env) Auth() AuthStatus {
 		return AuthStatus{}
 	}
 	return AuthStatus{Enabled: true, User: stack.AuthUser, PasswordFile: e.passwordFile(), HTPasswd: filepath.Join(e.htpasswdDir(), stack.HTPasswdFile)}
-}
-
-// opsEnv is what LoadStack injects for bind, auth and notifications.
-func (e *Env) opsEnv(o StackOptions) map[string]string {
-	os.MkdirAll(e.htpasswdDir(), 0o700) // mounted at /auth even when auth is off
-	bind := o.Bind
-	if bind == "" {
-		bind = "127.0.0.1"
-	}
-	m := map[string]string{"ESB_AUTH_DIR": e.htpasswdDir(), "ESB_REGISTRY_BIND": bind}
-	if e.AuthEnabled() {
-		m["ESB_REGISTRY_AUTH"] = stack.AuthConfigYAML()
-	}
-	m["ESB_REGISTRY_NOTIFICATIONS"] = e.notificationsYAML()
-	return m
 }
 
 // prepareOps runs before `up` loads the project: it turns auth on or off
@@ -339,75 +253,4 @@ func (e *Env) verifyAuth(ctx context.Context, password, old string) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-}
-
-// EventsPort is the host port esbtui's notification listener uses: the
-// registry port + 2.
-func (e *Env) EventsPort() int { return e.Cfg.RegistryPort + 2 }
-
-func (e *Env) eventsTokenFile() string { return filepath.Join(e.authDir(), "events-token") }
-
-// eventsToken is the bearer token the registry sends with notifications
-// (created once, 0600).
-func (e *Env) eventsToken() (string, error) {
-	if t, err := stack.ReadSecret(e.eventsTokenFile()); err == nil && t != "" {
-		return t, nil
-	}
-	t, err := stack.NewPassword()
-	if err != nil {
-		return "", err
-	}
-	if err := stack.WriteSecret(e.eventsTokenFile(), t); err != nil {
-		return "", fmt.Errorf("events: %w", err)
-	}
-	return t, nil
-}
-
-// notificationsYAML is the registry's endpoint list: POST to esbtui's
-// listener on the host, with the token. While no esbtui listens the
-// registry queues events in memory and retries (every 5 s after 3
-// failures), so a listener started later receives them. Blob pushes and
-// pulls (media type application/octet-stream: about two thirds of all
-// events, none of which esbtui shows) are dropped by the registry before
-// its queue; blob deletes carry no media type and still arrive.
-func (e *Env) notificationsYAML() string {
-	token, err := e.eventsToken()
-	if err != nil {
-		e.Log.Warn("registry notifications off", "error", err.Error())
-		return ""
-	}
-	return fmt.Sprintf(`[{name: esbtui, url: "http://host.docker.internal:%d%s", headers: {Authorization: ["Bearer %s"]}, timeout: 2s, threshold: 3, backoff: 5s, ignore: {mediatypes: [application/octet-stream]}}]`,
-		e.EventsPort(), registryclient.EventsPath, token)
-}
-
-// WatchRegistryEvents listens for the registry's notifications (pushes,
-// pulls, deletes by any client) until ctx is done, on the address
-// containers reach as host.docker.internal at EventsPort. The channel
-// closes when ctx ends. Only one listener per registry can run (the
-// dashboard or `esbtui events`).
-func (e *Env) WatchRegistryEvents(ctx context.Context) (<-chan registryclient.RegistryEvent, string, error) {
-	token, err := e.eventsToken()
-	if err != nil {
-		return nil, "", err
-	}
-	host := os.Getenv("ESB_HOST_GATEWAY")
-	if net.ParseIP(host) == nil {
-		eng, err := e.Engine(ctx)
-		if err != nil {
-			return nil, "", err
-		}
-		gw, err := eng.HostGatewayIP(ctx)
-		eng.Close()
-		if err != nil {
-			return nil, "", err
-		}
-		host = gw.IP.String()
-		e.Log.Info("host gateway", "ip", host, "from", gw.Source)
-	}
-	l, err := registryclient.ListenEvents(ctx, net.JoinHostPort(host, strconv.Itoa(e.EventsPort())), token)
-	if err != nil {
-		return nil, "", err
-	}
-	e.Log.Info("registry events listener", "addr", l.Addr())
-	return l.Events(), l.Addr(), nil
 }
