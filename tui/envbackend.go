@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"reflect"
 	"sync"
-	"time"
 
 	"github.com/esbtui/esbtui/internal/env"
 	"github.com/esbtui/esbtui/internal/progress"
@@ -28,37 +26,14 @@ type EnvBackend struct {
 	mu      sync.Mutex
 	serving bool   // the in-process registry is up (Serve)
 	engine  string // the engine's description from the last snapshot
-	cur     *env.Env
-	ca      caStamp
 	// shown is the trust plan TrustPlan last showed: InstallTrust runs
 	// exactly it, never a plan the user did not see.
 	shown *env.TrustPlan
 }
 
-// caStamp identifies one version of rootCA.crt.
-type caStamp struct {
-	size int64
-	mod  time.Time
-}
-
-// env is the Env flows run with. env.Env.Registry caches one registry
-// client per *Env with the CA read once, which suits a CLI command but not
-// a dashboard that outlives the CA (i creates it, a restore replaces it):
-// when rootCA.crt changes, flows run on a fresh copy of Env, whose client
-// reads the new CA.
-func (b *EnvBackend) env() *env.Env {
-	var st caStamp
-	if fi, err := os.Stat(b.Env.Certs.Path(pki.CACertFile)); err == nil {
-		st = caStamp{fi.Size(), fi.ModTime()}
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.cur == nil || st != b.ca {
-		cp := *b.Env
-		b.cur, b.ca = &cp, st
-	}
-	return b.cur
-}
+// env is the Env flows run with; its registry client follows rootCA.crt
+// (env.Env.Registry makes a new one when the CA file changes).
+func (b *EnvBackend) env() *env.Env { return b.Env }
 
 var _ Backend = (*EnvBackend)(nil)
 

@@ -42,6 +42,8 @@ type Env struct {
 	Sudo []string
 
 	closeLog func() error
+	// registry is the registry client, made on first use (Registry).
+	registry registryCache
 	// keystores caches Java keystore listings for this Env's trust checks.
 	keystores *trust.KeystoreCache
 }
@@ -77,8 +79,9 @@ func New(cfg config.Config) *Env {
 	return e
 }
 
-// Close releases the log file.
+// Close releases the registry client and the log file.
 func (e *Env) Close() error {
+	e.registry.close()
 	if e.closeLog != nil {
 		return e.closeLog()
 	}

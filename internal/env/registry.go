@@ -113,23 +113,32 @@ func dirSize(ctx context.Context, dir string) (int64, error) {
 	return n, err
 }
 
-var (
-	registryMu      sync.Mutex
-	registryClients = map[*Env]cachedClient{}
-)
-
-// cachedClient is a registry client and the CA file state it was made with.
-type cachedClient struct {
-	*registryclient.Client
+// registryCache is an Env's registry client, kept for the Env's lifetime
+// (Close releases it) and made again when rootCA.crt changes (a CA created
+// or restored while the dashboard runs).
+type registryCache struct {
+	mu      sync.Mutex
+	client  *registryclient.Client
 	caStamp string
+}
+
+// close releases the client's idle connections.
+func (r *registryCache) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.client != nil {
+		r.client.Close()
+		r.client = nil
+	}
 }
 
 // Registry returns the registry client of this Env: TLS trusting
 // $ESB_CERT_DIR/rootCA.crt plus the system pool, Docker keychain
 // credentials, the layer cache in $ESB_HOME/cache.
 func (e *Env) Registry() (*registryclient.Client, error) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
+	r := &e.registry
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	// The client trusts the CA file as it was when the client was made: a
 	// CA created or restored since (init in a running dashboard) needs a new
 	// client.
@@ -137,11 +146,12 @@ func (e *Env) Registry() (*registryclient.Client, error) {
 	if st, err := os.Stat(e.Certs.Path(pki.CACertFile)); err == nil {
 		stamp = st.ModTime().String() + "/" + strconv.FormatInt(st.Size(), 10)
 	}
-	if c, ok := registryClients[e]; ok {
-		if c.caStamp == stamp {
-			return c.Client, nil
+	if r.client != nil {
+		if r.caStamp == stamp {
+			return r.client, nil
 		}
-		c.Close()
+		r.client.Close()
+		r.client = nil
 	}
 	c, err := registryclient.New(registryclient.Options{
 		CACertFile: e.Certs.Path(pki.CACertFile),
@@ -151,7 +161,7 @@ func (e *Env) Registry() (*registryclient.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	registryClients[e] = cachedClient{Client: c, caStamp: stamp}
+	r.client, r.caStamp = c, stamp
 	return c, nil
 }
 
