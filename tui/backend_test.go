@@ -46,8 +46,9 @@ func TestEnvBackendCerts(t *testing.T) {
 // states come from the real stores, the plan names real files, installing
 // turns missing into trusted.
 func TestEnvBackendTrust(t *testing.T) {
-	t.Setenv("ESB_TRUST_ROOT", t.TempDir())
-	e := env.New(config.FromHome(t.TempDir()))
+	cfg := config.FromHome(t.TempDir())
+	cfg.TrustRoot = t.TempDir()
+	e := env.New(cfg)
 	t.Cleanup(func() { e.Close() })
 	b := NewEnvBackend(e)
 	ctx := context.Background()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,6 +25,23 @@ const (
 	EnvRegistryPort = "ESB_REGISTRY_PORT"
 	// EnvComposeFile names a user compose file (like `esbtui up -f FILE`).
 	EnvComposeFile = "ESB_COMPOSE_FILE"
+	// EnvTrustRoot names a directory every trust store path is prefixed
+	// with (a sandbox for tests and dry runs); empty: the real system.
+	EnvTrustRoot = "ESB_TRUST_ROOT"
+	// EnvPushExport chooses how push reads an engine image: auto (the
+	// engine's layer store when readable, else the API export), save (always
+	// the API export) or layer-store (never fall back).
+	EnvPushExport = "ESB_PUSH_EXPORT"
+	// EnvHostGateway overrides the host address containers reach as
+	// host.docker.internal (where registry events are received).
+	EnvHostGateway = "ESB_HOST_GATEWAY"
+)
+
+// Push export modes (ESB_PUSH_EXPORT).
+const (
+	PushExportAuto       = "auto"
+	PushExportSave       = "save"
+	PushExportLayerStore = "layer-store"
 )
 
 // DefaultProject is the compose project name of the default stack.
@@ -62,6 +80,15 @@ type Config struct {
 	// SudoUID is the user who ran esbtui through sudo (SUDO_UID), -1 when
 	// not under sudo: root may use that user's own certificate directory.
 	SudoUID int
+	// TrustRoot prefixes every trust store path (ESB_TRUST_ROOT); empty:
+	// the machine's real stores.
+	TrustRoot string
+	// PushExport is how push reads an engine image (ESB_PUSH_EXPORT):
+	// PushExportAuto, PushExportSave or PushExportLayerStore.
+	PushExport string
+	// HostGateway, when valid, is where containers reach this host
+	// (ESB_HOST_GATEWAY); invalid: found from the engine.
+	HostGateway netip.Addr
 }
 
 // Load resolves the configuration from the environment.
@@ -123,6 +150,22 @@ func Load() (Config, error) {
 	if f := os.Getenv(EnvComposeFile); f != "" {
 		c.ComposeFiles = filepath.SplitList(f)
 	}
+	c.TrustRoot = os.Getenv(EnvTrustRoot)
+	switch m := os.Getenv(EnvPushExport); m {
+	case "", PushExportAuto:
+		c.PushExport = PushExportAuto
+	case PushExportSave, PushExportLayerStore:
+		c.PushExport = m
+	default:
+		return Config{}, fmt.Errorf("config: %s=%q: want %s, %s or %s", EnvPushExport, m, PushExportAuto, PushExportSave, PushExportLayerStore)
+	}
+	if g := os.Getenv(EnvHostGateway); g != "" {
+		a, err := netip.ParseAddr(g)
+		if err != nil || a.Zone() != "" {
+			return Config{}, fmt.Errorf("config: %s=%q is not an IP address: set it to an address of this host that containers reach (e.g. the docker0 address, `ip -4 addr show docker0`), or unset it", EnvHostGateway, g)
+		}
+		c.HostGateway = a
+	}
 	abs, err := absAll(&c)
 	if err != nil {
 		return Config{}, err
@@ -139,6 +182,7 @@ func FromHome(home string) Config {
 		Project:      DefaultProject,
 		RegistryPort: DefaultRegistryPort,
 		SudoUID:      -1,
+		PushExport:   PushExportAuto,
 	}
 }
 
@@ -162,6 +206,9 @@ func loopbackPort(hostport string) int {
 func absAll(c *Config) (Config, error) {
 	var errs []error
 	ps := []*string{&c.Home, &c.CertDir}
+	if c.TrustRoot != "" {
+		ps = append(ps, &c.TrustRoot)
+	}
 	for i := range c.ComposeFiles {
 		ps = append(ps, &c.ComposeFiles[i])
 	}

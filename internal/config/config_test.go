@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -24,5 +25,36 @@ func TestLoadOverrides(t *testing.T) {
 	c, _ = Load()
 	if c.Home != "/home/someone/.esb" {
 		t.Fatalf("default home %s", c.Home)
+	}
+}
+
+// TestLoadResolvesFlowVariablesOnce: ESB_TRUST_ROOT, ESB_PUSH_EXPORT and
+// ESB_HOST_GATEWAY are read and checked by Load (flows never read the
+// environment); a bad value is an error naming the variable.
+func TestLoadResolvesFlowVariablesOnce(t *testing.T) {
+	t.Setenv(EnvHome, t.TempDir())
+	t.Setenv(EnvProjectFile, "")
+	root := t.TempDir()
+	t.Setenv(EnvTrustRoot, root)
+	t.Setenv(EnvPushExport, "save")
+	t.Setenv(EnvHostGateway, "172.17.0.1")
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TrustRoot != root || c.PushExport != PushExportSave || c.HostGateway.String() != "172.17.0.1" {
+		t.Fatalf("got trust root %q, push export %q, gateway %v", c.TrustRoot, c.PushExport, c.HostGateway)
+	}
+	t.Setenv(EnvPushExport, "")
+	t.Setenv(EnvHostGateway, "")
+	if c, err := Load(); err != nil || c.PushExport != PushExportAuto || c.HostGateway.IsValid() {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	for k, v := range map[string]string{EnvPushExport: "tarball", EnvHostGateway: "docker0"} {
+		t.Setenv(k, v)
+		if _, err := Load(); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: %v; want an error naming it", k, v, err)
+		}
+		t.Setenv(k, "")
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -249,7 +248,7 @@ func checkTLSSystemRoots(ctx context.Context, e *Env, d *doctorRun) Check {
 	// No readable bundle (an empty sandbox) trusts nothing: the checks
 	// below still say whose certificate it is, and the why names the
 	// missing bundle.
-	roots, verr := systemRoots()
+	roots, verr := e.systemRoots()
 	if verr != nil {
 		roots = x509.NewCertPool()
 	}
@@ -275,7 +274,7 @@ func checkTLSSystemRoots(ctx context.Context, e *Env, d *doctorRun) Check {
 }
 
 func checkV2(ctx context.Context, e *Env, d *doctorRun) Check {
-	pool, err := systemRoots()
+	pool, err := e.systemRoots()
 	if err != nil {
 		pool = x509.NewCertPool() // our CA alone still answers whether /v2/ works
 	}
@@ -302,6 +301,6 @@ func checkV2(ctx context.Context, e *Env, d *doctorRun) Check {
 // systemRoots loads the system pool fresh: x509.SystemCertPool is cached for
 // the process (golang/go#24540) and would miss a trust install made since.
 // Under ESB_TRUST_ROOT it reads the sandbox's bundle, never the machine's.
-func systemRoots() (*x509.CertPool, error) {
-	return freshSystemPool(os.Getenv(EnvTrustRoot))
+func (e *Env) systemRoots() (*x509.CertPool, error) {
+	return freshSystemPool(e.Cfg.TrustRoot)
 }

@@ -25,7 +25,7 @@ import (
 func newTestEnv(t *testing.T) *Env {
 	t.Helper()
 	t.Setenv(EnvTrustRoot, testutil.DebianTrustSandbox(t))
-	e := New(config.FromHome(t.TempDir()))
+	e := New(sandboxConfig(t.TempDir()))
 	t.Cleanup(func() { e.Close() })
 	if _, err := e.InitCerts(context.Background(), pki.Options{}, progress.Discard); err != nil {
 		t.Fatal(err)
@@ -126,7 +126,7 @@ func TestDoctorForeignCertificate(t *testing.T) {
 
 func TestDoctorNoCAAndExpired(t *testing.T) {
 	t.Setenv(EnvTrustRoot, t.TempDir())
-	e := New(config.FromHome(t.TempDir()))
+	e := New(sandboxConfig(t.TempDir()))
 	f, ok := e.Doctor(context.Background(), progress.Discard).FirstFailure()
 	if !ok || f.Name != "root CA" || f.Fix != "esbtui init" {
 		t.Fatalf("no CA: %+v", f)
@@ -154,7 +154,7 @@ func TestDoctorNothingListening(t *testing.T) {
 // CA init creates (a dashboard started on a fresh machine).
 func TestRegistryClientFollowsTheCA(t *testing.T) {
 	t.Setenv(EnvTrustRoot, testutil.DebianTrustSandbox(t))
-	e := New(config.FromHome(t.TempDir()))
+	e := New(sandboxConfig(t.TempDir()))
 	defer e.Close()
 	before, err := e.Registry()
 	if err != nil {
@@ -274,4 +274,13 @@ func TestDoctorTLSReadsTheSandboxBundle(t *testing.T) {
 	if _, err := ca.Cert.Verify(x509.VerifyOptions{Roots: pool}); err == nil {
 		t.Fatal("the machine's bundle trusts the test CA: the sandbox was not what made TLS pass")
 	}
+}
+
+// sandboxConfig is config.FromHome with the trust root the test set in
+// ESB_TRUST_ROOT (config.Load reads it; FromHome reads no environment), so
+// no test reaches the machine's real trust stores.
+func sandboxConfig(home string) config.Config {
+	c := config.FromHome(home)
+	c.TrustRoot = os.Getenv(EnvTrustRoot)
+	return c
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -61,8 +60,10 @@ func (e *Env) WatchRegistryEvents(ctx context.Context) (<-chan registryclient.Re
 	if err != nil {
 		return nil, "", err
 	}
-	host := os.Getenv("ESB_HOST_GATEWAY")
-	if net.ParseIP(host) == nil {
+	host := ""
+	if e.Cfg.HostGateway.IsValid() {
+		host = e.Cfg.HostGateway.String()
+	} else {
 		eng, err := e.Engine(ctx)
 		if err != nil {
 			return nil, "", err

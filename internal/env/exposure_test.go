@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/stack"
 )
@@ -28,7 +27,7 @@ func upWith(t *testing.T, e *Env, content string) error {
 func exposureEnv(t *testing.T) *Env {
 	t.Helper()
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
-	e := New(config.FromHome(t.TempDir()))
+	e := New(sandboxConfig(t.TempDir()))
 	t.Cleanup(func() { e.Close() })
 	return e
 }

@@ -15,6 +15,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 
+	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/registryclient"
@@ -333,13 +334,13 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 	if _, err := c.Probe(ctx, dr.Context().RegistryStr()); err != nil {
 		return nil, err
 	}
-	if known && os.Getenv(PushExportEnv) != "save" {
+	if known && e.Cfg.PushExport != config.PushExportSave {
 		res, err := e.pushLocal(ctx, eng, c, ii.ID, dst, sink)
 		switch {
 		case err == nil:
 			return res, nil
 		case errors.Is(err, stack.ErrNoLayerStore), errors.Is(err, registryclient.ErrLocalLayer):
-			if os.Getenv(PushExportEnv) == "layer-store" {
+			if e.Cfg.PushExport == config.PushExportLayerStore {
 				return nil, fmt.Errorf("push %s: %w (%s=layer-store)", image, err, PushExportEnv)
 			}
 			e.Log.Debug("push: exporting through the engine API instead of its layer store", "image", image, "why", err)
@@ -359,11 +360,8 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 	return res, nil
 }
 
-// PushExportEnv chooses how Push reads an engine image: unset or "auto"
-// reads the layers from the engine's layer store when this process can
-// (same host, overlay2, readable data root) and exports with `docker save`
-// otherwise; "save" always exports; "layer-store" never falls back.
-const PushExportEnv = "ESB_PUSH_EXPORT"
+// PushExportEnv is config.EnvPushExport, named in messages.
+const PushExportEnv = config.EnvPushExport
 
 // recordPush writes a push to the audit log.
 func (e *Env) recordPush(res *registryclient.PushResult) {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/safefile"
 )
 
@@ -36,7 +35,7 @@ func untouched(t *testing.T, victim string) {
 }
 
 func TestAuditLogIsNotFollowedThroughASymlink(t *testing.T) {
-	cfg := config.FromHome(t.TempDir())
+	cfg := sandboxConfig(t.TempDir())
 	victim := plantLink(t, cfg.AuditLog())
 	a := &Audit{Path: cfg.AuditLog()}
 	err := a.Append("stack.up", map[string]any{"project": "esb"})
@@ -51,7 +50,7 @@ func TestAuditLogIsNotFollowedThroughASymlink(t *testing.T) {
 }
 
 func TestLogFileIsNotFollowedThroughASymlink(t *testing.T) {
-	cfg := config.FromHome(t.TempDir())
+	cfg := sandboxConfig(t.TempDir())
 	log := filepath.Join(cfg.LogDir(), "esbtui.log")
 	victim := plantLink(t, log)
 	e := New(cfg)
@@ -65,7 +64,7 @@ func TestLogFileIsNotFollowedThroughASymlink(t *testing.T) {
 }
 
 func TestLogDirIsNotFollowedThroughASymlink(t *testing.T) {
-	cfg := config.FromHome(t.TempDir())
+	cfg := sandboxConfig(t.TempDir())
 	elsewhere := t.TempDir()
 	if err := os.Symlink(elsewhere, cfg.LogDir()); err != nil {
 		t.Fatal(err)

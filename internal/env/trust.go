@@ -11,15 +11,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/trust"
 )
 
-// EnvTrustRoot names a directory every trust store path is prefixed with (a
-// sandbox: tests and CI run `esbtui init` and `trust` without touching the
-// machine). Empty means the real machine.
-const EnvTrustRoot = "ESB_TRUST_ROOT"
+// EnvTrustRoot is config.EnvTrustRoot, named in messages.
+const EnvTrustRoot = config.EnvTrustRoot
 
 // TrustStatus is the trust section of a Snapshot: one status per store.
 type TrustStatus struct {
@@ -57,14 +56,14 @@ func (s *TrustStatus) OK() bool { return s.ok() }
 func (e *Env) trustStatus(ctx context.Context) *TrustStatus {
 	st, err := e.TrustStatus(ctx, nil)
 	if err != nil {
-		return &TrustStatus{Root: os.Getenv(EnvTrustRoot), Problem: err.Error()}
+		return &TrustStatus{Root: e.Cfg.TrustRoot, Problem: err.Error()}
 	}
 	return st
 }
 
 // TrustStatus checks the named stores (all when names is empty).
 func (e *Env) TrustStatus(ctx context.Context, names []string) (*TrustStatus, error) {
-	st := &TrustStatus{Root: os.Getenv(EnvTrustRoot), Notes: wslNotes()}
+	st := &TrustStatus{Root: e.Cfg.TrustRoot, Notes: wslNotes()}
 	stores, ca, err := e.TrustStores(names)
 	if err != nil {
 		var nc *noCAError
@@ -133,7 +132,7 @@ func (e *Env) TrustConfig() (*trust.Config, error) {
 		return nil, err
 	}
 	return &trust.Config{
-		Root:       os.Getenv(EnvTrustRoot),
+		Root:       e.Cfg.TrustRoot,
 		Registries: e.registryNames(),
 		Sudo:       e.sudo(),
 		Installed:  installed,

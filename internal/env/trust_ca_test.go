@@ -22,9 +22,9 @@ import (
 )
 
 // anchorFiles lists the CA files the sandboxed system store holds.
-func anchorFiles(t *testing.T) []string {
+func anchorFiles(t *testing.T, e *Env) []string {
 	t.Helper()
-	m, _ := filepath.Glob(filepath.Join(os.Getenv(EnvTrustRoot), "usr/local/share/ca-certificates", "*"))
+	m, _ := filepath.Glob(filepath.Join(e.Cfg.TrustRoot, "usr/local/share/ca-certificates", "*"))
 	return m
 }
 
@@ -56,7 +56,7 @@ func TestTrustInstallsExactlyTheVerifiedCA(t *testing.T) {
 		if _, err := e.ApplyTrust(context.Background(), trust.OpInstall, []string{"system"}, progress.Discard); err == nil {
 			t.Errorf("%s: installed", name)
 		}
-		if got := anchorFiles(t); len(got) != 0 {
+		if got := anchorFiles(t, e); len(got) != 0 {
 			t.Fatalf("%s: anchors written: %v", name, got)
 		}
 	}
@@ -71,7 +71,7 @@ func TestTrustInstallsExactlyTheVerifiedCA(t *testing.T) {
 	if _, err := e.ApplyTrust(context.Background(), trust.OpInstall, []string{"system"}, progress.Discard); err != nil {
 		t.Fatal(err)
 	}
-	anchors := anchorFiles(t)
+	anchors := anchorFiles(t, e)
 	if len(anchors) != 1 {
 		t.Fatalf("anchors: %v", anchors)
 	}
@@ -86,7 +86,7 @@ func TestTrustInstallsExactlyTheVerifiedCA(t *testing.T) {
 	if _, err := e.ApplyTrust(context.Background(), trust.OpUninstall, []string{"system"}, progress.Discard); err != nil {
 		t.Fatalf("uninstall of the expired CA: %v", err)
 	}
-	if got := anchorFiles(t); len(got) != 0 {
+	if got := anchorFiles(t, e); len(got) != 0 {
 		t.Fatalf("anchor left after uninstall: %v", got)
 	}
 }
@@ -115,7 +115,7 @@ func writeUnconstrainedCA(t *testing.T, s *pki.Store) {
 // a ✓ ("name-constrained to 0 local names"); init refuses to sign with it.
 func TestDoctorWarnsOnUnconstrainedCA(t *testing.T) {
 	t.Setenv(EnvTrustRoot, t.TempDir())
-	e := New(config.FromHome(t.TempDir()))
+	e := New(sandboxConfig(t.TempDir()))
 	t.Cleanup(func() { e.Close() })
 	writeUnconstrainedCA(t, e.Certs)
 	c := statusOf(e.Doctor(context.Background(), progress.Discard), "root CA")
@@ -148,7 +148,7 @@ func TestProjectFileNamesErrorsNameTheLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.FromHome(t.TempDir())
+	cfg := sandboxConfig(t.TempDir())
 	cfg.Names, cfg.NameOrigins = pf.Names, pf.NameOrigins
 	e := New(cfg)
 	t.Cleanup(func() { e.Close() })
