@@ -13,7 +13,7 @@ import (
 // loads it: LoadProject returns a project or an error (a *ComposeFileError
 // for anything wrong in the file), never panics and never hangs.
 func FuzzLoadProject(f *testing.F) {
-	f.Add(DefaultCompose)
+	f.Add(defaultCompose)
 	f.Add([]byte("services:\n  app:\n    image: ${ESB_REGISTRY}/app:latest\n    depends_on:\n      registry:\n        condition: service_healthy\n"))
 	f.Add([]byte("services:\n  app:\n    image: x\n    environment:\n      A: ${UNSET_VARIABLE}\n"))
 	f.Add([]byte("services: [\n"))

@@ -26,7 +26,7 @@ func TestLoadDefaultProject(t *testing.T) {
 		t.Fatal(err)
 	}
 	written, err := os.ReadFile(filepath.Join(dir, "stack", DefaultComposeFile))
-	if err != nil || string(written) != string(DefaultCompose) {
+	if err != nil || string(written) != string(defaultCompose) {
 		t.Fatalf("default compose file not written as embedded: %v", err)
 	}
 	reg, err := p.Compose().GetService(RegistryService)

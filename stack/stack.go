@@ -15,10 +15,11 @@ import (
 	"path/filepath"
 )
 
-// DefaultCompose is the default compose project, embedded in the binary.
+// defaultCompose is the default compose project, embedded in the binary
+// (read-only: WriteDefault gives users a copy to read).
 //
 //go:embed compose.yaml
-var DefaultCompose []byte
+var defaultCompose []byte
 
 // DefaultComposeFile is the name WriteDefault gives it.
 const DefaultComposeFile = "compose.yaml"
@@ -33,7 +34,7 @@ func WriteDefault(dir string) (string, error) {
 		return "", fmt.Errorf("stack: create %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, DefaultComposeFile)
-	if cur, err := os.ReadFile(path); err == nil && string(cur) == string(DefaultCompose) {
+	if cur, err := os.ReadFile(path); err == nil && string(cur) == string(defaultCompose) {
 		return path, nil
 	}
 	tmp, err := os.CreateTemp(dir, ".compose-*.yaml")
@@ -41,7 +42,7 @@ func WriteDefault(dir string) (string, error) {
 		return "", fmt.Errorf("stack: write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(DefaultCompose); err != nil {
+	if _, err := tmp.Write(defaultCompose); err != nil {
 		tmp.Close()
 		return "", fmt.Errorf("stack: write %s: %w", path, err)
 	}

@@ -141,7 +141,7 @@ func TestComposeRegistryTLSPolicy(t *testing.T) {
 			Environment map[string]string `yaml:"environment"`
 		} `yaml:"services"`
 	}
-	if err := yaml.Unmarshal(DefaultCompose, &project); err != nil {
+	if err := yaml.Unmarshal(defaultCompose, &project); err != nil {
 		t.Fatal(err)
 	}
 	env := project.Services[RegistryService].Environment
