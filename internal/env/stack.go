@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -23,61 +22,6 @@ const (
 	StackDegraded    = "degraded"    // some service stopped, starting or unhealthy
 	StackUnavailable = "unavailable" // no engine (see Error)
 )
-
-// StackStatus is the stack section of a Snapshot.
-type StackStatus struct {
-	Project  string          `json:"project"`
-	Files    []string        `json:"compose_files,omitempty"`
-	Engine   *EngineInfo     `json:"engine,omitempty"`
-	State    string          `json:"state"`
-	Services []stack.Service `json:"services,omitempty"`
-	Error    string          `json:"error,omitempty"`
-}
-
-// EngineInfo names the engine the stack runs on.
-type EngineInfo struct {
-	Host       string `json:"host"`
-	APIVersion string `json:"api_version"`
-}
-
-// ok: a stack that is down is a state, not a failure; no engine, or a
-// service stopped or unhealthy, is.
-func (s *StackStatus) ok() bool {
-	return s == nil || (s.Error == "" && s.State != StackDegraded && s.State != StackUnavailable)
-}
-
-func (e *Env) stackStatus(ctx context.Context) *StackStatus {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	st := &StackStatus{Project: e.Cfg.Project, Files: e.Cfg.ComposeFiles}
-	eng, err := e.Engine(ctx)
-	if err != nil {
-		st.State, st.Error = StackUnavailable, err.Error()
-		return st
-	}
-	defer eng.Close()
-	st.Engine = &EngineInfo{Host: eng.Host, APIVersion: eng.APIVersion}
-	services, err := eng.Ps(ctx, e.Cfg.Project)
-	if err != nil {
-		st.State, st.Error = StackUnavailable, err.Error()
-		return st
-	}
-	st.Services = services
-	st.State = stackState(services)
-	return st
-}
-
-func stackState(services []stack.Service) string {
-	if len(services) == 0 {
-		return StackDown
-	}
-	for _, s := range services {
-		if !s.OK() {
-			return StackDegraded
-		}
-	}
-	return StackUp
-}
 
 // Engine connects to the Docker engine (explicit Ping, API version checked)
 // with the embedded libraries' logs sent to esbtui's log. The caller closes
@@ -314,89 +258,6 @@ func (e *Env) Down(ctx context.Context, o StackOptions, volumes bool, sink progr
 	rep.Step("compose", progress.Done, msg)
 	e.record("stack.down", map[string]any{"project": e.Cfg.Project, "volumes": volumes})
 	return nil
-}
-
-// Logs writes a service's engine logs to w; follow streams until ctx ends.
-func (e *Env) Logs(ctx context.Context, service string, follow bool, w io.Writer) error {
-	eng, err := e.Engine(ctx)
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
-	return eng.Logs(ctx, e.Cfg.Project, service, stack.LogOptions{Follow: follow}, w)
-}
-
-// WatchStack streams the stack's live state (services, health, ports,
-// uptime) for the TUI: a state now, then one per relevant engine event,
-// re-syncing after the event stream breaks. The channel closes when ctx is
-// done; the engine connection is released then.
-func (e *Env) WatchStack(ctx context.Context) (<-chan stack.State, error) {
-	eng, err := e.Engine(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ch := eng.Watch(ctx, e.Cfg.Project)
-	out := make(chan stack.State, 1)
-	go func() {
-		defer close(out)
-		defer eng.Close()
-		for s := range ch {
-			select {
-			case out <- s:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
-}
-
-// SaveImage streams an engine image as a `docker save` tarball (for
-// registryclient to push). Closing the reader releases the engine.
-func (e *Env) SaveImage(ctx context.Context, refs ...string) (io.ReadCloser, error) {
-	eng, err := e.Engine(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rc, err := eng.SaveImage(ctx, refs...)
-	if err != nil {
-		eng.Close()
-		return nil, err
-	}
-	return &closeBoth{ReadCloser: rc, also: eng.Close}, nil
-}
-
-// LoadImage loads a `docker save` tarball into the engine.
-func (e *Env) LoadImage(ctx context.Context, r io.Reader, sink progress.Sink) error {
-	eng, err := e.Engine(ctx)
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
-	return eng.LoadImage(ctx, r, sink)
-}
-
-// PullImage pulls ref into the engine.
-func (e *Env) PullImage(ctx context.Context, ref string, sink progress.Sink) error {
-	eng, err := e.Engine(ctx)
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
-	return eng.PullImage(ctx, ref, sink)
-}
-
-type closeBoth struct {
-	io.ReadCloser
-	also func() error
-}
-
-func (c *closeBoth) Close() error {
-	err := c.ReadCloser.Close()
-	if aerr := c.also(); err == nil {
-		err = aerr
-	}
-	return err
 }
 
 // Serve runs the registry in this process (no engine needed) on

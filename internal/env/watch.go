@@ -90,3 +90,28 @@ func watchStatus(ctx context.Context, project string, watch func(context.Context
 	}()
 	return out
 }
+
+// WatchStack streams the stack's live state (services, health, ports,
+// uptime) for the TUI: a state now, then one per relevant engine event,
+// re-syncing after the event stream breaks. The channel closes when ctx is
+// done; the engine connection is released then.
+func (e *Env) WatchStack(ctx context.Context) (<-chan stack.State, error) {
+	eng, err := e.Engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ch := eng.Watch(ctx, e.Cfg.Project)
+	out := make(chan stack.State, 1)
+	go func() {
+		defer close(out)
+		defer eng.Close()
+		for s := range ch {
+			select {
+			case out <- s:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
