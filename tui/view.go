@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -262,21 +261,4 @@ func (m *Model) footer(w int) string {
 	m.help.ShowAll = false
 	m.help.SetWidth(w)
 	return fit(m.help.View(m.keys), w)
-}
-
-// confirmLines fits the question in room lines: a long plan loses its
-// middle, never the title or the answer keys.
-func (m *Model) confirmLines(room int) []string {
-	c := m.confirm
-	body := c.lines
-	if extra := len(body) + 4 - room; extra > 0 && len(body) > 1 {
-		cut := min(extra+1, len(body))
-		keep := len(body) - cut
-		head := body[:keep/2+keep%2]
-		tail := body[len(body)-keep/2:]
-		body = append(append(append([]string(nil), head...), m.st.dim.Render(fmt.Sprintf("… %d more lines", cut))), tail...)
-	}
-	lines := []string{m.st.bold.Render(c.title), ""}
-	lines = append(lines, body...)
-	return append(lines, "", "press y to go ahead, n or esc to cancel")
 }

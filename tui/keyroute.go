@@ -1,0 +1,241 @@
+package tui
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/esbtui/esbtui/internal/progress"
+)
+
+func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	if key.Matches(msg, k.Cancel) {
+		if m.confirm != nil {
+			m.confirm = nil
+			return nil
+		}
+		if m.cancelJobs() {
+			return nil
+		}
+		return m.quit()
+	}
+	if m.confirm != nil {
+		return m.confirmKey(msg)
+	}
+	if m.doc.open {
+		return m.doctorKey(msg)
+	}
+	if m.showHelp {
+		switch {
+		case key.Matches(msg, k.Help, k.Back):
+			m.showHelp = false
+		case key.Matches(msg, k.Quit):
+			return m.askQuit()
+		}
+		return nil
+	}
+	if m.reg.filtering {
+		return m.filterKey(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.askQuit()
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+	case key.Matches(msg, k.Next):
+		m.focus = (m.focus + 1) % numPanes
+	case key.Matches(msg, k.Prev):
+		m.focus = (m.focus + numPanes - 1) % numPanes
+	case key.Matches(msg, k.Init):
+		return m.run("init", false, m.b.InitCerts, nil)
+	case key.Matches(msg, k.Trust):
+		return m.requestTrustPlan()
+	case key.Matches(msg, k.Up):
+		return m.run("up", false, m.b.Up, nil)
+	case key.Matches(msg, k.Down):
+		return m.run("down", false, m.b.Down, nil)
+	case key.Matches(msg, k.Build), key.Matches(msg, k.Push):
+		return m.buildOrPush(key.Matches(msg, k.Push))
+	case key.Matches(msg, k.Refresh):
+		m.logLine(m.now(), m.st.mark(lvlNone, "refresh"))
+		return tea.Batch(m.refresh(), m.startWatch(), m.startEvents())
+	case key.Matches(msg, k.Doctor):
+		return m.runDoctor()
+	case key.Matches(msg, k.Serve):
+		return m.toggleBg("serve", func(ctx context.Context, sink progress.Sink) (string, error) {
+			return "", m.b.Serve(ctx, sink)
+		})
+	case key.Matches(msg, k.Logs):
+		svc := m.svc.selected()
+		if svc == "" {
+			m.logLine(m.now(), m.st.mark(lvlWarn, "logs: select a service in the Services pane first"))
+			return nil
+		}
+		return m.toggleBg("logs "+svc, func(ctx context.Context, sink progress.Sink) (string, error) {
+			if err := m.b.Logs(ctx, svc, sink); err != nil || ctx.Err() != nil {
+				return "", err
+			}
+			return "the engine ended the log stream (l follows it again)", nil
+		})
+	case key.Matches(msg, k.GC):
+		m.confirm = &confirmation{
+			title: "Garbage-collect the registry?",
+			lines: []string{"Stops the registry, removes the blobs no manifest references,", "then starts it again and waits until it is healthy."},
+			yes:   func(m *Model) tea.Cmd { return m.run("gc", false, m.b.GC, nil) },
+		}
+	case key.Matches(msg, k.Filter):
+		m.focus = paneRegistry
+		if m.reg.mode == regImage {
+			m.reg.back()
+		}
+		m.reg.filtering = true
+		m.reg.version++
+	case key.Matches(msg, k.Delete):
+		return m.askDelete()
+	default:
+		return m.paneKey(msg)
+	}
+	return nil
+}
+
+func (m *Model) askQuit() tea.Cmd {
+	var names []string
+	for _, j := range m.jobs.running() {
+		names = append(names, j.name)
+	}
+	if len(names) == 0 {
+		return m.quit()
+	}
+	m.confirm = &confirmation{
+		title: "Quit? This cancels " + strings.Join(names, ", "),
+		lines: []string{"Running: " + strings.Join(names, ", ")},
+		yes:   func(m *Model) tea.Cmd { return m.quit() },
+	}
+	return nil
+}
+
+func (m *Model) buildOrPush(push bool) tea.Cmd {
+	var names []string
+	if m.focus == paneServices {
+		if s := m.svc.selected(); s != "" && slices.Contains(m.state.Functions, s) {
+			names = []string{s}
+		}
+	}
+	what := "all"
+	if len(names) > 0 {
+		what = names[0]
+	}
+	op, fn := "build", m.b.Build
+	if push {
+		op, fn = "push", m.b.Push
+	}
+	return m.run(op+" "+what, false, func(ctx context.Context, sink progress.Sink) (string, error) {
+		return fn(ctx, names, sink)
+	}, nil)
+}
+
+func (m *Model) askDelete() tea.Cmd {
+	ref := ""
+	if m.focus == paneRegistry {
+		ref = m.reg.selectedRef()
+	}
+	if ref == "" {
+		m.logLine(m.now(), m.st.mark(lvlWarn, "delete: open a repository in the Registry pane (enter) and select a tag"))
+		return nil
+	}
+	repo := m.reg.repo
+	m.confirm = &confirmation{
+		title: "Delete " + ref + "?",
+		lines: []string{"Deletes the manifest " + ref + " from the registry.", "Run g (GC) afterwards to free the space."},
+		yes: func(m *Model) tea.Cmd {
+			return m.run("delete "+ref, false, func(ctx context.Context, sink progress.Sink) (string, error) {
+				return m.b.Delete(ctx, ref, sink)
+			}, func(m *Model) tea.Cmd { return m.loadTags(repo) })
+		},
+	}
+	return nil
+}
+
+func (m *Model) loadTags(repo string) tea.Cmd {
+	b, ctx := m.b, m.ctx
+	return func() tea.Msg {
+		tags, err := b.Tags(ctx, repo)
+		return tagsMsg{repo, tags, err}
+	}
+}
+
+func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	r := m.reg
+	switch {
+	case msg.Code == tea.KeyEscape:
+		r.filtering, r.filter = false, ""
+	case msg.Code == tea.KeyEnter:
+		r.filtering = false
+	case msg.Code == tea.KeyBackspace:
+		if n := len([]rune(r.filter)); n > 0 {
+			r.filter = string([]rune(r.filter)[:n-1])
+		}
+	case msg.Code == tea.KeyUp:
+		r.move(-1)
+	case msg.Code == tea.KeyDown:
+		r.move(1)
+	case len(msg.Text) > 0:
+		r.filter += msg.Text
+	}
+	r.cursor = 0
+	r.clamp()
+	r.version++
+	return nil
+}
+
+// paneKey handles navigation inside the focused pane.
+func (m *Model) paneKey(msg tea.KeyPressMsg) tea.Cmd {
+	s := msg.String()
+	d := 0
+	switch s {
+	case "up", "k":
+		d = -1
+	case "down", "j":
+		d = 1
+	}
+	switch m.focus {
+	case paneServices:
+		m.svc.move(d)
+	case paneRegistry:
+		switch {
+		case d != 0:
+			m.reg.move(d)
+		case s == "esc":
+			m.reg.back()
+		case s == "enter":
+			return m.openSelected()
+		}
+	case paneLog:
+		return m.log.update(msg)
+	}
+	return nil
+}
+
+func (m *Model) openSelected() tea.Cmd {
+	r := m.reg
+	sel := r.selected()
+	if sel == "" {
+		return nil
+	}
+	b, ctx := m.b, m.ctx
+	switch r.mode {
+	case regRepos:
+		return m.loadTags(sel)
+	case regTags:
+		ref := r.repo + ":" + sel
+		return func() tea.Msg {
+			img, err := b.Inspect(ctx, ref)
+			return inspectMsg{img, err}
+		}
+	}
+	return nil
+}
