@@ -69,7 +69,7 @@ func (m *Model) runDoctor() tea.Cmd {
 	}
 	var rep DoctorReport
 	b := m.b
-	cmd := m.runJob("doctor", false, func(ctx context.Context, sink progress.Sink) (string, error) {
+	cmd := m.runJob(jobSpec{kind: jobDoctor}, func(ctx context.Context, sink progress.Sink) (string, error) {
 		rep = b.Doctor(ctx, sink)
 		if err := ctx.Err(); err != nil {
 			return "", err

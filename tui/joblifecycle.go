@@ -8,12 +8,13 @@ import (
 
 // run starts a job. Foreground jobs run one at a time; bg ones (logs,
 // serve) run beside them. after runs when the job ends successfully.
-func (m *Model) run(name string, bg bool, fn jobFunc, after func(*Model) tea.Cmd) tea.Cmd {
-	return m.runJob(name, bg, fn, after, nil)
+func (m *Model) run(spec jobSpec, fn jobFunc, after func(*Model) tea.Cmd) tea.Cmd {
+	return m.runJob(spec, fn, after, nil)
 }
 
 // runJob is run with end, which runs when the job ends however it ends.
-func (m *Model) runJob(name string, bg bool, fn jobFunc, after func(*Model) tea.Cmd, end func(*Model)) tea.Cmd {
+func (m *Model) runJob(spec jobSpec, fn jobFunc, after func(*Model) tea.Cmd, end func(*Model)) tea.Cmd {
+	bg, name := spec.kind.background(), spec.name()
 	if !bg {
 		for _, j := range m.jobs.running() {
 			if !j.bg {
@@ -24,10 +25,10 @@ func (m *Model) runJob(name string, bg bool, fn jobFunc, after func(*Model) tea.
 	}
 	id := m.id()
 	s, cmd := start(m.ctx, id, fn)
-	j := &job{id: id, name: name, s: s, state: jobRunning, items: map[string]*itemProgress{}, bg: bg, after: after, end: end}
+	j := &job{id: id, spec: spec, name: name, s: s, state: jobRunning, items: map[string]*itemProgress{}, bg: bg, after: after, end: end}
 	m.jobs.add(j)
 	m.logLine(m.now(), m.st.mark(lvlBusy, name+" started"))
-	m.b.Note(progress.Event{Op: name, Status: progress.Start})
+	m.note(progress.Event{Op: name, Status: progress.Start})
 	return cmd
 }
 
@@ -50,7 +51,7 @@ func (m *Model) onEvents(msg jobEventsMsg) tea.Cmd {
 	}
 	if len(msg.events) > 0 {
 		m.jobs.version++
-		if j.name == "serve" {
+		if j.spec.kind == jobServe {
 			return tea.Batch(j.s.next(), m.refresh())
 		}
 	}
@@ -103,7 +104,7 @@ func (m *Model) onDone(msg jobDoneMsg) tea.Cmd {
 		ev.Status, ev.Err = progress.Failed, msg.err.Error()
 		m.logLine(m.now(), m.st.mark(lvlBad, j.name+" failed: "+msg.err.Error()))
 	}
-	m.b.Note(ev)
+	m.note(ev)
 	cmds := []tea.Cmd{m.refresh(), m.startWatch()}
 	if j.end != nil {
 		j.end(m)
@@ -111,7 +112,7 @@ func (m *Model) onDone(msg jobDoneMsg) tea.Cmd {
 	if j.state == jobDone && j.after != nil {
 		cmds = append(cmds, j.after(m))
 	}
-	if j.state == jobDone && j.name == "up" {
+	if j.state == jobDone && j.spec.kind == jobUp {
 		cmds = append(cmds, m.startEvents())
 	}
 	return tea.Batch(cmds...)
@@ -134,12 +135,12 @@ func (m *Model) quit() tea.Cmd {
 }
 
 // toggleBg starts a background job, or cancels it when it already runs.
-func (m *Model) toggleBg(name string, fn jobFunc) tea.Cmd {
+func (m *Model) toggleBg(spec jobSpec, fn jobFunc) tea.Cmd {
 	for _, j := range m.jobs.running() {
-		if j.name == name {
+		if j.spec == spec {
 			j.s.cancel()
 			return nil
 		}
 	}
-	return m.run(name, true, fn, nil)
+	return m.run(spec, fn, nil)
 }

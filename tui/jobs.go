@@ -13,20 +13,69 @@ import (
 	"github.com/esbtui/esbtui/internal/progress"
 )
 
+// jobState is where a job is in its life; the word is what the panes show.
+type jobState string
+
 // Job states.
 const (
-	jobRunning   = "running"
-	jobDone      = "done"
-	jobFailed    = "failed"
-	jobCancelled = "cancelled"
+	jobRunning   jobState = "running"
+	jobDone      jobState = "done"
+	jobFailed    jobState = "failed"
+	jobCancelled jobState = "cancelled"
 )
+
+// jobKind is what a job does; the dashboard dispatches on it, never on
+// the job's name.
+type jobKind int
+
+// Job kinds, one per long Backend call.
+const (
+	jobInit jobKind = iota
+	jobTrust
+	jobUp
+	jobDown
+	jobBuild
+	jobPush
+	jobDelete
+	jobGC
+	jobServe
+	jobLogs
+	jobDoctor
+)
+
+// jobKindWords are the kinds' names in the panes and esbtui.log.
+var jobKindWords = [...]string{
+	jobInit: "init", jobTrust: "trust", jobUp: "up", jobDown: "down", jobBuild: "build", jobPush: "push",
+	jobDelete: "delete", jobGC: "gc", jobServe: "serve", jobLogs: "logs", jobDoctor: "doctor",
+}
+
+func (k jobKind) String() string { return jobKindWords[k] }
+
+// background kinds (logs, serve) are long-lived and run beside the one
+// foreground job.
+func (k jobKind) background() bool { return k == jobServe || k == jobLogs }
+
+// jobSpec says what a job does and on what ("build" "hello").
+type jobSpec struct {
+	kind   jobKind
+	target string // a function, a service, a repo:tag; "" for the whole
+}
+
+// name is the job's name in the panes and the log ("build hello").
+func (s jobSpec) name() string {
+	if s.target == "" {
+		return s.kind.String()
+	}
+	return s.kind.String() + " " + s.target
+}
 
 // job is one long operation started from the dashboard.
 type job struct {
 	id      int
-	name    string
+	spec    jobSpec
+	name    string // spec.name()
 	s       *stream
-	state   string
+	state   jobState
 	result  string
 	err     error
 	items   map[string]*itemProgress
@@ -259,7 +308,7 @@ func (p *jobsPane) status(st *styles) string {
 		return st.mark(lvlBusy, text)
 	}
 	if j := p.current(); j != nil {
-		return st.mark(jobLevel(j), j.name+" "+j.state)
+		return st.mark(jobLevel(j), j.name+" "+string(j.state))
 	}
 	return st.mark(lvlNone, "idle")
 }
@@ -269,7 +318,7 @@ func (p *jobsPane) summary(st *styles) string {
 	if j == nil {
 		return "no jobs yet"
 	}
-	s := j.name + " " + j.state
+	s := j.name + " " + string(j.state)
 	if cur, total := j.totals(); total > 0 && j.state == jobRunning {
 		s += fmt.Sprintf(" %d%%", cur*100/total)
 	}
@@ -281,7 +330,7 @@ func (p *jobsPane) body(st *styles, w, h int) []string {
 	if j == nil {
 		return []string{st.dim.Render("no jobs yet: i init · t trust · u up · b build · p push"), p.functionsLine(st)}
 	}
-	lines := []string{st.mark(jobLevel(j), j.name+" "+j.state)}
+	lines := []string{st.mark(jobLevel(j), j.name+" "+string(j.state))}
 	if j.state == jobRunning && j.message != "" {
 		lines[0] += st.dim.Render("  " + j.message)
 	}
@@ -314,7 +363,7 @@ func (p *jobsPane) body(st *styles, w, h int) []string {
 	}
 	for i := len(p.jobs) - 1; i >= 0; i-- {
 		if o := p.jobs[i]; o != j {
-			lines = append(lines, st.dim.Render("  ")+st.mark(jobLevel(o), o.name+" "+o.state))
+			lines = append(lines, st.dim.Render("  ")+st.mark(jobLevel(o), o.name+" "+string(o.state)))
 		}
 	}
 	return lines

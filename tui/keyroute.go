@@ -51,13 +51,13 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Prev):
 		m.focus = (m.focus + numPanes - 1) % numPanes
 	case key.Matches(msg, k.Init):
-		return m.run("init", false, m.b.InitCerts, nil)
+		return m.run(jobSpec{kind: jobInit}, m.b.InitCerts, nil)
 	case key.Matches(msg, k.Trust):
 		return m.requestTrustPlan()
 	case key.Matches(msg, k.Up):
-		return m.run("up", false, m.b.Up, nil)
+		return m.run(jobSpec{kind: jobUp}, m.b.Up, nil)
 	case key.Matches(msg, k.Down):
-		return m.run("down", false, m.b.Down, nil)
+		return m.run(jobSpec{kind: jobDown}, m.b.Down, nil)
 	case key.Matches(msg, k.Build), key.Matches(msg, k.Push):
 		return m.buildOrPush(key.Matches(msg, k.Push))
 	case key.Matches(msg, k.Refresh):
@@ -66,7 +66,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Doctor):
 		return m.runDoctor()
 	case key.Matches(msg, k.Serve):
-		return m.toggleBg("serve", func(ctx context.Context, sink progress.Sink) (string, error) {
+		return m.toggleBg(jobSpec{kind: jobServe}, func(ctx context.Context, sink progress.Sink) (string, error) {
 			return "", m.b.Serve(ctx, sink)
 		})
 	case key.Matches(msg, k.Logs):
@@ -75,7 +75,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.logLine(m.now(), m.st.mark(lvlWarn, "logs: select a service in the Services pane first"))
 			return nil
 		}
-		return m.toggleBg("logs "+svc, func(ctx context.Context, sink progress.Sink) (string, error) {
+		return m.toggleBg(jobSpec{kind: jobLogs, target: svc}, func(ctx context.Context, sink progress.Sink) (string, error) {
 			if err := m.b.Logs(ctx, svc, sink); err != nil || ctx.Err() != nil {
 				return "", err
 			}
@@ -85,7 +85,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.confirm = &confirmation{
 			title: "Garbage-collect the registry?",
 			lines: []string{"Stops the registry, removes the blobs no manifest references,", "then starts it again and waits until it is healthy."},
-			yes:   func(m *Model) tea.Cmd { return m.run("gc", false, m.b.GC, nil) },
+			yes:   func(m *Model) tea.Cmd { return m.run(jobSpec{kind: jobGC}, m.b.GC, nil) },
 		}
 	case key.Matches(msg, k.Filter):
 		m.focus = paneRegistry
@@ -129,11 +129,11 @@ func (m *Model) buildOrPush(push bool) tea.Cmd {
 	if len(names) > 0 {
 		what = names[0]
 	}
-	op, fn := "build", m.b.Build
+	kind, fn := jobBuild, m.b.Build
 	if push {
-		op, fn = "push", m.b.Push
+		kind, fn = jobPush, m.b.Push
 	}
-	return m.run(op+" "+what, false, func(ctx context.Context, sink progress.Sink) (string, error) {
+	return m.run(jobSpec{kind: kind, target: what}, func(ctx context.Context, sink progress.Sink) (string, error) {
 		return fn(ctx, names, sink)
 	}, nil)
 }
@@ -152,7 +152,7 @@ func (m *Model) askDelete() tea.Cmd {
 		title: "Delete " + ref + "?",
 		lines: []string{"Deletes the manifest " + ref + " from the registry.", "Run g (GC) afterwards to free the space."},
 		yes: func(m *Model) tea.Cmd {
-			return m.run("delete "+ref, false, func(ctx context.Context, sink progress.Sink) (string, error) {
+			return m.run(jobSpec{kind: jobDelete, target: ref}, func(ctx context.Context, sink progress.Sink) (string, error) {
 				return m.b.Delete(ctx, ref, sink)
 			}, func(m *Model) tea.Cmd { return m.loadTags(repo) })
 		},

@@ -63,6 +63,7 @@ type Model struct {
 	doc          doctorView
 	met          metricsPoll
 	events       registryEvents
+	notes        notes
 	nextID       int
 	// watch follows the engine's events; nil when the backend cannot
 	// (no engine): it is retried after each job and on `r`.

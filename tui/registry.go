@@ -141,6 +141,13 @@ func (p *registryPane) openTags(repo string, tags []string) {
 	p.version++
 }
 
+// showError says in the pane why the last browse step (tags, inspect)
+// failed; the next step that works clears it.
+func (p *registryPane) showError(op string, err error) {
+	p.err = op + ": " + err.Error()
+	p.version++
+}
+
 func (p *registryPane) openImage(img Image) {
 	p.mode, p.image, p.err = regImage, &img, ""
 	p.version++

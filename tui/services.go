@@ -204,7 +204,7 @@ func (m *Model) setStack(s *StackState) {
 		}
 		line := "engine unreachable: " + shortReason(s.EngineErr) + " (" + retry + ")"
 		m.logLine(m.now(), m.st.mark(lvlBad, line))
-		m.b.Note(progress.Event{Op: "engine", Status: progress.Warning, Message: "engine unreachable", Err: s.EngineErr})
+		m.note(progress.Event{Op: "engine", Status: progress.Warning, Message: "engine unreachable", Err: s.EngineErr})
 		return
 	}
 	line := "engine back"
@@ -212,7 +212,7 @@ func (m *Model) setStack(s *StackState) {
 		line += ": " + s.Engine
 	}
 	m.logLine(m.now(), m.st.mark(lvlOK, line))
-	m.b.Note(progress.Event{Op: "engine", Status: progress.Info, Message: line})
+	m.note(progress.Event{Op: "engine", Status: progress.Info, Message: line})
 }
 
 // maxReason bounds the reason in an "engine unreachable" Log line; the

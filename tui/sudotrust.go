@@ -42,7 +42,7 @@ func (m *Model) onSudo(msg sudoMsg) tea.Cmd {
 		m.fail("trust", fmt.Errorf("sudo: %w; nothing changed (run `esbtui trust install` in a shell, or run esbtui as root)", msg.err))
 		return nil
 	}
-	return m.run("trust", false, m.b.InstallTrust, nil)
+	return m.run(jobSpec{kind: jobTrust}, m.b.InstallTrust, nil)
 }
 
 // askTrust shows the trust plan and, on yes, installs: through a foreground
@@ -65,7 +65,7 @@ func (m *Model) askTrust(p TrustPlan) tea.Cmd {
 		lines: lines,
 		yes: func(m *Model) tea.Cmd {
 			if len(p.Sudo) == 0 {
-				return m.run("trust", false, m.b.InstallTrust, nil)
+				return m.run(jobSpec{kind: jobTrust}, m.b.InstallTrust, nil)
 			}
 			m.logLine(m.now(), m.st.mark(lvlBusy, "trust: "+strings.Join(p.Sudo, " ")))
 			c := exec.Command(p.Sudo[0], p.Sudo[1:]...)

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -35,6 +34,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	mm, cmd := m.update(msg)
 	if poll := m.pollMetrics(); poll != nil {
 		cmd = tea.Batch(cmd, poll)
+	}
+	if write := m.writeNotes(); write != nil {
+		cmd = tea.Batch(cmd, write)
 	}
 	if m.observe != nil {
 		m.observe(m)
@@ -83,6 +85,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case metricsMsg:
 		return m, m.onMetrics(msg)
+	case notesWrittenMsg:
+		m.notes.inflight = nil
+		return m, nil
 	case metricsTickMsg:
 		m.met.ticking = false
 		return m, nil
@@ -97,6 +102,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tagsMsg:
 		if msg.err != nil {
 			m.fail("tags "+msg.repo, msg.err)
+			m.reg.showError("tags "+msg.repo, msg.err)
 			return m, nil
 		}
 		m.reg.openTags(msg.repo, msg.tags)
@@ -104,6 +110,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case inspectMsg:
 		if msg.err != nil {
 			m.fail("inspect", msg.err)
+			m.reg.showError("inspect", msg.err)
 			return m, nil
 		}
 		m.reg.openImage(msg.img)
@@ -133,11 +140,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // fail logs an error of a quick (non-job) call.
 func (m *Model) fail(op string, err error) {
 	m.logLine(m.now(), m.st.mark(lvlBad, op+": "+err.Error()))
-	m.b.Note(progress.Event{Op: op, Status: progress.Failed, Err: err.Error()})
-	if op == "inspect" || strings.HasPrefix(op, "tags ") {
-		m.reg.err = op + ": " + err.Error()
-		m.reg.version++
-	}
+	m.note(progress.Event{Op: op, Status: progress.Failed, Err: err.Error()})
 }
 
 func (m *Model) logLine(t time.Time, s string) {
