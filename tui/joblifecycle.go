@@ -50,7 +50,7 @@ func (m *Model) onEvents(msg jobEventsMsg) tea.Cmd {
 		m.logLine(t, eventLine(m.st, j.name, e))
 	}
 	if len(msg.events) > 0 {
-		m.jobs.version++
+		m.jobs.rev++
 		if j.spec.kind == jobServe {
 			return tea.Batch(j.s.next(), m.refresh())
 		}
@@ -87,7 +87,7 @@ func (m *Model) onDone(msg jobDoneMsg) tea.Cmd {
 		return nil
 	}
 	j.finish(msg.result, msg.err)
-	m.jobs.version++
+	m.jobs.rev++
 	ev := progress.Event{Op: j.name, Status: progress.Done, Message: msg.result}
 	switch j.state {
 	case jobDone:

@@ -198,13 +198,13 @@ type jobsPane struct {
 	jobs []*job
 	// functions are what b builds and p pushes (State.Functions).
 	functions []string
-	version   int
+	rev       int
 }
 
 func (p *jobsPane) setFunctions(fns []string) {
 	if !slices.Equal(fns, p.functions) {
 		p.functions = fns
-		p.version++
+		p.rev++
 	}
 }
 
@@ -216,6 +216,11 @@ func (p *jobsPane) functionsLine(st *styles) string {
 }
 
 func (p *jobsPane) title() string { return "Jobs" }
+
+func (p *jobsPane) version() int { return p.rev }
+
+// key: the pane has no keys of its own.
+func (p *jobsPane) key(*keyMap, tea.KeyPressMsg) tea.Cmd { return nil }
 
 func (p *jobsPane) running() []*job {
 	var out []*job
@@ -241,7 +246,7 @@ func (p *jobsPane) add(j *job) {
 	if len(p.jobs) > 50 {
 		p.jobs = p.jobs[len(p.jobs)-50:]
 	}
-	p.version++
+	p.rev++
 }
 
 // current is the job shown in detail: the latest foreground one running,
@@ -325,7 +330,8 @@ func (p *jobsPane) summary(st *styles) string {
 	return s
 }
 
-func (p *jobsPane) body(st *styles, w, h int) []string {
+func (p *jobsPane) body(f paneFrame) []string {
+	st, w := f.st, f.w
 	j := p.current()
 	if j == nil {
 		return []string{st.dim.Render("no jobs yet: i init · t trust · u up · b build · p push"), p.functionsLine(st)}

@@ -39,7 +39,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if m.reg.filtering {
-		return m.filterKey(msg)
+		return m.reg.filterKey(&m.keys, msg)
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -89,15 +89,11 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Filter):
 		m.focus = paneRegistry
-		if m.reg.mode == regImage {
-			m.reg.back()
-		}
-		m.reg.filtering = true
-		m.reg.version++
+		m.reg.startFilter()
 	case key.Matches(msg, k.Delete):
 		return m.askDelete()
 	default:
-		return m.paneKey(msg)
+		return m.panes[m.focus].key(&m.keys, msg)
 	}
 	return nil
 }
@@ -154,88 +150,8 @@ func (m *Model) askDelete() tea.Cmd {
 		yes: func(m *Model) tea.Cmd {
 			return m.run(jobSpec{kind: jobDelete, target: ref}, func(ctx context.Context, sink progress.Sink) (string, error) {
 				return m.b.Delete(ctx, ref, sink)
-			}, func(m *Model) tea.Cmd { return m.loadTags(repo) })
+			}, func(m *Model) tea.Cmd { return m.reg.load.tags(repo) })
 		},
-	}
-	return nil
-}
-
-func (m *Model) loadTags(repo string) tea.Cmd {
-	b, ctx := m.b, m.ctx
-	return func() tea.Msg {
-		tags, err := b.Tags(ctx, repo)
-		return tagsMsg{repo, tags, err}
-	}
-}
-
-func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
-	r := m.reg
-	switch {
-	case msg.Code == tea.KeyEscape:
-		r.filtering, r.filter = false, ""
-	case msg.Code == tea.KeyEnter:
-		r.filtering = false
-	case msg.Code == tea.KeyBackspace:
-		if n := len([]rune(r.filter)); n > 0 {
-			r.filter = string([]rune(r.filter)[:n-1])
-		}
-	case msg.Code == tea.KeyUp:
-		r.move(-1)
-	case msg.Code == tea.KeyDown:
-		r.move(1)
-	case len(msg.Text) > 0:
-		r.filter += msg.Text
-	}
-	r.cursor = 0
-	r.clamp()
-	r.version++
-	return nil
-}
-
-// paneKey handles navigation inside the focused pane.
-func (m *Model) paneKey(msg tea.KeyPressMsg) tea.Cmd {
-	s := msg.String()
-	d := 0
-	switch s {
-	case "up", "k":
-		d = -1
-	case "down", "j":
-		d = 1
-	}
-	switch m.focus {
-	case paneServices:
-		m.svc.move(d)
-	case paneRegistry:
-		switch {
-		case d != 0:
-			m.reg.move(d)
-		case s == "esc":
-			m.reg.back()
-		case s == "enter":
-			return m.openSelected()
-		}
-	case paneLog:
-		return m.log.update(msg)
-	}
-	return nil
-}
-
-func (m *Model) openSelected() tea.Cmd {
-	r := m.reg
-	sel := r.selected()
-	if sel == "" {
-		return nil
-	}
-	b, ctx := m.b, m.ctx
-	switch r.mode {
-	case regRepos:
-		return m.loadTags(sel)
-	case regTags:
-		ref := r.repo + ":" + sel
-		return func() tea.Msg {
-			img, err := b.Inspect(ctx, ref)
-			return inspectMsg{img, err}
-		}
 	}
 	return nil
 }

@@ -12,17 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// Panes in tab order.
-const (
-	paneCerts = iota
-	paneTrust
-	paneServices
-	paneRegistry
-	paneJobs
-	paneLog
-	numPanes
-)
-
 // Options configure a Model.
 type Options struct {
 	// Now is the clock (uptimes, log timestamps); tests fix it.
@@ -47,6 +36,9 @@ type Model struct {
 	keys     keyMap
 	help     help.Model
 
+	// panes are the boxes in tab order; the typed fields below are the
+	// same panes, for the flows that feed one (a snapshot, a job's events).
+	panes [numPanes]pane
 	certs *certPane
 	trust *trustPane
 	svc   *servicesPane
@@ -102,9 +94,10 @@ func New(ctx context.Context, b Backend, o Options) *Model {
 		keys:  newKeys(),
 		help:  help.New(),
 		certs: &certPane{}, trust: &trustPane{}, svc: &servicesPane{},
-		reg: &registryPane{}, jobs: &jobsPane{}, log: newLogPane(),
+		reg: &registryPane{load: registryLoader{b, ctx}}, jobs: &jobsPane{}, log: newLogPane(),
 		met: metricsPoll{every: o.MetricsEvery},
 	}
+	m.panes = [numPanes]pane{paneCerts: m.certs, paneTrust: m.trust, paneServices: m.svc, paneRegistry: m.reg, paneJobs: m.jobs, paneLog: m.log}
 	m.help.Styles = m.st.help
 	return m
 }

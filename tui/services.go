@@ -3,17 +3,18 @@ package tui
 import (
 	"fmt"
 	"strings"
-	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/esbtui/esbtui/internal/progress"
 )
 
 // servicesPane shows the engine and the compose services.
 type servicesPane struct {
-	st      *StackState
-	loaded  bool
-	cursor  int
-	version int
+	st     *StackState
+	loaded bool
+	cursor int
+	rev    int
 	// engine is whether the last state said the engine answers
 	// (engineUnknown until a state says either way).
 	engine int
@@ -37,10 +38,23 @@ func (p *servicesPane) set(s *StackState) {
 	if s != nil && p.cursor >= len(s.Services) {
 		p.cursor = max(len(s.Services)-1, 0)
 	}
-	p.version++
+	p.rev++
 }
 
 func (p *servicesPane) title() string { return "Services" }
+
+func (p *servicesPane) version() int { return p.rev }
+
+// key moves the selection (the service l follows, b and p build).
+func (p *servicesPane) key(k *keyMap, msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "up", "k":
+		p.move(-1)
+	case "down", "j":
+		p.move(1)
+	}
+	return nil
+}
 
 func (p *servicesPane) selected() string {
 	if p.st == nil || p.cursor >= len(p.st.Services) {
@@ -54,7 +68,7 @@ func (p *servicesPane) move(d int) {
 		return
 	}
 	p.cursor = min(max(p.cursor+d, 0), len(p.st.Services)-1)
-	p.version++
+	p.rev++
 }
 
 func serviceLevel(s Service) int {
@@ -132,7 +146,8 @@ func serviceWords(s Service) string {
 	return s.State
 }
 
-func (p *servicesPane) body(st *styles, w, h int, now time.Time, focused bool) []string {
+func (p *servicesPane) body(f paneFrame) []string {
+	st, now, focused := f.st, f.now, f.focused
 	switch {
 	case !p.loaded:
 		return nil

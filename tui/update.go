@@ -14,15 +14,6 @@ type (
 		s   State
 		gen int
 	}
-	tagsMsg struct {
-		repo string
-		tags []string
-		err  error
-	}
-	inspectMsg struct {
-		img Image
-		err error
-	}
 	tickMsg time.Time
 )
 
@@ -55,7 +46,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.styleGen++
 		return m, nil
 	case tickMsg:
-		m.svc.version++
+		m.svc.rev++
 		return m, uptimeTick()
 	case snapshotMsg:
 		if msg.gen < m.watchGen && m.watchedStack != nil {
@@ -102,18 +93,14 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tagsMsg:
 		if msg.err != nil {
 			m.fail("tags "+msg.repo, msg.err)
-			m.reg.showError("tags "+msg.repo, msg.err)
-			return m, nil
 		}
-		m.reg.openTags(msg.repo, msg.tags)
+		m.reg.onTags(msg)
 		return m, nil
 	case inspectMsg:
 		if msg.err != nil {
 			m.fail("inspect", msg.err)
-			m.reg.showError("inspect", msg.err)
-			return m, nil
 		}
-		m.reg.openImage(msg.img)
+		m.reg.onInspect(msg)
 		return m, nil
 	case trustPlanMsg:
 		return m, m.onTrustPlan(msg)

@@ -109,69 +109,20 @@ func (m *Model) grid(w, h int) string {
 	return b.String()
 }
 
-func (m *Model) paneVersion(i int) int {
-	switch i {
-	case paneCerts:
-		return m.certs.version
-	case paneTrust:
-		return m.trust.version
-	case paneServices:
-		return m.svc.version
-	case paneRegistry:
-		return m.reg.version
-	case paneJobs:
-		return m.jobs.version
-	}
-	return m.log.version
-}
-
 // pane renders pane i at w x h, from the cache when nothing changed.
 func (m *Model) pane(i, w, h int) string {
+	p := m.panes[i]
 	focused := m.focus == i
-	ver := m.paneVersion(i)
 	c := &m.cache[i]
-	if c.s != "" && c.w == w && c.h == h && c.ver == ver && c.gen == m.styleGen && c.focused == focused {
+	if c.s != "" && c.w == w && c.h == h && c.ver == p.version() && c.gen == m.styleGen && c.focused == focused {
 		return c.s
 	}
-	iw, ih := w-2, h-2
 	st := m.st
-	var title, status string
-	var body []string
-	switch i {
-	case paneCerts:
-		title, status, body = m.certs.title(), m.certs.status(st), m.certs.body(st, iw, ih)
-	case paneTrust:
-		title, status, body = m.trust.title(), m.trust.status(st), m.trust.body(st, iw, ih)
-	case paneServices:
-		title, status, body = m.svc.title(), m.svc.status(st), m.svc.body(st, iw, ih, m.now(), focused)
-	case paneRegistry:
-		title, status, body = m.reg.title(), m.reg.status(st), m.reg.body(st, iw, ih+2, focused)
-	case paneJobs:
-		title, status, body = m.jobs.title(), m.jobs.status(st), m.jobs.body(st, iw, ih)
-	default:
-		title, body = m.log.title(), m.log.body(iw, ih)
-	}
-	s := st.box(title, status, body, w, h, focused)
+	body := p.body(paneFrame{st: st, w: w - 2, h: h - 2, focused: focused, now: m.now()})
+	s := st.box(p.title(), p.status(st), body, w, h, focused)
 	// body() may have changed the version (log resize, registry offset).
-	*c = cached{w: w, h: h, ver: m.paneVersion(i), gen: m.styleGen, focused: focused, s: s}
+	*c = cached{w: w, h: h, ver: p.version(), gen: m.styleGen, focused: focused, s: s}
 	return s
-}
-
-func (m *Model) paneLine(i int) (string, string, int) {
-	st := m.st
-	switch i {
-	case paneCerts:
-		return m.certs.title(), m.certs.summary(st), m.certs.level()
-	case paneTrust:
-		return m.trust.title(), m.trust.summary(st), m.trust.level()
-	case paneServices:
-		return m.svc.title(), m.svc.summary(st), m.svc.level()
-	case paneRegistry:
-		return m.reg.title(), m.reg.summary(st), m.reg.level()
-	case paneJobs:
-		return m.jobs.title(), m.jobs.summary(st), m.jobs.level()
-	}
-	return m.log.title(), m.log.summary(), lvlNone
 }
 
 // compact is the layout below 80x24: one line per pane.
@@ -186,13 +137,12 @@ func (m *Model) compact(w, h int, header, footer string) string {
 		lines = append(lines, fit(m.st.bold.Render("Doctor")+" "+m.doctorStatus(), w))
 		lines = append(lines, m.doctorWindow(w, max(h-3, 1))...)
 	default:
-		for i := 0; i < numPanes; i++ {
-			title, sum, lvl := m.paneLine(i)
+		for i, p := range m.panes {
 			cur := "  "
 			if i == m.focus {
 				cur = "▸ "
 			}
-			lines = append(lines, fit(cur+m.st.sym(lvl)+" "+m.st.bold.Render(padRight(title, 12))+" "+sum, w))
+			lines = append(lines, fit(cur+m.st.sym(p.level())+" "+m.st.bold.Render(padRight(p.title(), 12))+" "+p.summary(m.st), w))
 		}
 	}
 	for len(lines) < h-1 {
