@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -13,15 +14,15 @@ type confirmation struct {
 	yes   func(m *Model) tea.Cmd
 }
 
-// confirmKey answers the open question: y or enter says yes, n, esc or q
-// says no; other keys are ignored.
+// confirmKey answers the open question (keyMap.Yes, keyMap.No); other
+// keys are ignored.
 func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 	c := m.confirm
-	switch msg.String() {
-	case "y", "Y", "enter":
+	switch {
+	case key.Matches(msg, m.keys.Yes):
 		m.confirm = nil
 		return c.yes(m)
-	case "n", "N", "esc", "q":
+	case key.Matches(msg, m.keys.No):
 		m.confirm = nil
 		m.logLine(m.now(), m.st.mark(lvlNone, "not confirmed: "+c.title))
 	}
@@ -42,5 +43,11 @@ func (m *Model) confirmLines(room int) []string {
 	}
 	lines := []string{m.st.bold.Render(c.title), ""}
 	lines = append(lines, body...)
-	return append(lines, "", "press y to go ahead, n or esc to cancel")
+	return append(lines, "", "press "+helpKeys(m.keys.Yes)+" to go ahead, "+helpKeys(m.keys.No)+" to cancel")
+}
+
+// confirmFooter is the prompt's help line: its keys in bold.
+func (m *Model) confirmFooter() string {
+	k := m.keys
+	return hints(m.st.bold.Render(helpKeys(k.Yes))+" "+k.Yes.Help().Desc, m.st.bold.Render(helpKeys(k.No))+" "+k.No.Help().Desc)
 }

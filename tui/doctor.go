@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -105,32 +106,62 @@ func doctorSummary(r DoctorReport) string {
 	return fmt.Sprintf("all %d checks passed", len(r.Checks))
 }
 
-// doctorKey handles keys while the overlay is open: scrolling, esc, c.
-func (m *Model) doctorKey(msg tea.KeyPressMsg) tea.Cmd {
-	page := max(m.doctorRoom()-1, 1)
-	switch msg.String() {
-	case "esc":
-		m.doc.open = false
-	case "c":
-		if !m.doc.running {
-			return m.runDoctor()
+// doctorAction is what a key in the overlay asks of the dashboard.
+type doctorAction int
+
+const (
+	doctorStay  doctorAction = iota // scrolled, closed, or nothing
+	doctorRerun                     // run the checks again
+	doctorQuit                      // quit (asks when jobs run)
+)
+
+// key handles a key while the overlay is open: scrolling by line, page
+// (page lines) or to either end, Back closes, Doctor runs it again once
+// it has ended, Quit quits.
+func (d *doctorView) key(k *keyMap, msg tea.KeyPressMsg, page int) doctorAction {
+	switch {
+	case key.Matches(msg, k.Back):
+		d.open = false
+	case key.Matches(msg, k.Doctor):
+		if !d.running {
+			return doctorRerun
 		}
-	case "q":
+	case key.Matches(msg, k.Quit):
+		return doctorQuit
+	case key.Matches(msg, k.LineUp):
+		d.offset--
+	case key.Matches(msg, k.LineDown):
+		d.offset++
+	case key.Matches(msg, k.PageUp):
+		d.offset -= page
+	case key.Matches(msg, k.PageDown):
+		d.offset += page
+	case key.Matches(msg, k.Top):
+		d.offset = 0
+	case key.Matches(msg, k.Bottom):
+		d.offset = 1 << 20
+	}
+	return doctorStay
+}
+
+// doctorKey routes a key to the overlay and does what it asks.
+func (m *Model) doctorKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch m.doc.key(&m.keys, msg, max(m.doctorRoom()-1, 1)) {
+	case doctorRerun:
+		return m.runDoctor()
+	case doctorQuit:
 		return m.askQuit()
-	case "up", "k":
-		m.doc.offset--
-	case "down", "j":
-		m.doc.offset++
-	case "pgup", "b":
-		m.doc.offset -= page
-	case "pgdown", "f", "space":
-		m.doc.offset += page
-	case "home":
-		m.doc.offset = 0
-	case "end":
-		m.doc.offset = 1 << 20
 	}
 	return nil
+}
+
+// doctorFooter is the overlay's help line.
+func (m *Model) doctorFooter() string {
+	k := m.keys
+	again := k.Doctor
+	again.SetEnabled(!m.doc.running)
+	return hints(helpKeys(k.LineUp, k.LineDown)+" "+helpKeys(k.PageUp, k.PageDown)+" scroll",
+		hint(k.Back, "close"), hint(again, "run again"), hint(k.Quit, "quit"))
 }
 
 // doctorRoom is how many report lines fit on the screen.

@@ -54,9 +54,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.run(jobSpec{kind: jobInit}, m.b.InitCerts, nil)
 	case key.Matches(msg, k.Trust):
 		return m.requestTrustPlan()
-	case key.Matches(msg, k.Up):
+	case key.Matches(msg, k.StackUp):
 		return m.run(jobSpec{kind: jobUp}, m.b.Up, nil)
-	case key.Matches(msg, k.Down):
+	case key.Matches(msg, k.StackDown):
 		return m.run(jobSpec{kind: jobDown}, m.b.Down, nil)
 	case key.Matches(msg, k.Build), key.Matches(msg, k.Push):
 		return m.buildOrPush(key.Matches(msg, k.Push))

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 )
@@ -34,8 +35,21 @@ func (p *logPane) status(*styles) string { return "" }
 
 func (p *logPane) version() int { return p.rev }
 
-// key scrolls.
-func (p *logPane) key(k *keyMap, msg tea.KeyPressMsg) tea.Cmd { return p.update(msg) }
+// key scrolls (keyMap's scroll bindings drive the viewport).
+func (p *logPane) key(k *keyMap, msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, k.Top):
+		p.vp.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		p.vp.GotoBottom()
+	default:
+		p.vp.KeyMap = k.viewport()
+		return p.update(msg)
+	}
+	p.follow = p.vp.AtBottom()
+	p.rev++
+	return nil
+}
 
 func (p *logPane) add(t time.Time, line string) {
 	p.lines = append(p.lines, t.Format("15:04:05")+" "+line)

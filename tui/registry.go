@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/esbtui/esbtui/internal/progress"
@@ -102,14 +103,14 @@ func (p *registryPane) onInspect(msg inspectMsg) {
 // key moves the cursor, opens the selection (repos → tags → image) and
 // goes back with esc.
 func (p *registryPane) key(k *keyMap, msg tea.KeyPressMsg) tea.Cmd {
-	switch s := msg.String(); s {
-	case "up", "k":
+	switch {
+	case key.Matches(msg, k.LineUp):
 		p.move(-1)
-	case "down", "j":
+	case key.Matches(msg, k.LineDown):
 		p.move(1)
-	case "esc":
+	case key.Matches(msg, k.Back):
 		p.back()
-	case "enter":
+	case key.Matches(msg, k.Open):
 		return p.open()
 	}
 	return nil
@@ -142,17 +143,17 @@ func (p *registryPane) startFilter() {
 // filterKey edits the filter while it is typed: every key goes to it.
 func (p *registryPane) filterKey(k *keyMap, msg tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case msg.Code == tea.KeyEscape:
+	case key.Matches(msg, k.FilterClear):
 		p.filtering, p.filter = false, ""
-	case msg.Code == tea.KeyEnter:
+	case key.Matches(msg, k.FilterKeep):
 		p.filtering = false
-	case msg.Code == tea.KeyBackspace:
+	case key.Matches(msg, k.FilterErase):
 		if n := len([]rune(p.filter)); n > 0 {
 			p.filter = string([]rune(p.filter)[:n-1])
 		}
-	case msg.Code == tea.KeyUp:
+	case key.Matches(msg, k.FilterUp):
 		p.move(-1)
-	case msg.Code == tea.KeyDown:
+	case key.Matches(msg, k.FilterDown):
 		p.move(1)
 	case len(msg.Text) > 0:
 		p.filter += msg.Text

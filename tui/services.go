@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/esbtui/esbtui/internal/progress"
@@ -47,10 +48,10 @@ func (p *servicesPane) version() int { return p.rev }
 
 // key moves the selection (the service l follows, b and p build).
 func (p *servicesPane) key(k *keyMap, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "up", "k":
+	switch {
+	case key.Matches(msg, k.LineUp):
 		p.move(-1)
-	case "down", "j":
+	case key.Matches(msg, k.LineDown):
 		p.move(1)
 	}
 	return nil

@@ -53,13 +53,7 @@ func (m *Model) render() string {
 		}
 		body = m.st.box("Doctor", status, m.doctorWindow(w-2, bodyH-2), w, bodyH, true)
 	case m.showHelp:
-		m.help.ShowAll = true
-		m.help.SetWidth(w - 4)
-		hl := strings.Split(m.help.View(m.keys), "\n")
-		hl = append(hl, "", "Panes: Certificates · Trust · Services · Registry · Jobs · Log (tab / shift+tab).",
-			"States read as words and symbols: ✓ good  ! attention  ✗ broken  … busy  · n/a.",
-			"esc or ? closes this help.")
-		body = m.st.box("Help", "", hl, w, bodyH, true)
+		body = m.st.box("Help", "", m.helpLines(w-4), w, bodyH, true)
 	default:
 		body = m.grid(w, bodyH)
 	}
@@ -132,7 +126,7 @@ func (m *Model) compact(w, h int, header, footer string) string {
 	case m.confirm != nil:
 		lines = append(lines, m.st.bold.Render(m.confirm.title))
 		lines = append(lines, m.confirm.lines...)
-		lines = append(lines, "y yes · n no")
+		lines = append(lines, hints(hint(m.keys.Yes, "yes"), hint(m.keys.No, "no")))
 	case m.doc.open:
 		lines = append(lines, fit(m.st.bold.Render("Doctor")+" "+m.doctorStatus(), w))
 		lines = append(lines, m.doctorWindow(w, max(h-3, 1))...)
@@ -196,17 +190,14 @@ func (m *Model) header(w int) string {
 func (m *Model) footer(w int) string {
 	switch {
 	case m.confirm != nil:
-		return fit(m.st.bold.Render("y")+" yes · "+m.st.bold.Render("n")+" no", w)
+		return fit(m.confirmFooter(), w)
 	case m.reg.filtering:
-		return fit("filter: type to narrow · enter keep · esc clear", w)
+		k := m.keys
+		return fit("filter: "+hints("type to narrow", hint(k.FilterKeep, "keep"), hint(k.FilterClear, "clear")), w)
 	case m.showHelp:
-		return fit("esc close help · q quit", w)
+		return fit(hints(hint(m.keys.Back, "close help"), hint(m.keys.Quit, "quit")), w)
 	case m.doc.open:
-		again := " · c run again"
-		if m.doc.running {
-			again = ""
-		}
-		return fit("↑/↓ pgup/pgdn scroll · esc close"+again+" · q quit", w)
+		return fit(m.doctorFooter(), w)
 	}
 	m.help.ShowAll = false
 	m.help.SetWidth(w)
