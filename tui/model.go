@@ -2,6 +2,25 @@
 // sub-model per pane (Certificates, Trust, Services, Registry, Jobs, Log).
 // It reaches the machine only through a Backend (internal/env in the
 // binary, a fake in tests), always from tea.Cmds.
+//
+// Where things are:
+//   - the root model: model.go (state, Init), update.go (message
+//     dispatch), keyroute.go (which key goes where), view.go (layout,
+//     the frame cache), helpview.go (the ? screen), keys.go (every
+//     binding, defined once);
+//   - the panes (pane.go, the interface): certs.go, trust.go,
+//     services.go, registry.go, jobspane.go, logpane.go;
+//   - overlays and flows: confirm.go (the yes/no prompt), sudotrust.go
+//     (trust plan, foreground sudo, install), doctor.go (the report
+//     overlay) and doctorrun.go (the doctor as a job);
+//   - jobs: job.go (one job's record), joblifecycle.go (start, events,
+//     end, cancel), stream.go (a job's events to Update);
+//   - live feeds: watch.go (engine events), enginestate.go (the engine
+//     going and coming back), events.go (registry notifications),
+//     metrics.go (registry rates), mailbox.go (the producer → Update
+//     hand-off), notes.go (records for esbtui.log, written from Cmds);
+//   - the Backend: backend.go and state.go (the interface and what it
+//     returns), env*.go and convert.go (over internal/env).
 package tui
 
 import (
