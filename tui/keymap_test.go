@@ -171,3 +171,23 @@ func TestHelpListsEveryBinding(t *testing.T) {
 		}
 	}
 }
+
+// home and end (keyMap.Top, Bottom) jump in the Log as in the doctor
+// report; new lines follow again once at the end.
+func TestLogHomeEnd(t *testing.T) {
+	m := newStatic(healthyState(), 80, 24)
+	t.Cleanup(m.stop)
+	m.focus = paneLog
+	for range 100 {
+		m.log.add(fixedNow(), "line")
+	}
+	m.View()
+	m.Update(tea.KeyPressMsg{Code: tea.KeyHome})
+	if !m.log.vp.AtTop() || m.log.follow {
+		t.Fatalf("home: at top %v, following %v", m.log.vp.AtTop(), m.log.follow)
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyEnd})
+	if !m.log.vp.AtBottom() || !m.log.follow {
+		t.Fatalf("end: at bottom %v, following %v", m.log.vp.AtBottom(), m.log.follow)
+	}
+}

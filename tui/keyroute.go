@@ -11,6 +11,9 @@ import (
 	"github.com/esbtui/esbtui/internal/progress"
 )
 
+// onKey routes a key, first taker wins: ctrl+c (cancel, else quit), an
+// open question, the doctor overlay, the ? screen, a filter being typed,
+// the dashboard's actions, and last the focused pane.
 func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	if key.Matches(msg, k.Cancel) {
