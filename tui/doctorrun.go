@@ -13,7 +13,7 @@ import (
 // link as running, its end gives it a verdict and a result. Events of
 // another job (an earlier, cancelled run) are ignored.
 func (m *Model) doctorEvent(j *job, e progress.Event) {
-	if j.id != m.doc.job || e.Op != "doctor" || e.Step == "" {
+	if j.id != m.doc.job || e.Op != jobDoctor.String() || e.Step == "" {
 		return
 	}
 	if e.Status == progress.Start {

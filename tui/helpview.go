@@ -17,8 +17,9 @@ func (m *Model) helpLines(w int) []string {
 	sep := hs.ShortSeparator.Render(" · ")
 	indent := strings.Repeat(" ", helpTitleW)
 	var lines []string
+	titles := m.keys.fullHelpTitles()
 	for i, group := range m.keys.FullHelp() {
-		line := padRight(m.st.bold.Render(fullHelpTitles[i]), helpTitleW)
+		line := padRight(m.st.bold.Render(titles[i]), helpTitleW)
 		first := true
 		for _, b := range group {
 			if !b.Enabled() {

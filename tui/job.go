@@ -40,13 +40,34 @@ const (
 	jobDoctor
 )
 
-// jobKindWords are the kinds' names in the panes and esbtui.log.
-var jobKindWords = [...]string{
-	jobInit: "init", jobTrust: "trust", jobUp: "up", jobDown: "down", jobBuild: "build", jobPush: "push",
-	jobDelete: "delete", jobGC: "gc", jobServe: "serve", jobLogs: "logs", jobDoctor: "doctor",
+// String is the kind's name in the panes and esbtui.log.
+func (k jobKind) String() string {
+	switch k {
+	case jobInit:
+		return "init"
+	case jobTrust:
+		return "trust"
+	case jobUp:
+		return "up"
+	case jobDown:
+		return "down"
+	case jobBuild:
+		return "build"
+	case jobPush:
+		return "push"
+	case jobDelete:
+		return "delete"
+	case jobGC:
+		return "gc"
+	case jobServe:
+		return "serve"
+	case jobLogs:
+		return "logs"
+	case jobDoctor:
+		return "doctor"
+	}
+	return "job"
 }
-
-func (k jobKind) String() string { return jobKindWords[k] }
 
 // background kinds (logs, serve) are long-lived and run beside the one
 // foreground job.

@@ -82,7 +82,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Init, k.Trust, k.StackUp, k.Build, k.Push, k.Doctor, k.Next, k.Help, k.Quit}
 }
 
-// FullHelp is the `?` screen, one group per line.
+// FullHelp is the `?` screen, one group per line, under fullHelpTitles.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Init, k.Trust, k.StackUp, k.StackDown, k.Build, k.Push, k.Refresh, k.Serve, k.Logs, k.Doctor},
@@ -95,7 +95,9 @@ func (k keyMap) FullHelp() [][]key.Binding {
 }
 
 // fullHelpTitles name FullHelp's groups on the `?` screen.
-var fullHelpTitles = []string{"Actions", "Registry", "Panes", "Move and scroll", "Questions", "Typing a filter"}
+func (k keyMap) fullHelpTitles() []string {
+	return []string{"Actions", "Registry", "Panes", "Move and scroll", "Questions", "Typing a filter"}
+}
 
 // viewport is the Log's scroll keys, for its viewport.
 func (k keyMap) viewport() viewport.KeyMap {
