@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
 )
 
 // keyMap is every binding of the dashboard, defined once: every key is
@@ -97,6 +98,18 @@ func (k keyMap) FullHelp() [][]key.Binding {
 // fullHelpTitles name FullHelp's groups on the `?` screen.
 func (k keyMap) fullHelpTitles() []string {
 	return []string{"Actions", "Registry", "Panes", "Move and scroll", "Questions", "Typing a filter"}
+}
+
+// lineStep is -1 for LineUp, 1 for LineDown, 0 for any other key: a
+// list pane's cursor move.
+func (k *keyMap) lineStep(msg tea.KeyPressMsg) int {
+	switch {
+	case key.Matches(msg, k.LineUp):
+		return -1
+	case key.Matches(msg, k.LineDown):
+		return 1
+	}
+	return 0
 }
 
 // viewport is the Log's scroll keys, for its viewport.

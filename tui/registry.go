@@ -103,11 +103,11 @@ func (p *registryPane) onInspect(msg inspectMsg) {
 // key moves the cursor, opens the selection (repos → tags → image) and
 // goes back with esc.
 func (p *registryPane) key(k *keyMap, msg tea.KeyPressMsg) tea.Cmd {
+	if d := k.lineStep(msg); d != 0 {
+		p.move(d)
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.LineUp):
-		p.move(-1)
-	case key.Matches(msg, k.LineDown):
-		p.move(1)
 	case key.Matches(msg, k.Back):
 		p.back()
 	case key.Matches(msg, k.Open):

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -46,11 +45,8 @@ func (p *servicesPane) version() int { return p.rev }
 
 // key moves the selection (the service l follows, b and p build).
 func (p *servicesPane) key(k *keyMap, msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, k.LineUp):
-		p.move(-1)
-	case key.Matches(msg, k.LineDown):
-		p.move(1)
+	if d := k.lineStep(msg); d != 0 {
+		p.move(d)
 	}
 	return nil
 }
