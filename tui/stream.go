@@ -21,14 +21,14 @@ const maxPending = 4096
 // never blocks: events are buffered (progress updates of one item merged),
 // and the waiting Cmd delivers them as one batch at most every minBatch.
 type stream struct {
-	id  int
-	box *mailbox
+	id     int
+	cancel context.CancelFunc
+	box    *mailbox
 	// Under box.mu:
 	events []progress.Event
 	byKey  map[string]int // index in events of the pending Update per item
 	result string
 	err    error
-	cancel context.CancelFunc
 }
 
 func newStream(id int, cancel context.CancelFunc) *stream {

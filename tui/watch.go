@@ -10,12 +10,12 @@ import (
 // Update. Only the newest state matters: one that arrives before the last
 // was delivered replaces it, so a burst of events costs one render.
 type watcher struct {
-	box *mailbox
+	cancel context.CancelFunc
+	box    *mailbox
 	// Under box.mu:
 	latest *StackState
 	fresh  bool
 	err    error
-	cancel context.CancelFunc
 }
 
 // stackMsg is a new state of the stack from the engine's events.
