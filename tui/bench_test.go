@@ -17,8 +17,8 @@ func BenchmarkView(b *testing.B) {
 		b.Run(fmt.Sprintf("push_%dx%d", sz[0], sz[1]), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				m.jobs.version++
-				m.log.version++
+				m.jobs.rev++
+				m.log.rev++
 				_ = m.View()
 			}
 		})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/esbtui/esbtui/pki"
 )
 
@@ -12,14 +14,19 @@ const warnDays = 30
 
 // certPane shows the CA and the server certificate.
 type certPane struct {
-	rep     pki.Report
-	loaded  bool
-	version int
+	rep    pki.Report
+	loaded bool
+	rev    int
 }
 
-func (p *certPane) set(r pki.Report) { p.rep, p.loaded = r, true; p.version++ }
+func (p *certPane) set(r pki.Report) { p.rep, p.loaded = r, true; p.rev++ }
 
 func (p *certPane) title() string { return "Certificates" }
+
+func (p *certPane) version() int { return p.rev }
+
+// key: the pane has no keys of its own.
+func (p *certPane) key(*keyMap, tea.KeyPressMsg) tea.Cmd { return nil }
 
 func certLevel(c pki.CertInfo) int {
 	switch {
@@ -68,7 +75,8 @@ func certSummary(c pki.CertInfo, name string) string {
 	return fmt.Sprintf("%s %dd", name, c.DaysLeft)
 }
 
-func (p *certPane) body(st *styles, w, h int) []string {
+func (p *certPane) body(f paneFrame) []string {
+	st, w := f.st, f.w
 	if !p.loaded {
 		return []string{st.dim.Render("reading " + p.rep.Dir)}
 	}

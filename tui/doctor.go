@@ -1,14 +1,12 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/esbtui/esbtui/internal/progress"
 )
 
 // doctorView is the doctor overlay: `esbtui doctor`'s report over the
@@ -32,105 +30,62 @@ type doctorLive struct {
 	text   string // its one-line result
 }
 
-// doctorEvent records a running doctor's progress event: a Start adds the
-// link as running, its end gives it a verdict and a result. Events of
-// another job (an earlier, cancelled run) are ignored.
-func (m *Model) doctorEvent(j *job, e progress.Event) {
-	if j.id != m.doc.job || e.Op != "doctor" || e.Step == "" {
-		return
-	}
-	if e.Status == progress.Start {
-		m.doc.live = append(m.doc.live, doctorLive{name: e.Step})
-		return
-	}
-	status := map[progress.Status]string{progress.Done: CheckOK, progress.Warning: CheckWarn, progress.Failed: CheckFail, progress.Skipped: CheckSkipped}[e.Status]
-	if status == "" {
-		return
-	}
-	text := e.Message
-	if e.Status == progress.Failed && e.Err != "" {
-		text = e.Err
-	}
-	for i := len(m.doc.live) - 1; i >= 0; i-- {
-		if l := &m.doc.live[i]; l.name == e.Step && l.status == "" {
-			l.status, l.text = status, text
-			return
+// doctorAction is what a key in the overlay asks of the dashboard.
+type doctorAction int
+
+const (
+	doctorStay  doctorAction = iota // scrolled, closed, or nothing
+	doctorRerun                     // run the checks again
+	doctorQuit                      // quit (asks when jobs run)
+)
+
+// key handles a key while the overlay is open: scrolling by line, page
+// (page lines) or to either end, Back closes, Doctor runs it again once
+// it has ended, Quit quits.
+func (d *doctorView) key(k *keyMap, msg tea.KeyPressMsg, page int) doctorAction {
+	switch {
+	case key.Matches(msg, k.Back):
+		d.open = false
+	case key.Matches(msg, k.Doctor):
+		if !d.running {
+			return doctorRerun
 		}
+	case key.Matches(msg, k.Quit):
+		return doctorQuit
+	case key.Matches(msg, k.LineUp):
+		d.offset--
+	case key.Matches(msg, k.LineDown):
+		d.offset++
+	case key.Matches(msg, k.PageUp):
+		d.offset -= page
+	case key.Matches(msg, k.PageDown):
+		d.offset += page
+	case key.Matches(msg, k.Top):
+		d.offset = 0
+	case key.Matches(msg, k.Bottom):
+		d.offset = 1 << 20
 	}
-	m.doc.live = append(m.doc.live, doctorLive{name: e.Step, status: status, text: text})
+	return doctorStay
 }
 
-// runDoctor starts the doctor as a job and opens the overlay, which shows
-// the report when the job ends. While it runs, c only reopens the overlay.
-func (m *Model) runDoctor() tea.Cmd {
-	if m.doc.running {
-		m.doc.open = true
-		return nil
-	}
-	var rep DoctorReport
-	b := m.b
-	cmd := m.runJob("doctor", false, func(ctx context.Context, sink progress.Sink) (string, error) {
-		rep = b.Doctor(ctx, sink)
-		if err := ctx.Err(); err != nil {
-			return "", err
-		}
-		return doctorSummary(rep), nil
-	}, func(m *Model) tea.Cmd {
-		m.doc.report, m.doc.offset, m.doc.open = &rep, 0, true
-		return nil
-	}, func(m *Model) {
-		// A failed or cancelled run has no report to show (the Log says
-		// why); a finished one reopens the overlay in after.
-		m.doc.running, m.doc.open = false, false
-	})
-	if cmd != nil {
-		m.doc.open, m.doc.running, m.doc.offset = true, true, 0
-		m.doc.job, m.doc.live = m.jobs.jobs[len(m.jobs.jobs)-1].id, nil
-	}
-	return cmd
-}
-
-// doctorSummary is the job's one-line result.
-func doctorSummary(r DoctorReport) string {
-	n := map[string]int{}
-	for _, c := range r.Checks {
-		n[c.Status]++
-	}
-	if f, ok := r.FirstFailure(); ok {
-		return fmt.Sprintf("%d ok, %d warn, %d failed; first broken link: %s (fix: %s)", n[CheckOK], n[CheckWarn], n[CheckFail], f.Name, f.Fix)
-	}
-	if n[CheckWarn] > 0 {
-		return fmt.Sprintf("no check failed; %d ok, %d warn", n[CheckOK], n[CheckWarn])
-	}
-	return fmt.Sprintf("all %d checks passed", len(r.Checks))
-}
-
-// doctorKey handles keys while the overlay is open: scrolling, esc, c.
+// doctorKey routes a key to the overlay and does what it asks.
 func (m *Model) doctorKey(msg tea.KeyPressMsg) tea.Cmd {
-	page := max(m.doctorRoom()-1, 1)
-	switch msg.String() {
-	case "esc":
-		m.doc.open = false
-	case "c":
-		if !m.doc.running {
-			return m.runDoctor()
-		}
-	case "q":
+	switch m.doc.key(&m.keys, msg, max(m.doctorRoom()-1, 1)) {
+	case doctorRerun:
+		return m.runDoctor()
+	case doctorQuit:
 		return m.askQuit()
-	case "up", "k":
-		m.doc.offset--
-	case "down", "j":
-		m.doc.offset++
-	case "pgup", "b":
-		m.doc.offset -= page
-	case "pgdown", "f", "space":
-		m.doc.offset += page
-	case "home":
-		m.doc.offset = 0
-	case "end":
-		m.doc.offset = 1 << 20
 	}
 	return nil
+}
+
+// doctorFooter is the overlay's help line.
+func (m *Model) doctorFooter() string {
+	k := m.keys
+	again := k.Doctor
+	again.SetEnabled(!m.doc.running)
+	return hints(helpKeys(k.LineUp, k.LineDown)+" "+helpKeys(k.PageUp, k.PageDown)+" scroll",
+		hint(k.Back, "close"), hint(again, "run again"), hint(k.Quit, "quit"))
 }
 
 // doctorRoom is how many report lines fit on the screen.
@@ -234,17 +189,6 @@ func (m *Model) doctorLines(w int) []string {
 	return lines
 }
 
-// doctorChecked is how many links the running doctor has finished.
-func (m *Model) doctorChecked() int {
-	n := 0
-	for _, l := range m.doc.live {
-		if l.status != "" {
-			n++
-		}
-	}
-	return n
-}
-
 // doctorLiveLines are the links reported so far, one line each (cut to w
 // cells: the full words come with the report), laid out like the report's
 // rows; the link running now is marked "… now" and says "running…".
@@ -278,33 +222,6 @@ func doctorMark(st *styles, status string) string {
 		return st.bad.Render(symBad + " FAIL")
 	}
 	return st.dim.Render("- skip")
-}
-
-// wrapIndent is prefix (styled, one line) followed by the plain text
-// word-wrapped to w cells, continuation lines starting with indent; style,
-// when set, colours each piece of text.
-func wrapIndent(prefix, text string, w int, indent string, style func(string) string) []string {
-	if style == nil {
-		style = func(s string) string { return s }
-	}
-	first := max(w-ansi.StringWidth(prefix), 10)
-	if ansi.StringWidth(text) <= first {
-		return []string{prefix + style(text)}
-	}
-	head, rest, _ := strings.Cut(ansi.Wrap(text, first, " /,"), "\n")
-	head = strings.TrimRight(head, " ")
-	if strings.HasPrefix(text, head) {
-		rest = text[len(head):]
-	}
-	out := []string{prefix + style(head)}
-	rest = strings.TrimSpace(rest)
-	if rest == "" {
-		return out
-	}
-	for _, l := range strings.Split(ansi.Wrap(rest, max(w-ansi.StringWidth(indent), 10), " /,"), "\n") {
-		out = append(out, indent+style(l))
-	}
-	return out
 }
 
 // doctorWindow renders the overlay's visible window of lines (room lines,

@@ -74,11 +74,11 @@ func (m *Model) onEventsStarted(msg eventsStartedMsg) tea.Cmd {
 	if msg.err != nil {
 		text := "registry events: not listening, pushes/pulls/deletes by other clients will not show here: " + msg.err.Error()
 		m.logLine(m.now(), m.st.mark(lvlWarn, text))
-		m.b.Note(progress.Event{Op: "events", Status: progress.Warning, Err: msg.err.Error()})
+		m.note(progress.Event{Op: "events", Status: progress.Warning, Err: msg.err.Error()})
 		return nil
 	}
 	m.events.ch = msg.ch
-	m.b.Note(progress.Event{Op: "events", Status: progress.Start, Message: "listening for registry events on " + msg.addr})
+	m.note(progress.Event{Op: "events", Status: progress.Start, Message: "listening for registry events on " + msg.addr})
 	return waitEvents(msg.ch)
 }
 
@@ -97,7 +97,7 @@ func (m *Model) onRegistryEvents(msg registryEventsMsg) tea.Cmd {
 		}
 		line := registryEventLine(ev)
 		m.logLine(t.In(loc), line)
-		m.b.Note(progress.Event{Time: t, Op: "registry", Step: ev.Action, Item: ev.Ref(), Status: progress.Info, Message: line})
+		m.note(progress.Event{Time: t, Op: "registry", Step: ev.Action, Item: ev.Ref(), Status: progress.Info, Message: line})
 	}
 	if msg.closed {
 		m.events.ch = nil

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // humanDuration is compact: 45s, 12m, 3h20m, 5d.
@@ -45,4 +47,31 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// wrapIndent is prefix (styled, one line) followed by the plain text
+// word-wrapped to w cells, continuation lines starting with indent; style,
+// when set, colours each piece of text.
+func wrapIndent(prefix, text string, w int, indent string, style func(string) string) []string {
+	if style == nil {
+		style = func(s string) string { return s }
+	}
+	first := max(w-ansi.StringWidth(prefix), 10)
+	if ansi.StringWidth(text) <= first {
+		return []string{prefix + style(text)}
+	}
+	head, rest, _ := strings.Cut(ansi.Wrap(text, first, " /,"), "\n")
+	head = strings.TrimRight(head, " ")
+	if strings.HasPrefix(text, head) {
+		rest = text[len(head):]
+	}
+	out := []string{prefix + style(head)}
+	rest = strings.TrimSpace(rest)
+	if rest == "" {
+		return out
+	}
+	for _, l := range strings.Split(ansi.Wrap(rest, max(w-ansi.StringWidth(indent), 10), " /,"), "\n") {
+		out = append(out, indent+style(l))
+	}
+	return out
 }

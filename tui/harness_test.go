@@ -116,10 +116,12 @@ func (h *harness) final() *Model {
 	if err := h.tm.Quit(); err != nil {
 		h.t.Fatal(err)
 	}
-	return h.tm.FinalModel(h.t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	m := h.tm.FinalModel(h.t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	m.closeNotes() // as Run does once the program ends
+	return m
 }
 
-func jobIs(name, state string) func(*Model) bool {
+func jobIs(name string, state jobState) func(*Model) bool {
 	return func(m *Model) bool {
 		for _, j := range m.jobs.jobs {
 			if j.name == name && j.state == state {

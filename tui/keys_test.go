@@ -107,7 +107,10 @@ func TestKeyLogsServeRefresh(t *testing.T) {
 	f.state = healthyState()
 	f.mu.Unlock()
 	h.keys("r")
-	h.until("refreshed", func(m *Model) bool { return m.svc.level() == lvlOK })
+	// Serving alone reads as OK too: wait for the healthy snapshot itself.
+	h.until("refreshed", func(m *Model) bool {
+		return m.svc.st != nil && !m.svc.st.Serving && m.svc.level() == lvlOK && !m.refreshing
+	})
 	h.keys("tab", "tab", "l")
 	h.until("log line", func(m *Model) bool {
 		return strings.Contains(strings.Join(m.log.lines, "\n"), "listening on [::]:5000")

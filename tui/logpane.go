@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 )
@@ -13,11 +14,11 @@ const maxLogLines = 2000
 
 // logPane is a scrollable record of everything that happened.
 type logPane struct {
-	lines   []string
-	vp      viewport.Model
-	follow  bool // stick to the bottom while new lines arrive
-	w, h    int
-	version int
+	lines  []string
+	vp     viewport.Model
+	follow bool // stick to the bottom while new lines arrive
+	w, h   int
+	rev    int
 }
 
 func newLogPane() *logPane {
@@ -25,6 +26,30 @@ func newLogPane() *logPane {
 }
 
 func (p *logPane) title() string { return "Log" }
+
+// level: the Log records, it has no state of its own.
+func (p *logPane) level() int { return lvlNone }
+
+// status: the Log's border carries no status.
+func (p *logPane) status(*styles) string { return "" }
+
+func (p *logPane) version() int { return p.rev }
+
+// key scrolls (keyMap's scroll bindings drive the viewport).
+func (p *logPane) key(k *keyMap, msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, k.Top):
+		p.vp.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		p.vp.GotoBottom()
+	default:
+		p.vp.KeyMap = k.viewport()
+		return p.update(msg)
+	}
+	p.follow = p.vp.AtBottom()
+	p.rev++
+	return nil
+}
 
 func (p *logPane) add(t time.Time, line string) {
 	p.lines = append(p.lines, t.Format("15:04:05")+" "+line)
@@ -35,7 +60,7 @@ func (p *logPane) add(t time.Time, line string) {
 	if p.follow {
 		p.vp.GotoBottom()
 	}
-	p.version++
+	p.rev++
 }
 
 func (p *logPane) resize(w, h int) {
@@ -48,26 +73,26 @@ func (p *logPane) resize(w, h int) {
 	if p.follow {
 		p.vp.GotoBottom()
 	}
-	p.version++
+	p.rev++
 }
 
 func (p *logPane) update(msg tea.Msg) tea.Cmd {
 	vp, cmd := p.vp.Update(msg)
 	p.vp = vp
 	p.follow = p.vp.AtBottom()
-	p.version++
+	p.rev++
 	return cmd
 }
 
-func (p *logPane) summary() string {
+func (p *logPane) summary(*styles) string {
 	if len(p.lines) == 0 {
 		return "empty"
 	}
 	return p.lines[len(p.lines)-1]
 }
 
-func (p *logPane) body(w, h int) []string {
-	p.resize(w, h)
+func (p *logPane) body(f paneFrame) []string {
+	p.resize(f.w, f.h)
 	if len(p.lines) == 0 {
 		return nil
 	}

@@ -95,7 +95,7 @@ func (m *Model) onMetrics(msg metricsMsg) tea.Cmd {
 		m.reg.setMetrics(nil, msg.err.Error())
 		if !p.failing {
 			m.logLine(m.now(), m.st.mark(lvlWarn, "metrics: "+msg.err.Error()))
-			m.b.Note(progress.Event{Op: "metrics", Status: progress.Warning, Err: msg.err.Error()})
+			m.note(progress.Event{Op: "metrics", Status: progress.Warning, Err: msg.err.Error()})
 		}
 		p.failing = true
 	case msg.s != nil:

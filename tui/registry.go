@@ -1,8 +1,12 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
@@ -34,22 +38,143 @@ type registryPane struct {
 	// metricsErr says why the last scrape failed.
 	live       *registryclient.Metrics
 	metricsErr string
-	version    int
+	load       registryLoader
+	rev        int
 }
 
 func (p *registryPane) title() string { return "Registry" }
+
+func (p *registryPane) version() int { return p.rev }
+
+// registryLoader asks the backend for what the pane opens: a repository's
+// tags, an image's manifest.
+type registryLoader struct {
+	b   Backend
+	ctx context.Context
+}
+
+// Answers of registryLoader.
+type (
+	tagsMsg struct {
+		repo string
+		tags []string
+		err  error
+	}
+	inspectMsg struct {
+		img Image
+		err error
+	}
+)
+
+func (l registryLoader) tags(repo string) tea.Cmd {
+	b, ctx := l.b, l.ctx
+	return func() tea.Msg {
+		tags, err := b.Tags(ctx, repo)
+		return tagsMsg{repo, tags, err}
+	}
+}
+
+func (l registryLoader) inspect(ref string) tea.Cmd {
+	b, ctx := l.b, l.ctx
+	return func() tea.Msg {
+		img, err := b.Inspect(ctx, ref)
+		return inspectMsg{img, err}
+	}
+}
+
+// onTags opens the tags, or says why they could not be read.
+func (p *registryPane) onTags(msg tagsMsg) {
+	if msg.err != nil {
+		p.showError("tags "+msg.repo, msg.err)
+		return
+	}
+	p.openTags(msg.repo, msg.tags)
+}
+
+// onInspect opens the image, or says why it could not be read.
+func (p *registryPane) onInspect(msg inspectMsg) {
+	if msg.err != nil {
+		p.showError("inspect", msg.err)
+		return
+	}
+	p.openImage(msg.img)
+}
+
+// key moves the cursor, opens the selection (repos → tags → image) and
+// goes back with esc.
+func (p *registryPane) key(k *keyMap, msg tea.KeyPressMsg) tea.Cmd {
+	if d := k.lineStep(msg); d != 0 {
+		p.move(d)
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Back):
+		p.back()
+	case key.Matches(msg, k.Open):
+		return p.open()
+	}
+	return nil
+}
+
+// open loads what the cursor is on: a repository's tags, a tag's image.
+func (p *registryPane) open() tea.Cmd {
+	sel := p.selected()
+	if sel == "" {
+		return nil
+	}
+	switch p.mode {
+	case regRepos:
+		return p.load.tags(sel)
+	case regTags:
+		return p.load.inspect(p.repo + ":" + sel)
+	}
+	return nil
+}
+
+// startFilter starts typing a filter over the repositories (or tags).
+func (p *registryPane) startFilter() {
+	if p.mode == regImage {
+		p.back()
+	}
+	p.filtering = true
+	p.rev++
+}
+
+// filterKey edits the filter while it is typed: every key goes to it.
+func (p *registryPane) filterKey(k *keyMap, msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, k.FilterClear):
+		p.filtering, p.filter = false, ""
+	case key.Matches(msg, k.FilterKeep):
+		p.filtering = false
+	case key.Matches(msg, k.FilterErase):
+		if n := len([]rune(p.filter)); n > 0 {
+			p.filter = string([]rune(p.filter)[:n-1])
+		}
+	case key.Matches(msg, k.FilterUp):
+		p.move(-1)
+	case key.Matches(msg, k.FilterDown):
+		p.move(1)
+	case len(msg.Text) > 0:
+		p.filter += msg.Text
+	}
+	p.cursor = 0
+	p.clamp()
+	p.rev++
+	return nil
+}
 
 func (p *registryPane) set(s *RegistryState) {
 	p.st, p.loaded = s, true
 	if s != nil && s.Repos != nil && p.mode == regRepos {
 		p.setRepos(s.Repos)
 	}
-	p.version++
+	p.rev++
 }
 
 func (p *registryPane) setMetrics(live *registryclient.Metrics, err string) {
 	p.live, p.metricsErr = live, err
-	p.version++
+	p.rev++
 }
 
 // metricsBody is the rates line(s): live ones, else the snapshot's since
@@ -74,7 +199,7 @@ func (p *registryPane) metricsBody(st *styles, w int) []string {
 func (p *registryPane) setRepos(r []string) {
 	p.repos = r
 	p.clamp()
-	p.version++
+	p.rev++
 }
 
 // items are the rows of the current mode after the filter.
@@ -109,7 +234,7 @@ func (p *registryPane) clamp() {
 func (p *registryPane) move(d int) {
 	p.cursor += d
 	p.clamp()
-	p.version++
+	p.rev++
 }
 
 func (p *registryPane) selected() string {
@@ -138,12 +263,19 @@ func (p *registryPane) selectedRef() string {
 func (p *registryPane) openTags(repo string, tags []string) {
 	p.mode, p.repo, p.tags, p.image = regTags, repo, tags, nil
 	p.filter, p.filtering, p.cursor, p.offset, p.err = "", false, 0, 0, ""
-	p.version++
+	p.rev++
+}
+
+// showError says in the pane why the last browse step (tags, inspect)
+// failed; the next step that works clears it.
+func (p *registryPane) showError(op string, err error) {
+	p.err = op + ": " + err.Error()
+	p.rev++
 }
 
 func (p *registryPane) openImage(img Image) {
 	p.mode, p.image, p.err = regImage, &img, ""
-	p.version++
+	p.rev++
 }
 
 // back leaves the current mode; it reports false at the top.
@@ -159,7 +291,7 @@ func (p *registryPane) back() bool {
 		return false
 	}
 	p.clamp()
-	p.version++
+	p.rev++
 	return true
 }
 
@@ -204,7 +336,10 @@ func (p *registryPane) summary(st *styles) string {
 	return p.st.Addr + " " + plural(len(p.repos), "repository", "repositories")
 }
 
-func (p *registryPane) body(st *styles, w, h int, focused bool) []string {
+// body: the list reaches the box's bottom border (h+2: the room it
+// computes keeps two lines for the header it drew).
+func (p *registryPane) body(f paneFrame) []string {
+	st, w, h, focused := f.st, f.w, f.h+2, f.focused
 	var lines []string
 	switch {
 	case !p.loaded:

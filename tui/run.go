@@ -12,6 +12,7 @@ import (
 // or ctx ends. Jobs still running are cancelled on the way out.
 func Run(ctx context.Context, b Backend, o Options, opts ...tea.ProgramOption) error {
 	m := New(ctx, b, o)
+	defer m.closeNotes()
 	defer m.stop()
 	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(30)}, opts...)
 	p := tea.NewProgram(m, opts...)

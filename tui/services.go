@@ -3,17 +3,16 @@ package tui
 import (
 	"fmt"
 	"strings"
-	"time"
 
-	"github.com/esbtui/esbtui/internal/progress"
+	tea "charm.land/bubbletea/v2"
 )
 
 // servicesPane shows the engine and the compose services.
 type servicesPane struct {
-	st      *StackState
-	loaded  bool
-	cursor  int
-	version int
+	st     *StackState
+	loaded bool
+	cursor int
+	rev    int
 	// engine is whether the last state said the engine answers
 	// (engineUnknown until a state says either way).
 	engine int
@@ -37,10 +36,20 @@ func (p *servicesPane) set(s *StackState) {
 	if s != nil && p.cursor >= len(s.Services) {
 		p.cursor = max(len(s.Services)-1, 0)
 	}
-	p.version++
+	p.rev++
 }
 
 func (p *servicesPane) title() string { return "Services" }
+
+func (p *servicesPane) version() int { return p.rev }
+
+// key moves the selection (the service l follows, b and p build).
+func (p *servicesPane) key(k *keyMap, msg tea.KeyPressMsg) tea.Cmd {
+	if d := k.lineStep(msg); d != 0 {
+		p.move(d)
+	}
+	return nil
+}
 
 func (p *servicesPane) selected() string {
 	if p.st == nil || p.cursor >= len(p.st.Services) {
@@ -54,7 +63,7 @@ func (p *servicesPane) move(d int) {
 		return
 	}
 	p.cursor = min(max(p.cursor+d, 0), len(p.st.Services)-1)
-	p.version++
+	p.rev++
 }
 
 func serviceLevel(s Service) int {
@@ -132,7 +141,8 @@ func serviceWords(s Service) string {
 	return s.State
 }
 
-func (p *servicesPane) body(st *styles, w, h int, now time.Time, focused bool) []string {
+func (p *servicesPane) body(f paneFrame) []string {
+	st, now, focused := f.st, f.now, f.focused
 	switch {
 	case !p.loaded:
 		return nil
@@ -185,47 +195,4 @@ func (p *servicesPane) body(st *styles, w, h int, now time.Time, focused bool) [
 		}
 	}
 	return lines
-}
-
-// setStack shows a new state of the stack (from a snapshot or the engine's
-// events) and logs the engine going away or coming back: one Log line per
-// transition, however many states (retries, snapshots) repeat it. The
-// state the dashboard starts with is shown, not logged.
-func (m *Model) setStack(s *StackState) {
-	was := m.svc.engine
-	m.svc.set(s)
-	if was == engineUnknown || was == m.svc.engine {
-		return
-	}
-	if m.svc.engine == engineDown {
-		retry := "reconnecting"
-		if m.watch == nil {
-			retry = "r retries"
-		}
-		line := "engine unreachable: " + shortReason(s.EngineErr) + " (" + retry + ")"
-		m.logLine(m.now(), m.st.mark(lvlBad, line))
-		m.b.Note(progress.Event{Op: "engine", Status: progress.Warning, Message: "engine unreachable", Err: s.EngineErr})
-		return
-	}
-	line := "engine back"
-	if s.Engine != "" {
-		line += ": " + s.Engine
-	}
-	m.logLine(m.now(), m.st.mark(lvlOK, line))
-	m.b.Note(progress.Event{Op: "engine", Status: progress.Info, Message: line})
-}
-
-// maxReason bounds the reason in an "engine unreachable" Log line; the
-// Services pane and esbtui.log keep the whole error.
-const maxReason = 80
-
-// shortReason is an error's first line without its package prefix, cut to
-// maxReason characters.
-func shortReason(err string) string {
-	err, _, _ = strings.Cut(err, "\n")
-	err = strings.TrimPrefix(strings.TrimSpace(err), "stack: ")
-	if r := []rune(err); len(r) > maxReason {
-		err = strings.TrimSpace(string(r[:maxReason-1])) + "…"
-	}
-	return err
 }

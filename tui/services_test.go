@@ -16,12 +16,12 @@ func TestServicesEngineConnecting(t *testing.T) {
 	st := newStyles(true)
 	p := &servicesPane{}
 	p.set(&StackState{Project: "esb", Services: healthyState().Stack.Services})
-	body := ansi.Strip(strings.Join(p.body(st, 60, 10, t0, false), "\n"))
+	body := ansi.Strip(strings.Join(p.body(paneFrame{st: st, w: 60, h: 10, now: t0}), "\n"))
 	if !strings.Contains(body, "engine connecting…  project esb") {
 		t.Errorf("no placeholder for the engine's name:\n%s", body)
 	}
 	p.set(healthyState().Stack)
-	body = ansi.Strip(strings.Join(p.body(st, 60, 10, t0, false), "\n"))
+	body = ansi.Strip(strings.Join(p.body(paneFrame{st: st, w: 60, h: 10, now: t0}), "\n"))
 	if !strings.Contains(body, "engine docker 20.10.24 (API 1.41)  project esb") || strings.Contains(body, "connecting") {
 		t.Errorf("the engine's name once known:\n%s", body)
 	}

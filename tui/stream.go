@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -23,52 +22,38 @@ const maxPending = 4096
 // and the waiting Cmd delivers them as one batch at most every minBatch.
 type stream struct {
 	id     int
-	mu     sync.Mutex
+	cancel context.CancelFunc
+	box    *mailbox
+	// Under box.mu:
 	events []progress.Event
 	byKey  map[string]int // index in events of the pending Update per item
-	done   bool
 	result string
 	err    error
-	wake   chan struct{}
-	last   time.Time
-	cancel context.CancelFunc
 }
 
 func newStream(id int, cancel context.CancelFunc) *stream {
-	return &stream{id: id, byKey: map[string]int{}, wake: make(chan struct{}, 1), cancel: cancel}
+	return &stream{id: id, box: newMailbox(minBatch), byKey: map[string]int{}, cancel: cancel}
 }
 
 // Emit implements progress.Sink.
 func (s *stream) Emit(e progress.Event) {
-	s.mu.Lock()
-	if e.Status == progress.Update {
-		k := e.Step + "\x00" + e.Item
-		if i, ok := s.byKey[k]; ok {
-			s.events[i] = e
-			s.mu.Unlock()
-			return
+	s.box.put(func() {
+		if e.Status == progress.Update {
+			k := e.Step + "\x00" + e.Item
+			if i, ok := s.byKey[k]; ok {
+				s.events[i] = e
+				return
+			}
+			s.byKey[k] = len(s.events)
 		}
-		s.byKey[k] = len(s.events)
-	}
-	if len(s.events) < maxPending || e.Status != progress.Info {
-		s.events = append(s.events, e)
-	}
-	s.mu.Unlock()
-	s.poke()
+		if len(s.events) < maxPending || e.Status != progress.Info {
+			s.events = append(s.events, e)
+		}
+	})
 }
 
 func (s *stream) finish(result string, err error) {
-	s.mu.Lock()
-	s.done, s.result, s.err = true, result, err
-	s.mu.Unlock()
-	s.poke()
-}
-
-func (s *stream) poke() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.box.close(func() { s.result, s.err = result, err })
 }
 
 // jobEventsMsg is a batch of a job's events.
@@ -88,26 +73,18 @@ type jobDoneMsg struct {
 // jobEventsMsg (channel + re-subscribe).
 func (s *stream) next() tea.Cmd {
 	return func() tea.Msg {
-		<-s.wake
-		if wait := minBatch - time.Since(s.last); wait > 0 {
-			time.Sleep(wait)
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.last = time.Now()
-		if len(s.events) > 0 {
-			batch := s.events
-			s.events = nil
-			clear(s.byKey)
-			if s.done {
-				s.poke() // its wake-up was spent on this batch
+		return s.box.next(func(done bool) (tea.Msg, bool) {
+			if len(s.events) > 0 {
+				batch := s.events
+				s.events = nil
+				clear(s.byKey)
+				return jobEventsMsg{id: s.id, events: batch}, true
 			}
-			return jobEventsMsg{id: s.id, events: batch}
-		}
-		if s.done {
-			return jobDoneMsg{id: s.id, result: s.result, err: s.err}
-		}
-		return jobEventsMsg{id: s.id}
+			if done {
+				return jobDoneMsg{id: s.id, result: s.result, err: s.err}, false
+			}
+			return jobEventsMsg{id: s.id}, false
+		})
 	}
 }
 

@@ -1,17 +1,26 @@
 package tui
 
-import "fmt"
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+)
 
 // trustPane lists every trust store and whether it trusts the CA.
 type trustPane struct {
-	st      *TrustState
-	loaded  bool
-	version int
+	st     *TrustState
+	loaded bool
+	rev    int
 }
 
-func (p *trustPane) set(s *TrustState) { p.st, p.loaded = s, true; p.version++ }
+func (p *trustPane) set(s *TrustState) { p.st, p.loaded = s, true; p.rev++ }
 
 func (p *trustPane) title() string { return "Trust" }
+
+func (p *trustPane) version() int { return p.rev }
+
+// key: the pane has no keys of its own.
+func (p *trustPane) key(*keyMap, tea.KeyPressMsg) tea.Cmd { return nil }
 
 func trustLevel(state string) int {
 	switch state {
@@ -83,7 +92,8 @@ func (p *trustPane) summary(st *styles) string {
 	return s[1:]
 }
 
-func (p *trustPane) body(st *styles, w, h int) []string {
+func (p *trustPane) body(f paneFrame) []string {
+	st := f.st
 	switch {
 	case !p.loaded:
 		return nil

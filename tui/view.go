@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -54,13 +53,7 @@ func (m *Model) render() string {
 		}
 		body = m.st.box("Doctor", status, m.doctorWindow(w-2, bodyH-2), w, bodyH, true)
 	case m.showHelp:
-		m.help.ShowAll = true
-		m.help.SetWidth(w - 4)
-		hl := strings.Split(m.help.View(m.keys), "\n")
-		hl = append(hl, "", "Panes: Certificates · Trust · Services · Registry · Jobs · Log (tab / shift+tab).",
-			"States read as words and symbols: ✓ good  ! attention  ✗ broken  … busy  · n/a.",
-			"esc or ? closes this help.")
-		body = m.st.box("Help", "", hl, w, bodyH, true)
+		body = m.st.box("Help", "", m.helpLines(w-4), w, bodyH, true)
 	default:
 		body = m.grid(w, bodyH)
 	}
@@ -110,69 +103,20 @@ func (m *Model) grid(w, h int) string {
 	return b.String()
 }
 
-func (m *Model) paneVersion(i int) int {
-	switch i {
-	case paneCerts:
-		return m.certs.version
-	case paneTrust:
-		return m.trust.version
-	case paneServices:
-		return m.svc.version
-	case paneRegistry:
-		return m.reg.version
-	case paneJobs:
-		return m.jobs.version
-	}
-	return m.log.version
-}
-
 // pane renders pane i at w x h, from the cache when nothing changed.
 func (m *Model) pane(i, w, h int) string {
+	p := m.panes[i]
 	focused := m.focus == i
-	ver := m.paneVersion(i)
 	c := &m.cache[i]
-	if c.s != "" && c.w == w && c.h == h && c.ver == ver && c.gen == m.styleGen && c.focused == focused {
+	if c.s != "" && c.w == w && c.h == h && c.ver == p.version() && c.gen == m.styleGen && c.focused == focused {
 		return c.s
 	}
-	iw, ih := w-2, h-2
 	st := m.st
-	var title, status string
-	var body []string
-	switch i {
-	case paneCerts:
-		title, status, body = m.certs.title(), m.certs.status(st), m.certs.body(st, iw, ih)
-	case paneTrust:
-		title, status, body = m.trust.title(), m.trust.status(st), m.trust.body(st, iw, ih)
-	case paneServices:
-		title, status, body = m.svc.title(), m.svc.status(st), m.svc.body(st, iw, ih, m.now(), focused)
-	case paneRegistry:
-		title, status, body = m.reg.title(), m.reg.status(st), m.reg.body(st, iw, ih+2, focused)
-	case paneJobs:
-		title, status, body = m.jobs.title(), m.jobs.status(st), m.jobs.body(st, iw, ih)
-	default:
-		title, body = m.log.title(), m.log.body(iw, ih)
-	}
-	s := st.box(title, status, body, w, h, focused)
+	body := p.body(paneFrame{st: st, w: w - 2, h: h - 2, focused: focused, now: m.now()})
+	s := st.box(p.title(), p.status(st), body, w, h, focused)
 	// body() may have changed the version (log resize, registry offset).
-	*c = cached{w: w, h: h, ver: m.paneVersion(i), gen: m.styleGen, focused: focused, s: s}
+	*c = cached{w: w, h: h, ver: p.version(), gen: m.styleGen, focused: focused, s: s}
 	return s
-}
-
-func (m *Model) paneLine(i int) (string, string, int) {
-	st := m.st
-	switch i {
-	case paneCerts:
-		return m.certs.title(), m.certs.summary(st), m.certs.level()
-	case paneTrust:
-		return m.trust.title(), m.trust.summary(st), m.trust.level()
-	case paneServices:
-		return m.svc.title(), m.svc.summary(st), m.svc.level()
-	case paneRegistry:
-		return m.reg.title(), m.reg.summary(st), m.reg.level()
-	case paneJobs:
-		return m.jobs.title(), m.jobs.summary(st), m.jobs.level()
-	}
-	return m.log.title(), m.log.summary(), lvlNone
 }
 
 // compact is the layout below 80x24: one line per pane.
@@ -182,18 +126,17 @@ func (m *Model) compact(w, h int, header, footer string) string {
 	case m.confirm != nil:
 		lines = append(lines, m.st.bold.Render(m.confirm.title))
 		lines = append(lines, m.confirm.lines...)
-		lines = append(lines, "y yes · n no")
+		lines = append(lines, hints(hint(m.keys.Yes, "yes"), hint(m.keys.No, "no")))
 	case m.doc.open:
 		lines = append(lines, fit(m.st.bold.Render("Doctor")+" "+m.doctorStatus(), w))
 		lines = append(lines, m.doctorWindow(w, max(h-3, 1))...)
 	default:
-		for i := 0; i < numPanes; i++ {
-			title, sum, lvl := m.paneLine(i)
+		for i, p := range m.panes {
 			cur := "  "
 			if i == m.focus {
 				cur = "▸ "
 			}
-			lines = append(lines, fit(cur+m.st.sym(lvl)+" "+m.st.bold.Render(padRight(title, 12))+" "+sum, w))
+			lines = append(lines, fit(cur+m.st.sym(p.level())+" "+m.st.bold.Render(padRight(p.title(), 12))+" "+p.summary(m.st), w))
 		}
 	}
 	for len(lines) < h-1 {
@@ -247,36 +190,16 @@ func (m *Model) header(w int) string {
 func (m *Model) footer(w int) string {
 	switch {
 	case m.confirm != nil:
-		return fit(m.st.bold.Render("y")+" yes · "+m.st.bold.Render("n")+" no", w)
+		return fit(m.confirmFooter(), w)
 	case m.reg.filtering:
-		return fit("filter: type to narrow · enter keep · esc clear", w)
+		k := m.keys
+		return fit("filter: "+hints("type to narrow", hint(k.FilterKeep, "keep"), hint(k.FilterClear, "clear")), w)
 	case m.showHelp:
-		return fit("esc close help · q quit", w)
+		return fit(hints(hint(m.keys.Back, "close help"), hint(m.keys.Quit, "quit")), w)
 	case m.doc.open:
-		again := " · c run again"
-		if m.doc.running {
-			again = ""
-		}
-		return fit("↑/↓ pgup/pgdn scroll · esc close"+again+" · q quit", w)
+		return fit(m.doctorFooter(), w)
 	}
 	m.help.ShowAll = false
 	m.help.SetWidth(w)
 	return fit(m.help.View(m.keys), w)
-}
-
-// confirmLines fits the question in room lines: a long plan loses its
-// middle, never the title or the answer keys.
-func (m *Model) confirmLines(room int) []string {
-	c := m.confirm
-	body := c.lines
-	if extra := len(body) + 4 - room; extra > 0 && len(body) > 1 {
-		cut := min(extra+1, len(body))
-		keep := len(body) - cut
-		head := body[:keep/2+keep%2]
-		tail := body[len(body)-keep/2:]
-		body = append(append(append([]string(nil), head...), m.st.dim.Render(fmt.Sprintf("… %d more lines", cut))), tail...)
-	}
-	lines := []string{m.st.bold.Render(c.title), ""}
-	lines = append(lines, body...)
-	return append(lines, "", "press y to go ahead, n or esc to cancel")
 }

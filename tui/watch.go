@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"sync"
 
 	tea "charm.land/bubbletea/v2"
 )
@@ -11,13 +10,12 @@ import (
 // Update. Only the newest state matters: one that arrives before the last
 // was delivered replaces it, so a burst of events costs one render.
 type watcher struct {
-	mu     sync.Mutex
+	cancel context.CancelFunc
+	box    *mailbox
+	// Under box.mu:
 	latest *StackState
 	fresh  bool
-	done   bool
 	err    error
-	wake   chan struct{}
-	cancel context.CancelFunc
 }
 
 // stackMsg is a new state of the stack from the engine's events.
@@ -34,51 +32,29 @@ type watchEndedMsg struct {
 
 func startWatch(parent context.Context, b Backend) (*watcher, tea.Cmd) {
 	ctx, cancel := context.WithCancel(parent)
-	w := &watcher{wake: make(chan struct{}, 1), cancel: cancel}
+	w := &watcher{box: newMailbox(0), cancel: cancel}
 	go func() {
 		defer cancel()
 		err := b.Watch(ctx, func(st *StackState) {
-			w.mu.Lock()
-			w.latest, w.fresh = st, true
-			w.mu.Unlock()
-			w.poke()
+			w.box.put(func() { w.latest, w.fresh = st, true })
 		})
-		w.mu.Lock()
-		w.done, w.err = true, err
-		w.mu.Unlock()
-		w.poke()
+		w.box.close(func() { w.err = err })
 	}()
 	return w, w.next()
-}
-
-func (w *watcher) poke() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
 }
 
 // next waits for the next state; Update re-issues it after each stackMsg.
 func (w *watcher) next() tea.Cmd {
 	return func() tea.Msg {
-		for {
-			<-w.wake
-			w.mu.Lock()
+		return w.box.next(func(done bool) (tea.Msg, bool) {
 			if w.fresh {
-				st := w.latest
 				w.fresh = false
-				if w.done {
-					w.poke()
-				}
-				w.mu.Unlock()
-				return stackMsg{w, st}
+				return stackMsg{w, w.latest}, true
 			}
-			if w.done {
-				err := w.err
-				w.mu.Unlock()
-				return watchEndedMsg{w, err}
+			if done {
+				return watchEndedMsg{w, w.err}, false
 			}
-			w.mu.Unlock()
-		}
+			return nil, false
+		})
 	}
 }

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,127 +10,6 @@ import (
 
 	"github.com/esbtui/esbtui/internal/progress"
 )
-
-// Job states.
-const (
-	jobRunning   = "running"
-	jobDone      = "done"
-	jobFailed    = "failed"
-	jobCancelled = "cancelled"
-)
-
-// job is one long operation started from the dashboard.
-type job struct {
-	id      int
-	name    string
-	s       *stream
-	state   string
-	result  string
-	err     error
-	items   map[string]*itemProgress
-	order   []string
-	first   time.Time // first event time (producer clock)
-	last    time.Time // latest event time
-	message string    // latest step message
-	// bg jobs (logs, serve) are long-lived and do not block other actions.
-	bg bool
-	// after runs when the job succeeds (e.g. reload the tags after a delete).
-	after func(*Model) tea.Cmd
-	// end runs when the job ends, whatever the outcome.
-	end func(*Model)
-}
-
-// itemProgress is one layer (or other item with a size) of a job.
-type itemProgress struct {
-	name       string
-	phase      string // the item's current step (compress, upload)
-	cur, total int64
-	status     progress.Status
-}
-
-func (j *job) apply(e progress.Event) {
-	if j.first.IsZero() {
-		j.first = e.Time
-	}
-	if e.Time.After(j.last) {
-		j.last = e.Time
-	}
-	if e.Message != "" && e.Status != progress.Info {
-		j.message = stepText(e)
-	}
-	if e.Total <= 0 && e.Item == "" {
-		return
-	}
-	// Whole-image steps of a push (docker save export, the manifest at
-	// the end) are not layers: the overall bar is the sum of the layers.
-	if e.Step == "export" || e.Step == "image" {
-		return
-	}
-	// One row per item (a layer): its phases (compress, upload) follow
-	// each other on the same row.
-	key := e.Item
-	if key == "" {
-		key = e.Step
-	}
-	it := j.items[key]
-	if it == nil {
-		if e.Total <= 0 {
-			return
-		}
-		it = &itemProgress{name: e.Item}
-		if it.name == "" {
-			it.name = e.Step
-		}
-		j.items[key] = it
-		j.order = append(j.order, key)
-	}
-	if e.Total > 0 {
-		it.cur, it.total = e.Current, e.Total
-	}
-	if e.Item != "" {
-		it.phase = e.Step
-	}
-	it.status = e.Status
-	if e.Status == progress.Done || e.Status == progress.Skipped {
-		it.cur = it.total
-	}
-}
-
-func stepText(e progress.Event) string {
-	s := e.Step
-	if e.Item != "" {
-		s += " " + e.Item
-	}
-	if e.Message != "" {
-		if s != "" {
-			s += ": "
-		}
-		s += e.Message
-	}
-	return s
-}
-
-func (j *job) finish(res string, err error) {
-	j.result, j.err = res, err
-	switch {
-	case errors.Is(err, context.Canceled):
-		j.state = jobCancelled
-	case err != nil:
-		j.state = jobFailed
-	default:
-		j.state = jobDone
-	}
-}
-
-// totals sums the items with a known size.
-func (j *job) totals() (cur, total int64) {
-	for _, k := range j.order {
-		it := j.items[k]
-		cur += it.cur
-		total += it.total
-	}
-	return cur, total
-}
 
 // rate is bytes per second over the job so far, from the producer's clock.
 func (j *job) rate() float64 {
@@ -149,13 +26,13 @@ type jobsPane struct {
 	jobs []*job
 	// functions are what b builds and p pushes (State.Functions).
 	functions []string
-	version   int
+	rev       int
 }
 
 func (p *jobsPane) setFunctions(fns []string) {
 	if !slices.Equal(fns, p.functions) {
 		p.functions = fns
-		p.version++
+		p.rev++
 	}
 }
 
@@ -167,6 +44,11 @@ func (p *jobsPane) functionsLine(st *styles) string {
 }
 
 func (p *jobsPane) title() string { return "Jobs" }
+
+func (p *jobsPane) version() int { return p.rev }
+
+// key: the pane has no keys of its own.
+func (p *jobsPane) key(*keyMap, tea.KeyPressMsg) tea.Cmd { return nil }
 
 func (p *jobsPane) running() []*job {
 	var out []*job
@@ -192,7 +74,7 @@ func (p *jobsPane) add(j *job) {
 	if len(p.jobs) > 50 {
 		p.jobs = p.jobs[len(p.jobs)-50:]
 	}
-	p.version++
+	p.rev++
 }
 
 // current is the job shown in detail: the latest foreground one running,
@@ -259,7 +141,7 @@ func (p *jobsPane) status(st *styles) string {
 		return st.mark(lvlBusy, text)
 	}
 	if j := p.current(); j != nil {
-		return st.mark(jobLevel(j), j.name+" "+j.state)
+		return st.mark(jobLevel(j), j.name+" "+string(j.state))
 	}
 	return st.mark(lvlNone, "idle")
 }
@@ -269,19 +151,20 @@ func (p *jobsPane) summary(st *styles) string {
 	if j == nil {
 		return "no jobs yet"
 	}
-	s := j.name + " " + j.state
+	s := j.name + " " + string(j.state)
 	if cur, total := j.totals(); total > 0 && j.state == jobRunning {
 		s += fmt.Sprintf(" %d%%", cur*100/total)
 	}
 	return s
 }
 
-func (p *jobsPane) body(st *styles, w, h int) []string {
+func (p *jobsPane) body(f paneFrame) []string {
+	st, w := f.st, f.w
 	j := p.current()
 	if j == nil {
 		return []string{st.dim.Render("no jobs yet: i init · t trust · u up · b build · p push"), p.functionsLine(st)}
 	}
-	lines := []string{st.mark(jobLevel(j), j.name+" "+j.state)}
+	lines := []string{st.mark(jobLevel(j), j.name+" "+string(j.state))}
 	if j.state == jobRunning && j.message != "" {
 		lines[0] += st.dim.Render("  " + j.message)
 	}
@@ -314,7 +197,7 @@ func (p *jobsPane) body(st *styles, w, h int) []string {
 	}
 	for i := len(p.jobs) - 1; i >= 0; i-- {
 		if o := p.jobs[i]; o != j {
-			lines = append(lines, st.dim.Render("  ")+st.mark(jobLevel(o), o.name+" "+o.state))
+			lines = append(lines, st.dim.Render("  ")+st.mark(jobLevel(o), o.name+" "+string(o.state)))
 		}
 	}
 	return lines
