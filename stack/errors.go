@@ -176,5 +176,6 @@ type HostGatewayError struct {
 }
 
 func (e *HostGatewayError) Error() string {
-	return fmt.Sprintf("stack: cannot find the address containers reach this host at (host.docker.internal): %s; set ESB_HOST_GATEWAY to an IP of this host that containers reach (for a Linux engine, the address of its bridge interface: `ip -4 addr show docker0`)", e.Reason)
+	// The fix first: the dashboard shows this in a small pane.
+	return fmt.Sprintf("stack: set ESB_HOST_GATEWAY to an IP of this host that containers reach (a Linux engine's bridge address: `ip -4 addr show docker0`): esbtui cannot find where containers reach this host as host.docker.internal: %s", e.Reason)
 }

@@ -75,8 +75,10 @@ func (m *Model) onEventsStarted(msg eventsStartedMsg) tea.Cmd {
 		text := "registry events: not listening, pushes/pulls/deletes by other clients will not show here: " + msg.err.Error()
 		m.logLine(m.now(), m.st.mark(lvlWarn, text))
 		m.note(progress.Event{Op: "events", Status: progress.Warning, Err: msg.err.Error()})
+		m.reg.setEventsOff(msg.err.Error())
 		return nil
 	}
+	m.reg.setEventsOff("")
 	m.events.ch = msg.ch
 	m.note(progress.Event{Op: "events", Status: progress.Start, Message: "listening for registry events on " + msg.addr})
 	return waitEvents(msg.ch)

@@ -356,3 +356,25 @@ func countCalls(f *fake, name string) int {
 	}
 	return n
 }
+
+// TestRegistryEventsOffIsProminent: when the listener cannot start (an
+// engine whose host-gateway address cannot be found), the Registry pane
+// says so in its title and shows the whole reason with its fix, wrapped at
+// 80 columns; once listening, the warning goes away.
+func TestRegistryEventsOffIsProminent(t *testing.T) {
+	f := &fake{state: healthyState(), eventsErr: errors.New("stack: set ESB_HOST_GATEWAY to an IP of this host that containers reach (a Linux engine's bridge address: `ip -4 addr show docker0`): esbtui cannot find where containers reach this host as host.docker.internal: rootless Docker")}
+	h := newHarness(t, f, 80, 24)
+	h.until("the pane's warning", func(m *Model) bool {
+		v := plainView(m)
+		return strings.Contains(v, "events off") && strings.Contains(v, "live events off:")
+	})
+	flat := strings.Join(strings.Fields(plainView(h.m)), " ")
+	if !strings.Contains(flat, "ESB_HOST_GATEWAY") {
+		t.Errorf("the fix is not on screen:\n%s", plainView(h.m))
+	}
+	f.mu.Lock()
+	f.eventsErr = nil
+	f.mu.Unlock()
+	h.keys("r")
+	h.until("the warning cleared", func(m *Model) bool { return !strings.Contains(plainView(m), "events off") })
+}

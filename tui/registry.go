@@ -38,8 +38,11 @@ type registryPane struct {
 	// metricsErr says why the last scrape failed.
 	live       *registryclient.Metrics
 	metricsErr string
-	load       registryLoader
-	rev        int
+	// eventsOff says why the registry's live events are not received
+	// (the listener could not start), with the fix; empty while listening.
+	eventsOff string
+	load      registryLoader
+	rev       int
 }
 
 func (p *registryPane) title() string { return "Registry" }
@@ -266,6 +269,15 @@ func (p *registryPane) openTags(repo string, tags []string) {
 	p.rev++
 }
 
+// setEventsOff shows (reason non-empty) or clears the pane's warning that
+// live registry events are off.
+func (p *registryPane) setEventsOff(reason string) {
+	if p.eventsOff != reason {
+		p.eventsOff = reason
+		p.rev++
+	}
+}
+
 // showError says in the pane why the last browse step (tags, inspect)
 // failed; the next step that works clears it.
 func (p *registryPane) showError(op string, err error) {
@@ -310,6 +322,8 @@ func (p *registryPane) level() int {
 		return lvlNone
 	case !p.st.Reachable:
 		return lvlBad
+	case p.eventsOff != "":
+		return lvlWarn
 	}
 	return lvlOK
 }
@@ -322,6 +336,8 @@ func (p *registryPane) status(st *styles) string {
 		return st.mark(lvlNone, "not available")
 	case !p.st.Reachable:
 		return st.mark(lvlBad, "unreachable")
+	case p.eventsOff != "":
+		return st.mark(lvlWarn, plural(len(p.repos), "repo", "repos")+" · events off")
 	}
 	return st.mark(lvlOK, plural(len(p.repos), "repo", "repos"))
 }
@@ -353,6 +369,10 @@ func (p *registryPane) body(f paneFrame) []string {
 	}
 	if p.err != "" {
 		lines = append(lines, st.bad.Render(symBad+" "+p.err))
+	}
+	if p.eventsOff != "" {
+		// Whole, wrapped: the reason carries the fix.
+		lines = append(lines, wrapIndent(st.mark(lvlWarn, "live events off: "), p.eventsOff, w, "  ", nil)...)
 	}
 	lines = append(lines, p.metricsBody(st, w)...)
 	switch p.mode {
