@@ -1,17 +1,13 @@
 package stack
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/moby/moby/api/pkg/stdcopy"
-	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/esbtui/esbtui/internal/progress"
@@ -129,85 +125,37 @@ func (e *Engine) GarbageCollect(ctx context.Context, project string, o GCOptions
 	}
 	gcArgs = append(gcArgs, configFile)
 
+	j := &gcJob{e: e, reg: reg, from: in.Container.ID, image: in.Container.Image, env: cfg.Env, args: gcArgs, config: configFile, root: root, res: res, rep: rep}
 	if o.DryRun {
-		rep.Step("gc", progress.Start, "garbage-collect --dry-run in "+reg.Container)
-		t := time.Now()
-		out, code, err := e.Exec(ctx, reg.ID, gcArgs)
-		res.GC = time.Since(t)
-		if err != nil || code != 0 {
-			if err == nil {
-				err = fmt.Errorf("exit code %d", code)
-			}
-			return nil, &GCError{Container: reg.Container, Step: "gc", Output: out, Err: err}
-		}
-		res.Manifests, res.Blobs = parseGCOutput(out)
-		if n, err := e.blobBytes(ctx, reg.ID, root, res.Blobs); err == nil {
-			res.BytesReclaimed = n
-		}
-		rep.Step("gc", progress.Done, fmt.Sprintf("would delete %d manifest(s) and %d blob(s), %d bytes", len(res.Manifests), len(res.Blobs), res.BytesReclaimed))
-		res.Elapsed = time.Since(start)
-		return res, nil
-	}
-
-	// Nothing to collect: do not take the registry down for it.
-	if out, code, err := e.Exec(ctx, reg.ID, append(gcArgs[:len(gcArgs)-1:len(gcArgs)-1], "--dry-run", configFile)); err == nil && code == 0 {
-		if m, b := parseGCOutput(out); len(m) == 0 && len(b) == 0 {
-			res.BytesAfter = res.BytesBefore
-			rep.Step("gc", progress.Skipped, "nothing to collect: no untagged manifest, no unreferenced blob")
-			res.Elapsed = time.Since(start)
-			return res, nil
-		}
-	}
-
-	rep.Step("stop", progress.Start, "stopping "+reg.Container+" so nothing is pushed during the sweep")
-	down := time.Now()
-	timeout := 10
-	if _, err := e.api.ContainerStop(ctx, reg.ID, client.ContainerStopOptions{Timeout: &timeout}); err != nil {
-		return nil, &GCError{Container: reg.Container, Step: "stop", Err: err}
-	}
-	rep.Step("stop", progress.Done, "registry stopped")
-
-	rep.Step("gc", progress.Start, "registry garbage-collect --delete-untagged")
-	t := time.Now()
-	out, code, gcErr := e.runBeside(ctx, in.Container.ID, in.Container.Image, cfg.Env, gcArgs)
-	res.GC = time.Since(t)
-	if gcErr == nil && code != 0 {
-		gcErr = fmt.Errorf("exit code %d", code)
-	}
-	if gcErr == nil {
-		res.Manifests, res.Blobs = parseGCOutput(out)
-		rep.Step("gc", progress.Done, fmt.Sprintf("deleted %d manifest(s) and %d blob(s) in %s", len(res.Manifests), len(res.Blobs), res.GC.Round(time.Millisecond)))
+		err = j.dryRun(ctx)
 	} else {
-		rep.Emit(progress.Event{Step: "gc", Status: progress.Failed, Err: gcErr.Error()})
+		err = j.sweep(ctx, o.HealthTimeout)
 	}
-
-	// Start the registry whatever happened, even when ctx was cancelled.
-	rep.Step("restart", progress.Start, "starting "+reg.Container+" (fresh blob cache)")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.HealthTimeout)
-	defer cancel()
-	startErr := e.startHealthy(sctx, reg.ID)
-	res.Downtime = time.Since(down)
-	if startErr != nil {
-		rep.Emit(progress.Event{Step: "restart", Status: progress.Failed, Err: startErr.Error()})
-	} else {
-		rep.Step("restart", progress.Done, fmt.Sprintf("registry healthy again after %s", res.Downtime.Round(time.Millisecond)))
-	}
-	if gcErr != nil {
-		return nil, &GCError{Container: reg.Container, Step: "gc", Output: out, Err: errors.Join(gcErr, startErr)}
-	}
-	if startErr != nil {
-		return nil, &GCError{Container: reg.Container, Step: "restart", Err: startErr}
-	}
-
-	if n, err := e.du(ctx, reg.ID, root); err == nil {
-		res.BytesAfter = n
-		if res.BytesBefore >= 0 {
-			res.BytesReclaimed = max(res.BytesBefore-n, 0)
-		}
-		rep.Step("measure", progress.Done, fmt.Sprintf("%s holds %d bytes (%d reclaimed)", root, n, res.BytesReclaimed))
+	if err != nil {
+		return nil, err
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// gcJob is one garbage collection of a running registry container: what
+// the dry run and the sweep need to know about it, and the result they
+// fill in.
+type gcJob struct {
+	e   *Engine
+	reg Service
+	// from and image are the registry container's ID and image, env its
+	// environment (the sweep's one-off container shares them).
+	from, image string
+	env         []string
+	// args is the garbage-collect argv, config the registry's config file
+	// (args' last element).
+	args   []string
+	config string
+	// root is the registry's storage directory inside the container.
+	root string
+	res  *GCResult
+	rep  progress.Reporter
 }
 
 // registryContainer is the project's registry service container.
@@ -222,6 +170,20 @@ func (e *Engine) registryContainer(ctx context.Context, project string) (Service
 		}
 	}
 	return Service{}, &NoRegistryError{Project: project}
+}
+
+// RestartRegistry restarts the project's registry container and waits until
+// it is healthy again.
+func (e *Engine) RestartRegistry(ctx context.Context, project string) error {
+	reg, err := e.registryContainer(ctx, project)
+	if err != nil {
+		return err
+	}
+	timeout := 10
+	if _, err := e.api.ContainerStop(ctx, reg.ID, client.ContainerStopOptions{Timeout: &timeout}); err != nil {
+		return fmt.Errorf("stack: stop %s: %w", reg.Container, err)
+	}
+	return e.startHealthy(ctx, reg.ID)
 }
 
 // registryCommand finds the registry binary and its config file from the
@@ -263,181 +225,4 @@ func parseGCOutput(out string) (manifests, blobs []string) {
 		blobs = append(blobs, m[1])
 	}
 	return manifests, blobs
-}
-
-// du measures paths inside a running container (`du -sb`, falling back to
-// `du -sk` × 1024) and returns the sum.
-func (e *Engine) du(ctx context.Context, id string, paths ...string) (int64, error) {
-	if len(paths) == 0 {
-		return 0, nil
-	}
-	script := `du -sb "$@" 2>/dev/null || { du -sk "$@" | while read k p; do echo $((k*1024)) "$p"; done; }`
-	out, code, err := e.Exec(ctx, id, append([]string{"sh", "-c", script, "du"}, paths...))
-	if err != nil {
-		return 0, err
-	}
-	if code != 0 {
-		return 0, fmt.Errorf("du exited %d: %s", code, lastLines(out, 2))
-	}
-	var total int64
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		n, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("du printed %q", line)
-		}
-		total += n
-	}
-	return total, nil
-}
-
-// blobBytes sums the sizes of blobs in the registry's filesystem layout.
-func (e *Engine) blobBytes(ctx context.Context, id, root string, digests []string) (int64, error) {
-	var paths []string
-	for _, d := range digests {
-		algo, hex, ok := strings.Cut(d, ":")
-		if !ok || len(hex) < 2 {
-			continue
-		}
-		paths = append(paths, fmt.Sprintf("%s/docker/registry/v2/blobs/%s/%s/%s/data", root, algo, hex[:2], hex))
-	}
-	return e.du(ctx, id, paths...)
-}
-
-// Exec runs cmd in a running container (like `docker exec`) and returns its
-// combined output and exit code.
-func (e *Engine) Exec(ctx context.Context, id string, cmd []string) (string, int, error) {
-	cr, err := e.api.ExecCreate(ctx, id, client.ExecCreateOptions{Cmd: cmd, AttachStdout: true, AttachStderr: true})
-	if err != nil {
-		return "", -1, fmt.Errorf("stack: exec %s in %s: %w", cmd[0], shortID(id), err)
-	}
-	att, err := e.api.ExecAttach(ctx, cr.ID, client.ExecAttachOptions{})
-	if err != nil {
-		return "", -1, fmt.Errorf("stack: exec %s in %s: attach: %w", cmd[0], shortID(id), err)
-	}
-	var out bytes.Buffer
-	copied := make(chan error, 1)
-	go func() {
-		_, err := stdcopy.StdCopy(&out, &out, att.Reader)
-		copied <- err
-	}()
-	select {
-	case err = <-copied:
-		att.Close()
-	case <-ctx.Done():
-		att.Close()
-		<-copied
-		return out.String(), -1, fmt.Errorf("stack: exec %s in %s: %w", cmd[0], shortID(id), ctx.Err())
-	}
-	if err != nil {
-		return out.String(), -1, fmt.Errorf("stack: exec %s in %s: read output: %w", cmd[0], shortID(id), err)
-	}
-	// The stream ends before the exit code is recorded: poll briefly.
-	for range 50 {
-		ins, err := e.api.ExecInspect(ctx, cr.ID, client.ExecInspectOptions{})
-		if err != nil {
-			return out.String(), -1, fmt.Errorf("stack: exec %s in %s: inspect: %w", cmd[0], shortID(id), err)
-		}
-		if !ins.Running {
-			return out.String(), ins.ExitCode, nil
-		}
-		select {
-		case <-ctx.Done():
-			return out.String(), -1, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return out.String(), -1, fmt.Errorf("stack: exec %s in %s: still running after its output ended", cmd[0], shortID(id))
-}
-
-// runBeside runs cmd (entrypoint-style argv) in a one-off container of
-// image that mounts every volume of container from, with its environment
-// and no network, waits for it and removes it.
-func (e *Engine) runBeside(ctx context.Context, from, image string, env, cmd []string) (string, int, error) {
-	cr, err := e.api.ContainerCreate(ctx, client.ContainerCreateOptions{
-		Config: &container.Config{
-			Image: image, Entrypoint: cmd[:1], Cmd: cmd[1:], Env: env,
-			Labels: map[string]string{"dev.esbtui.gc-of": from},
-		},
-		HostConfig: &container.HostConfig{NetworkMode: "none", VolumesFrom: []string{from}},
-	})
-	if err != nil {
-		return "", -1, fmt.Errorf("create the gc container: %w", err)
-	}
-	defer e.api.ContainerRemove(context.WithoutCancel(ctx), cr.ID, client.ContainerRemoveOptions{Force: true})
-	wait := e.api.ContainerWait(ctx, cr.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
-	if _, err := e.api.ContainerStart(ctx, cr.ID, client.ContainerStartOptions{}); err != nil {
-		return "", -1, fmt.Errorf("start the gc container: %w", err)
-	}
-	code := -1
-	select {
-	case w := <-wait.Result:
-		code = int(w.StatusCode)
-	case err := <-wait.Error:
-		return "", -1, fmt.Errorf("wait for the gc container: %w", err)
-	case <-ctx.Done():
-		return "", -1, ctx.Err()
-	}
-	logs, err := e.api.ContainerLogs(ctx, cr.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
-	if err != nil {
-		return "", code, fmt.Errorf("read the gc output: %w", err)
-	}
-	defer logs.Close()
-	var out bytes.Buffer
-	if err := demux(&out, &out, logs); err != nil {
-		return out.String(), code, fmt.Errorf("read the gc output: %w", err)
-	}
-	return out.String(), code, nil
-}
-
-// RestartRegistry restarts the project's registry container and waits until
-// it is healthy again.
-func (e *Engine) RestartRegistry(ctx context.Context, project string) error {
-	reg, err := e.registryContainer(ctx, project)
-	if err != nil {
-		return err
-	}
-	timeout := 10
-	if _, err := e.api.ContainerStop(ctx, reg.ID, client.ContainerStopOptions{Timeout: &timeout}); err != nil {
-		return fmt.Errorf("stack: stop %s: %w", reg.Container, err)
-	}
-	return e.startHealthy(ctx, reg.ID)
-}
-
-// startHealthy starts a container and waits until its healthcheck passes
-// (or it runs, when it has none).
-func (e *Engine) startHealthy(ctx context.Context, id string) error {
-	if _, err := e.api.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
-		return fmt.Errorf("start %s: %w", shortID(id), err)
-	}
-	for {
-		in, err := e.api.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
-		if err != nil {
-			return fmt.Errorf("inspect %s: %w", shortID(id), err)
-		}
-		st := in.Container.State
-		switch {
-		case st == nil:
-		case !st.Running && st.Status != container.StateCreated && st.Status != container.StateRestarting:
-			return fmt.Errorf("%s is %s (exit code %d): %s", shortID(id), st.Status, st.ExitCode, e.lastLogLines(ctx, id, 5))
-		case st.Running && (st.Health == nil || st.Health.Status == container.Healthy || st.Health.Status == container.NoHealthcheck):
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for %s to be healthy: %w", shortID(id), ctx.Err())
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
 }
