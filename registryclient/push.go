@@ -71,7 +71,7 @@ func (c *Client) PushTarball(ctx context.Context, tarball io.Reader, dst, defaul
 
 // LocalImage is an engine image whose layers can be read one by one,
 // uncompressed, in any order, from where the engine keeps them (see
-// stack.Engine.LocalImage): no export at all, and a layer the registry
+// engine.Engine.LocalImage): no export at all, and a layer the registry
 // already has is never even read.
 type LocalImage struct {
 	// Config is the image config JSON; its sha256 is the image ID.

@@ -9,15 +9,16 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // Down stops and removes the project's containers and networks (like
 // `docker compose down --remove-orphans`); with volumes it also removes its
 // named volumes (the registry's data). p may be nil when the compose files no
 // longer load: containers are then found by their project label.
-func (e *Engine) Down(ctx context.Context, project string, p *Project, volumes bool, sink progress.Sink) error {
+func Down(ctx context.Context, e *engine.Engine, project string, p *Project, volumes bool, sink progress.Sink) error {
 	rep := progress.Reporter{Op: "down", Sink: sink}
-	svc, err := e.compose(rep, "compose")
+	svc, err := composeService(e, rep, "compose")
 	if err != nil {
 		return err
 	}
@@ -25,7 +26,7 @@ func (e *Engine) Down(ctx context.Context, project string, p *Project, volumes b
 	if p != nil {
 		o.Project = p.p
 	}
-	anon := e.anonymousVolumes(ctx, project)
+	anon := anonymousVolumes(ctx, e, project)
 	if err := svc.Down(ctx, project, o); err != nil {
 		if ctx.Err() != nil {
 			return &InterruptedError{Op: "down", Project: project, Err: ctx.Err()}
@@ -35,18 +36,18 @@ func (e *Engine) Down(ctx context.Context, project string, p *Project, volumes b
 	// Anonymous volumes (an image's VOLUME with nothing mounted there) are
 	// throwaway: remove them even on a plain down, or each up leaks one.
 	for _, v := range anon {
-		if _, err := e.api.VolumeRemove(ctx, v, client.VolumeRemoveOptions{}); err == nil {
+		if _, err := e.Client().VolumeRemove(ctx, v, client.VolumeRemoveOptions{}); err == nil {
 			rep.Emit(progress.Event{Step: "compose", Item: "Volume " + v[:12], Status: progress.Done, Message: "Removed (anonymous)"})
 		}
 	}
-	return e.removeLeftovers(ctx, project, volumes, rep)
+	return removeLeftovers(ctx, e, project, volumes, rep)
 }
 
 // anonymousVolumes lists the unnamed volumes mounted by the project's
 // containers.
-func (e *Engine) anonymousVolumes(ctx context.Context, project string) []string {
+func anonymousVolumes(ctx context.Context, e *engine.Engine, project string) []string {
 	f := client.Filters{}.Add("label", api.ProjectLabel+"="+project)
-	res, err := e.api.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	res, err := e.Client().ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {
 		return nil
 	}
@@ -67,14 +68,14 @@ var anonymousName = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // carry the project's label: Compose only removes those of the model it is
 // given, so a network created for a -f file that is not given now (say
 // "<project>_default") would stay.
-func (e *Engine) removeLeftovers(ctx context.Context, project string, volumes bool, rep progress.Reporter) error {
+func removeLeftovers(ctx context.Context, e *engine.Engine, project string, volumes bool, rep progress.Reporter) error {
 	f := client.Filters{}.Add("label", api.ProjectLabel+"="+project)
-	nets, err := e.api.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	nets, err := e.Client().NetworkList(ctx, client.NetworkListOptions{Filters: f})
 	if err != nil {
 		return fmt.Errorf("stack: list networks of project %s: %w", project, err)
 	}
 	for _, n := range nets.Items {
-		if _, err := e.api.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
+		if _, err := e.Client().NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
 			return fmt.Errorf("stack: remove network %s of project %s: %w", n.Name, project, err)
 		}
 		rep.Emit(progress.Event{Step: "compose", Item: "Network " + n.Name, Status: progress.Done, Message: "Removed"})
@@ -82,12 +83,12 @@ func (e *Engine) removeLeftovers(ctx context.Context, project string, volumes bo
 	if !volumes {
 		return nil
 	}
-	vols, err := e.api.VolumeList(ctx, client.VolumeListOptions{Filters: f})
+	vols, err := e.Client().VolumeList(ctx, client.VolumeListOptions{Filters: f})
 	if err != nil {
 		return fmt.Errorf("stack: list volumes of project %s: %w", project, err)
 	}
 	for _, v := range vols.Items {
-		if _, err := e.api.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{}); err != nil {
+		if _, err := e.Client().VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{}); err != nil {
 			return fmt.Errorf("stack: remove volume %s of project %s: %w", v.Name, project, err)
 		}
 		rep.Emit(progress.Event{Step: "compose", Item: "Volume " + v.Name, Status: progress.Done, Message: "Removed"})

@@ -8,6 +8,7 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // composeEvents turns Compose's resource events into progress events under
@@ -64,4 +65,9 @@ func (c *composeEvents) On(events ...api.Resource) {
 		}
 		c.rep.Emit(e)
 	}
+}
+
+// composeService returns a Compose service on e whose events go to rep under step.
+func composeService(e *engine.Engine, rep progress.Reporter, step string) (api.Compose, error) {
+	return e.Compose(newComposeEvents(rep, step))
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // FunctionsDir is the directory whose subdirectories with a Dockerfile are
@@ -18,8 +20,8 @@ const FunctionsDir = "functions"
 // Dockerfile; usually ./functions) and the project's services that have a
 // build: section (p may be nil). A name found in both places is an error:
 // the image name would be ambiguous.
-func DiscoverFunctions(dir string, p *Project) ([]Function, error) {
-	byName := map[string]Function{}
+func DiscoverFunctions(dir string, p *Project) ([]engine.Function, error) {
+	byName := map[string]engine.Function{}
 	ents, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("stack: list %s: %w", dir, err)
@@ -33,14 +35,14 @@ func DiscoverFunctions(dir string, p *Project) ([]Function, error) {
 			continue
 		}
 		name := strings.ToLower(e.Name())
-		byName[name] = Function{Name: name, Context: ctxDir, Dockerfile: "Dockerfile", Source: filepath.Base(dir) + "/" + e.Name()}
+		byName[name] = engine.Function{Name: name, Context: ctxDir, Dockerfile: "Dockerfile", Source: filepath.Base(dir) + "/" + e.Name()}
 	}
 	if p != nil {
 		for _, svc := range p.p.Services {
 			if svc.Build == nil {
 				continue
 			}
-			f := Function{Name: svc.Name, Context: svc.Build.Context, Dockerfile: svc.Build.Dockerfile, Source: "compose service " + svc.Name, Target: svc.Build.Target}
+			f := engine.Function{Name: svc.Name, Context: svc.Build.Context, Dockerfile: svc.Build.Dockerfile, Source: "compose service " + svc.Name, Target: svc.Build.Target}
 			if f.Dockerfile == "" {
 				f.Dockerfile = "Dockerfile"
 			}
@@ -56,7 +58,7 @@ func DiscoverFunctions(dir string, p *Project) ([]Function, error) {
 			byName[f.Name] = f
 		}
 	}
-	out := make([]Function, 0, len(byName))
+	out := make([]engine.Function, 0, len(byName))
 	for _, f := range byName {
 		out = append(out, f)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // DefaultStorageRoot is where registry:3 (and the fixture image) keep blobs.
@@ -60,7 +61,7 @@ type GCError struct {
 
 func (e *GCError) Error() string {
 	msg := fmt.Sprintf("stack: garbage collection in %s failed at %s: %v", e.Container, e.Step, e.Err)
-	if out := lastLines(e.Output, 5); out != "" {
+	if out := engine.LastLines(e.Output, 5); out != "" {
 		msg += "; output: " + out
 	}
 	return msg + " (see `esbtui logs registry`; the data is untouched unless the step was gc)"
@@ -89,17 +90,17 @@ func (e *NoRegistryError) Error() string {
 // A dry run execs `garbage-collect --dry-run` in the running registry and
 // sums the sizes of the blobs it lists. Sizes come from `du` run inside the
 // registry container (busybox in registry:3 and the fixture image).
-func (e *Engine) GarbageCollect(ctx context.Context, project string, o GCOptions, sink progress.Sink) (*GCResult, error) {
+func GarbageCollect(ctx context.Context, e *engine.Engine, project string, o GCOptions, sink progress.Sink) (*GCResult, error) {
 	rep := progress.Reporter{Op: "gc", Sink: sink}
 	start := time.Now()
 	if o.HealthTimeout <= 0 {
 		o.HealthTimeout = 2 * time.Minute
 	}
-	reg, err := e.registryContainer(ctx, project)
+	reg, err := registryContainer(ctx, e, project)
 	if err != nil {
 		return nil, err
 	}
-	in, err := e.api.ContainerInspect(ctx, reg.ID, client.ContainerInspectOptions{})
+	in, err := e.Client().ContainerInspect(ctx, reg.ID, client.ContainerInspectOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("stack: inspect the registry container %s: %w", reg.Container, err)
 	}
@@ -112,7 +113,7 @@ func (e *Engine) GarbageCollect(ctx context.Context, project string, o GCOptions
 	res := &GCResult{DryRun: o.DryRun, Container: reg.Container, StorageRoot: root, BytesBefore: -1, BytesAfter: -1, Manifests: []string{}, Blobs: []string{}}
 
 	rep.Step("measure", progress.Start, "measuring "+root)
-	if n, err := e.du(ctx, reg.ID, root); err == nil {
+	if n, err := e.Du(ctx, reg.ID, root); err == nil {
 		res.BytesBefore = n
 		rep.Step("measure", progress.Done, fmt.Sprintf("%s holds %d bytes", root, n))
 	} else {
@@ -142,8 +143,8 @@ func (e *Engine) GarbageCollect(ctx context.Context, project string, o GCOptions
 // the dry run and the sweep need to know about it, and the result they
 // fill in.
 type gcJob struct {
-	e   *Engine
-	reg Service
+	e   *engine.Engine
+	reg engine.Service
 	// from and image are the registry container's ID and image, env its
 	// environment (the sweep's one-off container shares them).
 	from, image string
@@ -159,31 +160,31 @@ type gcJob struct {
 }
 
 // registryContainer is the project's registry service container.
-func (e *Engine) registryContainer(ctx context.Context, project string) (Service, error) {
+func registryContainer(ctx context.Context, e *engine.Engine, project string) (engine.Service, error) {
 	services, err := e.Ps(ctx, project)
 	if err != nil {
-		return Service{}, err
+		return engine.Service{}, err
 	}
 	for _, s := range services {
 		if s.Name == RegistryService {
 			return s, nil
 		}
 	}
-	return Service{}, &NoRegistryError{Project: project}
+	return engine.Service{}, &NoRegistryError{Project: project}
 }
 
 // RestartRegistry restarts the project's registry container and waits until
 // it is healthy again.
-func (e *Engine) RestartRegistry(ctx context.Context, project string) error {
-	reg, err := e.registryContainer(ctx, project)
+func RestartRegistry(ctx context.Context, e *engine.Engine, project string) error {
+	reg, err := registryContainer(ctx, e, project)
 	if err != nil {
 		return err
 	}
 	timeout := 10
-	if _, err := e.api.ContainerStop(ctx, reg.ID, client.ContainerStopOptions{Timeout: &timeout}); err != nil {
+	if _, err := e.Client().ContainerStop(ctx, reg.ID, client.ContainerStopOptions{Timeout: &timeout}); err != nil {
 		return fmt.Errorf("stack: stop %s: %w", reg.Container, err)
 	}
-	return e.startHealthy(ctx, reg.ID)
+	return e.StartHealthy(ctx, reg.ID)
 }
 
 // registryCommand finds the registry binary and its config file from the

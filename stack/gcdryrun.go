@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // dryRun execs `garbage-collect --dry-run` in the running registry and sums
@@ -32,7 +33,7 @@ func (j *gcJob) dryRun(ctx context.Context) error {
 }
 
 // blobBytes sums the sizes of blobs in the registry's filesystem layout.
-func blobBytes(ctx context.Context, e *Engine, id, root string, digests []string) (int64, error) {
+func blobBytes(ctx context.Context, e *engine.Engine, id, root string, digests []string) (int64, error) {
 	var paths []string
 	for _, d := range digests {
 		algo, hex, ok := strings.Cut(d, ":")
@@ -41,5 +42,5 @@ func blobBytes(ctx context.Context, e *Engine, id, root string, digests []string
 		}
 		paths = append(paths, fmt.Sprintf("%s/docker/registry/v2/blobs/%s/%s/%s/data", root, algo, hex[:2], hex))
 	}
-	return e.du(ctx, id, paths...)
+	return e.Du(ctx, id, paths...)
 }

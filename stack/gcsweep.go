@@ -28,14 +28,14 @@ func (j *gcJob) sweep(ctx context.Context, healthTimeout time.Duration) error {
 	rep.Step("stop", progress.Start, "stopping "+reg.Container+" so nothing is pushed during the sweep")
 	down := time.Now()
 	timeout := 10
-	if _, err := e.api.ContainerStop(ctx, reg.ID, client.ContainerStopOptions{Timeout: &timeout}); err != nil {
+	if _, err := e.Client().ContainerStop(ctx, reg.ID, client.ContainerStopOptions{Timeout: &timeout}); err != nil {
 		return &GCError{Container: reg.Container, Step: "stop", Err: err}
 	}
 	rep.Step("stop", progress.Done, "registry stopped")
 
 	rep.Step("gc", progress.Start, "registry garbage-collect --delete-untagged")
 	t := time.Now()
-	out, code, gcErr := e.runBeside(ctx, j.from, j.image, j.env, gcArgs)
+	out, code, gcErr := e.RunBeside(ctx, j.from, j.image, j.env, gcArgs)
 	res.GC = time.Since(t)
 	if gcErr == nil && code != 0 {
 		gcErr = fmt.Errorf("exit code %d", code)
@@ -51,7 +51,7 @@ func (j *gcJob) sweep(ctx context.Context, healthTimeout time.Duration) error {
 	rep.Step("restart", progress.Start, "starting "+reg.Container+" (fresh blob cache)")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), healthTimeout)
 	defer cancel()
-	startErr := e.startHealthy(sctx, reg.ID)
+	startErr := e.StartHealthy(sctx, reg.ID)
 	res.Downtime = time.Since(down)
 	if startErr != nil {
 		rep.Emit(progress.Event{Step: "restart", Status: progress.Failed, Err: startErr.Error()})
@@ -65,7 +65,7 @@ func (j *gcJob) sweep(ctx context.Context, healthTimeout time.Duration) error {
 		return &GCError{Container: reg.Container, Step: "restart", Err: startErr}
 	}
 
-	if n, err := e.du(ctx, reg.ID, j.root); err == nil {
+	if n, err := e.Du(ctx, reg.ID, j.root); err == nil {
 		res.BytesAfter = n
 		if res.BytesBefore >= 0 {
 			res.BytesReclaimed = max(res.BytesBefore-n, 0)

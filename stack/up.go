@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/docker/compose/v5/pkg/api"
-	"github.com/moby/moby/client"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // UpOptions tune Up.
@@ -26,12 +25,12 @@ type UpOptions struct {
 // "health". A service that never becomes healthy is an *UnhealthyError
 // naming it with its last health output; a cancelled ctx is an
 // *InterruptedError (what was created stays for `down` to remove).
-func (e *Engine) Up(ctx context.Context, p *Project, o UpOptions, sink progress.Sink) ([]Service, error) {
+func Up(ctx context.Context, e *engine.Engine, p *Project, o UpOptions, sink progress.Sink) ([]engine.Service, error) {
 	rep := progress.Reporter{Op: "up", Sink: sink}
 	if o.WaitTimeout <= 0 {
 		o.WaitTimeout = 2 * time.Minute
 	}
-	svc, err := e.compose(rep, "compose")
+	svc, err := composeService(e, rep, "compose")
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +51,7 @@ func (e *Engine) Up(ctx context.Context, p *Project, o UpOptions, sink progress.
 		// Name the service that failed and what its healthcheck said.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if ue := e.unhealthy(dctx, name, err); ue != nil {
+		if ue := unhealthy(dctx, e, name, err); ue != nil {
 			return nil, ue
 		}
 		return nil, fmt.Errorf("stack: compose up of project %s: %w", name, err)
@@ -70,7 +69,7 @@ func (e *Engine) Up(ctx context.Context, p *Project, o UpOptions, sink progress.
 		case s.OK():
 			rep.Emit(progress.Event{Step: "health", Item: item, Status: progress.Done, Message: "running (no healthcheck)"})
 		default:
-			ue := e.describeUnhealthy(ctx, s, nil)
+			ue := describeUnhealthy(ctx, e, s, nil)
 			rep.Emit(progress.Event{Step: "health", Item: item, Status: progress.Failed, Message: s.State + " " + s.Health, Err: ue.Error()})
 			if bad == nil {
 				bad = ue
@@ -82,46 +81,31 @@ func (e *Engine) Up(ctx context.Context, p *Project, o UpOptions, sink progress.
 
 // unhealthy finds the first service of the project that is not running or
 // not healthy after a failed Up and describes it.
-func (e *Engine) unhealthy(ctx context.Context, project string, cause error) *UnhealthyError {
+func unhealthy(ctx context.Context, e *engine.Engine, project string, cause error) *UnhealthyError {
 	services, err := e.Ps(ctx, project)
 	if err != nil {
 		return nil
 	}
 	for _, s := range services {
 		if s.State == "running" && s.Health == "unhealthy" {
-			return e.describeUnhealthy(ctx, s, cause)
+			return describeUnhealthy(ctx, e, s, cause)
 		}
 	}
 	for _, s := range services {
 		if !s.OK() {
-			return e.describeUnhealthy(ctx, s, cause)
+			return describeUnhealthy(ctx, e, s, cause)
 		}
 	}
 	return nil
 }
 
-func (e *Engine) describeUnhealthy(ctx context.Context, s Service, cause error) *UnhealthyError {
+func describeUnhealthy(ctx context.Context, e *engine.Engine, s engine.Service, cause error) *UnhealthyError {
 	ue := &UnhealthyError{Service: s.Name, Container: s.Container, State: s.State, Health: s.Health, ExitCode: s.ExitCode, Output: s.HealthOutput, Err: cause}
 	if ue.Err == nil {
 		ue.Err = errors.New("not healthy")
 	}
 	if s.State != "running" || ue.Output == "" {
-		ue.Output = e.lastLogLines(ctx, s.ID, 5)
+		ue.Output = e.LastLogLines(ctx, s.ID, 5)
 	}
 	return ue
-}
-
-// lastLogLines returns the last n lines a container wrote, joined by " | ".
-func (e *Engine) lastLogLines(ctx context.Context, id string, n int) string {
-	rc, err := e.api.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Tail: fmt.Sprint(n)})
-	if err != nil {
-		return ""
-	}
-	defer rc.Close()
-	var b strings.Builder
-	if err := demux(&b, &b, rc); err != nil && b.Len() == 0 {
-		return ""
-	}
-	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	return strings.Join(lines, " | ")
 }

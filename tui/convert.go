@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/esbtui/esbtui/internal/env"
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
 	"github.com/esbtui/esbtui/trust"
 )
 
@@ -60,7 +60,7 @@ func stackState(s *env.StackStatus) *StackState {
 	return st
 }
 
-func convServices(in []stack.Service) []Service {
+func convServices(in []engine.Service) []Service {
 	out := make([]Service, 0, len(in))
 	for _, s := range in {
 		svc := Service{Name: s.Name, State: s.State, Health: s.Health, Started: s.StartedAt}

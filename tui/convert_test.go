@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/esbtui/esbtui/internal/env"
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
 	"github.com/esbtui/esbtui/trust"
 )
 
@@ -49,7 +49,7 @@ func TestConvertStack(t *testing.T) {
 	started := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 	got := stackState(&env.StackStatus{Project: "esb", State: env.StackDegraded,
 		Engine: &env.EngineInfo{Host: "unix:///var/run/docker.sock", APIVersion: "1.41"},
-		Services: []stack.Service{
+		Services: []engine.Service{
 			{Name: "registry", State: "running", Health: "healthy", Ports: []string{"127.0.0.1:5000->5000/tcp"}, StartedAt: started},
 			{Name: "agent", State: "exited", ExitCode: 2, HealthOutput: "wget: bad address"},
 		}})

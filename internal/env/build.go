@@ -11,6 +11,7 @@ import (
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
 	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // BuildOptions select what `esbtui build` builds.
@@ -37,7 +38,7 @@ type BuildResult struct {
 
 // Functions lists what `esbtui build` can build: functions/<name> with a
 // Dockerfile under Root, and compose services with a build: section.
-func (e *Env) Functions(ctx context.Context, o BuildOptions) ([]stack.Function, error) {
+func (e *Env) Functions(ctx context.Context, o BuildOptions) ([]engine.Function, error) {
 	dir := e.Cfg.FunctionsDir
 	if o.Root != "" || dir == "" {
 		root := o.Root
@@ -100,21 +101,21 @@ func (e *Env) Build(ctx context.Context, o BuildOptions, sink progress.Sink) ([]
 	return out, nil
 }
 
-func selectFunctions(all []stack.Function, names []string) ([]stack.Function, error) {
+func selectFunctions(all []engine.Function, names []string) ([]engine.Function, error) {
 	if len(all) == 0 {
 		return nil, fmt.Errorf("build: nothing to build: add functions/<name>/Dockerfile, or a compose service with a build: section (-f FILE)")
 	}
 	if len(names) == 0 {
 		return all, nil
 	}
-	byName := map[string]stack.Function{}
+	byName := map[string]engine.Function{}
 	var known []string
 	for _, f := range all {
 		byName[f.Name] = f
 		known = append(known, f.Name)
 	}
 	sort.Strings(known)
-	var out []stack.Function
+	var out []engine.Function
 	for _, n := range names {
 		f, ok := byName[strings.ToLower(n)]
 		if !ok {

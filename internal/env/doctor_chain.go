@@ -12,7 +12,7 @@ import (
 
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
 	"github.com/esbtui/esbtui/trust"
 )
 
@@ -158,7 +158,7 @@ func checkProbe(ctx context.Context, e *Env, d *doctorRun) Check {
 	return Check{Status: CheckOK, Why: fmt.Sprintf("pushed, pulled back, ran and deleted a probe image in %s", time.Since(start).Round(10*time.Millisecond))}
 }
 
-func runProbe(ctx context.Context, e *Env, eng *stack.Engine, registry string) (string, error) {
+func runProbe(ctx context.Context, e *Env, eng *engine.Engine, registry string) (string, error) {
 	arch, err := eng.Arch(ctx)
 	if err != nil {
 		return "ask the engine's architecture", err

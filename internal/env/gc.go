@@ -19,7 +19,7 @@ func (e *Env) GC(ctx context.Context, dryRun bool, sink progress.Sink) (*stack.G
 		return nil, err
 	}
 	defer eng.Close()
-	res, err := eng.GarbageCollect(ctx, e.Cfg.Project, stack.GCOptions{DryRun: dryRun}, sink)
+	res, err := stack.GarbageCollect(ctx, eng, e.Cfg.Project, stack.GCOptions{DryRun: dryRun}, sink)
 	if err != nil {
 		e.Log.Error("registry gc", "project", e.Cfg.Project, "dry_run", dryRun, "error", err.Error())
 		if !dryRun {

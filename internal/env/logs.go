@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // Logs writes a service's engine logs to w; follow streams until ctx ends.
@@ -14,5 +14,5 @@ func (e *Env) Logs(ctx context.Context, service string, follow bool, w io.Writer
 		return err
 	}
 	defer eng.Close()
-	return eng.Logs(ctx, e.Cfg.Project, service, stack.LogOptions{Follow: follow}, w)
+	return eng.Logs(ctx, e.Cfg.Project, service, engine.LogOptions{Follow: follow}, w)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // PushTarball pushes a docker-save tarball stream to dst.
@@ -103,7 +103,7 @@ func (e *Env) Push(ctx context.Context, image, dst string, sink progress.Sink) (
 		switch {
 		case err == nil:
 			return res, nil
-		case errors.Is(err, stack.ErrNoLayerStore), errors.Is(err, registryclient.ErrLocalLayer):
+		case errors.Is(err, engine.ErrNoLayerStore), errors.Is(err, registryclient.ErrLocalLayer):
 			if e.Cfg.PushExport == config.PushExportLayerStore {
 				return nil, fmt.Errorf("push %s: %w (%s=layer-store)", image, err, PushExportEnv)
 			}
@@ -134,7 +134,7 @@ func (e *Env) recordPush(res *registryclient.PushResult) {
 }
 
 // pushLocal pushes image id with its layers read from the engine's store.
-func (e *Env) pushLocal(ctx context.Context, eng *stack.Engine, c *registryclient.Client, id, dst string, sink progress.Sink) (*registryclient.PushResult, error) {
+func (e *Env) pushLocal(ctx context.Context, eng *engine.Engine, c *registryclient.Client, id, dst string, sink progress.Sink) (*registryclient.PushResult, error) {
 	li, err := eng.LocalImage(ctx, id)
 	if err != nil {
 		return nil, err

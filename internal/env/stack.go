@@ -13,6 +13,7 @@ import (
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // Stack states in StackStatus.State.
@@ -25,11 +26,11 @@ const (
 
 // Engine connects to the Docker engine (explicit Ping, API version checked)
 // with the embedded libraries' logs sent to esbtui's log. The caller closes
-// it. Errors are *stack.EngineUnreachableError, *stack.EnginePermissionError
-// or *stack.EngineTooOldError when the user has something to fix.
-func (e *Env) Engine(ctx context.Context) (*stack.Engine, error) {
+// it. Errors are *engine.EngineUnreachableError, *engine.EnginePermissionError
+// or *engine.EngineTooOldError when the user has something to fix.
+func (e *Env) Engine(ctx context.Context) (*engine.Engine, error) {
 	stack.SetLogger(e.Log)
-	return stack.Connect(ctx)
+	return engine.Connect(ctx)
 }
 
 // StackOptions are the user's choices for up, down and logs.
@@ -103,7 +104,7 @@ func (e *Env) CAPool() (*x509.CertPool, error) {
 // Up brings the stack up: compose file → certificates → engine → port →
 // compose up with wait → every service healthy → HTTPS GET /v2/ verified
 // against our CA. Each step reports through sink (op "up").
-func (e *Env) Up(ctx context.Context, o StackOptions, sink progress.Sink) ([]stack.Service, error) {
+func (e *Env) Up(ctx context.Context, o StackOptions, sink progress.Sink) ([]engine.Service, error) {
 	rep := progress.Reporter{Op: "up", Sink: sink}
 	services, err := e.up(ctx, o, rep)
 	fields := map[string]any{"project": e.Cfg.Project, "port": e.Cfg.RegistryPort}
@@ -150,7 +151,7 @@ func (e *Env) retainOnUp(ctx context.Context, sink progress.Sink) error {
 	return nil
 }
 
-func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]stack.Service, error) {
+func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]engine.Service, error) {
 	fail := func(step string, err error) error {
 		rep.Emit(progress.Event{Step: step, Status: progress.Failed, Err: err.Error()})
 		return err
@@ -186,7 +187,7 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 	if p.HasService(stack.RegistryService) {
 		rep.Step("port", progress.Start, fmt.Sprintf("checking 127.0.0.1:%d", e.Cfg.RegistryPort))
 		for _, port := range []int{e.Cfg.RegistryPort, e.debugPort()} {
-			if err := stack.CheckPort(ctx, eng, port, p.Name(), stack.RegistryService); err != nil {
+			if err := engine.CheckPort(ctx, eng, port, p.Name(), stack.RegistryService); err != nil {
 				return nil, fail("port", err)
 			}
 		}
@@ -194,7 +195,7 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 	}
 
 	rep.Step("compose", progress.Start, "creating and starting services")
-	services, err := eng.Up(ctx, p, stack.UpOptions{WaitTimeout: o.WaitTimeout}, rep.Sink)
+	services, err := stack.Up(ctx, eng, p, stack.UpOptions{WaitTimeout: o.WaitTimeout}, rep.Sink)
 	if err != nil {
 		return services, fail("compose", err)
 	}
@@ -246,7 +247,7 @@ func (e *Env) Down(ctx context.Context, o StackOptions, volumes bool, sink progr
 	}
 	defer eng.Close()
 	rep.Step("compose", progress.Start, "stopping and removing project "+e.Cfg.Project)
-	if err := eng.Down(ctx, e.Cfg.Project, p, volumes, rep.Sink); err != nil {
+	if err := stack.Down(ctx, eng, e.Cfg.Project, p, volumes, rep.Sink); err != nil {
 		rep.Emit(progress.Event{Step: "compose", Status: progress.Failed, Err: err.Error()})
 		e.Log.Error("stack down", "project", e.Cfg.Project, "error", err.Error())
 		return err
@@ -273,7 +274,7 @@ func (e *Env) Serve(ctx context.Context, sink progress.Sink, ready func(addr str
 		return err
 	}
 	rep.Step("certs", progress.Done, "CA and server certificate ready")
-	if err := stack.CheckPort(ctx, nil, e.Cfg.RegistryPort, "", ""); err != nil {
+	if err := engine.CheckPort(ctx, nil, e.Cfg.RegistryPort, "", ""); err != nil {
 		rep.Emit(progress.Event{Step: "port", Status: progress.Failed, Err: err.Error()})
 		return err
 	}

@@ -4,17 +4,17 @@ import (
 	"context"
 	"time"
 
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // StackStatus is the stack section of a Snapshot.
 type StackStatus struct {
-	Project  string          `json:"project"`
-	Files    []string        `json:"compose_files,omitempty"`
-	Engine   *EngineInfo     `json:"engine,omitempty"`
-	State    string          `json:"state"`
-	Services []stack.Service `json:"services,omitempty"`
-	Error    string          `json:"error,omitempty"`
+	Project  string           `json:"project"`
+	Files    []string         `json:"compose_files,omitempty"`
+	Engine   *EngineInfo      `json:"engine,omitempty"`
+	State    string           `json:"state"`
+	Services []engine.Service `json:"services,omitempty"`
+	Error    string           `json:"error,omitempty"`
 }
 
 // EngineInfo names the engine the stack runs on.
@@ -50,7 +50,7 @@ func (e *Env) stackStatus(ctx context.Context) *StackStatus {
 	return st
 }
 
-func stackState(services []stack.Service) string {
+func stackState(services []engine.Service) string {
 	if len(services) == 0 {
 		return StackDown
 	}

@@ -5,17 +5,17 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // StackUpdate is one change of the stack's live state, for
 // `esbtui status --watch` and the dashboard.
 type StackUpdate struct {
-	Time     time.Time       `json:"time"`
-	Project  string          `json:"project"`
-	State    string          `json:"state"` // up, down, degraded, unavailable
-	Error    string          `json:"error,omitempty"`
-	Services []stack.Service `json:"services"`
+	Time     time.Time        `json:"time"`
+	Project  string           `json:"project"`
+	State    string           `json:"state"` // up, down, degraded, unavailable
+	Error    string           `json:"error,omitempty"`
+	Services []engine.Service `json:"services"`
 }
 
 // sameState reports whether two updates say the same thing: everything
@@ -38,7 +38,7 @@ func (e *Env) WatchStatus(ctx context.Context) <-chan StackUpdate {
 
 // watchStatus is WatchStatus over any source of stack states (tests feed
 // their own); backoff is the first wait after watch fails.
-func watchStatus(ctx context.Context, project string, watch func(context.Context) (<-chan stack.State, error), backoff time.Duration) <-chan StackUpdate {
+func watchStatus(ctx context.Context, project string, watch func(context.Context) (<-chan engine.State, error), backoff time.Duration) <-chan StackUpdate {
 	out := make(chan StackUpdate, 1)
 	var last *StackUpdate
 	send := func(u StackUpdate) bool {
@@ -95,13 +95,13 @@ func watchStatus(ctx context.Context, project string, watch func(context.Context
 // uptime) for the TUI: a state now, then one per relevant engine event,
 // re-syncing after the event stream breaks. The channel closes when ctx is
 // done; the engine connection is released then.
-func (e *Env) WatchStack(ctx context.Context) (<-chan stack.State, error) {
+func (e *Env) WatchStack(ctx context.Context) (<-chan engine.State, error) {
 	eng, err := e.Engine(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ch := eng.Watch(ctx, e.Cfg.Project)
-	out := make(chan stack.State, 1)
+	out := make(chan engine.State, 1)
 	go func() {
 		defer close(out)
 		defer eng.Close()

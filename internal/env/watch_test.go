@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // A dockerd restart as WatchStatus sees it: the engine cannot be reached
@@ -17,10 +17,10 @@ func TestWatchStatusSendsChangesOnly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	t0 := time.Date(2026, 11, 20, 10, 30, 0, 0, time.UTC)
-	registry := func(state, health string, exit int) []stack.Service {
-		return []stack.Service{{Name: "registry", Container: "esb-registry", State: state, Health: health, ExitCode: exit}}
+	registry := func(state, health string, exit int) []engine.Service {
+		return []engine.Service{{Name: "registry", Container: "esb-registry", State: state, Health: health, ExitCode: exit}}
 	}
-	states := []stack.State{
+	states := []engine.State{
 		{Time: t0, Services: registry("running", "healthy", 0)},
 		{Time: t0.Add(time.Second), Services: registry("running", "healthy", 0)}, // a repeat
 		{Time: t0.Add(2 * time.Second), Services: registry("exited", "unhealthy", 2)},
@@ -30,12 +30,12 @@ func TestWatchStatusSendsChangesOnly(t *testing.T) {
 		{Time: t0.Add(6 * time.Second), Services: registry("exited", "unhealthy", 2)},
 	}
 	calls := 0
-	watch := func(ctx context.Context) (<-chan stack.State, error) {
+	watch := func(ctx context.Context) (<-chan engine.State, error) {
 		calls++
 		if calls <= 2 {
 			return nil, errors.New("stack: the Docker engine at unix:///var/run/docker.sock is not running")
 		}
-		ch := make(chan stack.State)
+		ch := make(chan engine.State)
 		go func() {
 			defer close(ch)
 			for _, s := range states {

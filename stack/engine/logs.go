@@ -1,4 +1,4 @@
-package stack
+package engine
 
 import (
 	"bytes"
@@ -50,6 +50,21 @@ func (e *Engine) Logs(ctx context.Context, project, service string, o LogOptions
 func demux(stdout, stderr io.Writer, r io.Reader) error {
 	_, err := stdcopy.StdCopy(stdout, stderr, r)
 	return err
+}
+
+// LastLogLines returns the last n lines a container wrote, joined by " | ".
+func (e *Engine) LastLogLines(ctx context.Context, id string, n int) string {
+	rc, err := e.api.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Tail: fmt.Sprint(n)})
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	var b strings.Builder
+	if err := demux(&b, &b, rc); err != nil && b.Len() == 0 {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	return strings.Join(lines, " | ")
 }
 
 // streamLogs copies one container's logs. With Follow it survives the

@@ -1,4 +1,4 @@
-package stack
+package engine
 
 import (
 	"context"
@@ -16,8 +16,6 @@ import (
 	"github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/versions"
-
-	"github.com/esbtui/esbtui/internal/progress"
 )
 
 // Engine is a connection to a Docker engine that answered a Ping with an
@@ -104,10 +102,12 @@ func (e *Engine) Close() error {
 	return e.api.Close()
 }
 
-// compose returns a Compose service whose events go to sink under step.
-func (e *Engine) compose(rep progress.Reporter, step string) (api.Compose, error) {
+// Compose is a Compose service on this engine that sends its resource
+// events to events (nil drops them) and never prompts or writes to the
+// terminal. The stack drives up and down through it; Ps reads with it.
+func (e *Engine) Compose(events api.EventProcessor) (api.Compose, error) {
 	svc, err := compose.NewComposeService(e.cli,
-		compose.WithEventProcessor(newComposeEvents(rep, step)),
+		compose.WithEventProcessor(events),
 		compose.WithPrompt(compose.AlwaysOkPrompt()),
 		compose.WithStreams(io.Discard, io.Discard, strings.NewReader("")),
 	)

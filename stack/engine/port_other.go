@@ -1,6 +1,6 @@
 //go:build !linux
 
-package stack
+package engine
 
 // processOnPort is not implemented here: the error suggests lsof / netstat.
 func processOnPort(int) (int, string) { return 0, "" }

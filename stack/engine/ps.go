@@ -1,4 +1,4 @@
-package stack
+package engine
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/moby/moby/client"
 
-	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/internal/termtext"
 )
 
@@ -47,7 +46,7 @@ func (s Service) Uptime(now time.Time) time.Duration {
 // Ps lists the project's containers (running or not) with their state,
 // health, published ports, image and start time, sorted by service name.
 func (e *Engine) Ps(ctx context.Context, project string) ([]Service, error) {
-	svc, err := e.compose(progress.Reporter{}, "")
+	svc, err := e.Compose(nil)
 	if err != nil {
 		return nil, err
 	}

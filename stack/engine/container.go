@@ -1,4 +1,4 @@
-package stack
+package engine
 
 import (
 	"bytes"
@@ -13,9 +13,9 @@ import (
 	"github.com/moby/moby/client"
 )
 
-// du measures paths inside a running container (`du -sb`, falling back to
+// Du measures paths inside a running container (`du -sb`, falling back to
 // `du -sk` × 1024) and returns the sum.
-func (e *Engine) du(ctx context.Context, id string, paths ...string) (int64, error) {
+func (e *Engine) Du(ctx context.Context, id string, paths ...string) (int64, error) {
 	if len(paths) == 0 {
 		return 0, nil
 	}
@@ -25,7 +25,7 @@ func (e *Engine) du(ctx context.Context, id string, paths ...string) (int64, err
 		return 0, err
 	}
 	if code != 0 {
-		return 0, fmt.Errorf("du exited %d: %s", code, lastLines(out, 2))
+		return 0, fmt.Errorf("du exited %d: %s", code, LastLines(out, 2))
 	}
 	var total int64
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
@@ -88,10 +88,10 @@ func (e *Engine) Exec(ctx context.Context, id string, cmd []string) (string, int
 	return out.String(), -1, fmt.Errorf("stack: exec %s in %s: still running after its output ended", cmd[0], shortID(id))
 }
 
-// runBeside runs cmd (entrypoint-style argv) in a one-off container of
+// RunBeside runs cmd (entrypoint-style argv) in a one-off container of
 // image that mounts every volume of container from, with its environment
 // and no network, waits for it and removes it.
-func (e *Engine) runBeside(ctx context.Context, from, image string, env, cmd []string) (string, int, error) {
+func (e *Engine) RunBeside(ctx context.Context, from, image string, env, cmd []string) (string, int, error) {
 	cr, err := e.api.ContainerCreate(ctx, client.ContainerCreateOptions{
 		Config: &container.Config{
 			Image: image, Entrypoint: cmd[:1], Cmd: cmd[1:], Env: env,
@@ -128,9 +128,9 @@ func (e *Engine) runBeside(ctx context.Context, from, image string, env, cmd []s
 	return out.String(), code, nil
 }
 
-// startHealthy starts a container and waits until its healthcheck passes
+// StartHealthy starts a container and waits until its healthcheck passes
 // (or it runs, when it has none).
-func (e *Engine) startHealthy(ctx context.Context, id string) error {
+func (e *Engine) StartHealthy(ctx context.Context, id string) error {
 	if _, err := e.api.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
 		return fmt.Errorf("start %s: %w", shortID(id), err)
 	}
@@ -143,7 +143,7 @@ func (e *Engine) startHealthy(ctx context.Context, id string) error {
 		switch {
 		case st == nil:
 		case !st.Running && st.Status != container.StateCreated && st.Status != container.StateRestarting:
-			return fmt.Errorf("%s is %s (exit code %d): %s", shortID(id), st.Status, st.ExitCode, e.lastLogLines(ctx, id, 5))
+			return fmt.Errorf("%s is %s (exit code %d): %s", shortID(id), st.Status, st.ExitCode, e.LastLogLines(ctx, id, 5))
 		case st.Running && (st.Health == nil || st.Health.Status == container.Healthy || st.Health.Status == container.NoHealthcheck):
 			return nil
 		}
@@ -155,7 +155,9 @@ func (e *Engine) startHealthy(ctx context.Context, id string) error {
 	}
 }
 
-func lastLines(s string, n int) string {
+// LastLines is the last n lines of a command's output on one line, joined
+// by " | " (for error messages).
+func LastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
