@@ -1,7 +1,12 @@
-// Package stack runs esbtui's HTTPS registry stack: the compose project (the
-// embedded default, optionally merged with the user's files) through the
-// embedded Compose SDK, engine state through the moby client, and the
-// registry in-process (Serve) for machines without an engine.
+// Package stack runs esbtui's HTTPS registry stack as a compose project:
+// the project (the embedded default, optionally merged with the user's
+// files) and what it exposes, up and down through the embedded Compose SDK,
+// the registry's garbage collection (dry run and sweep), the HTTPS probe of
+// the registry, the functions a project can build, and the registry
+// in-process (Serve) for machines without an engine. The Docker engine
+// itself (connect, ps, logs, images, build, exec, layer store, port owner)
+// is the stack/engine package below it; the operations here take its
+// *engine.Engine.
 //
 // Nothing here writes to the terminal: Compose, docker/cli and distribution
 // log through logrus, which this package sends to SetLogger's logger (or
