@@ -7,7 +7,7 @@ import (
 	"github.com/esbtui/esbtui/registryclient"
 )
 
-// Backend is everything the dashboard asks of internal/env. Every method may
+// Backend is everything the dashboard asks of internal/flows. Every method may
 // block: the model only calls them from tea.Cmds. Long operations report to
 // sink and stop when ctx is cancelled; the string they return is a one-line
 // result for the Jobs and Log panes (a digest, "3 services up").

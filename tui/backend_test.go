@@ -8,13 +8,13 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/esbtui/esbtui/internal/config"
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
 )
 
 // The adapter over a real Env and a real certificate store in a temp dir.
 func TestEnvBackendCerts(t *testing.T) {
-	e := env.New(config.FromHome(t.TempDir()))
+	e := flows.New(config.FromHome(t.TempDir()))
 	t.Cleanup(func() { e.Close() })
 	b := NewEnvBackend(e)
 	ctx := context.Background()
@@ -48,7 +48,7 @@ func TestEnvBackendCerts(t *testing.T) {
 func TestEnvBackendTrust(t *testing.T) {
 	cfg := config.FromHome(t.TempDir())
 	cfg.TrustRoot = t.TempDir()
-	e := env.New(cfg)
+	e := flows.New(cfg)
 	t.Cleanup(func() { e.Close() })
 	b := NewEnvBackend(e)
 	ctx := context.Background()

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/stack/engine"
 	"github.com/esbtui/esbtui/trust"
 )
@@ -13,7 +13,7 @@ import (
 // nil section stays nil: the pane then says "not available" rather than
 // guessing.
 
-func trustState(s *env.TrustStatus) *TrustState {
+func trustState(s *flows.TrustStatus) *TrustState {
 	if s == nil {
 		return nil
 	}
@@ -43,7 +43,7 @@ func trustState(s *env.TrustStatus) *TrustState {
 	return ts
 }
 
-func stackState(s *env.StackStatus) *StackState {
+func stackState(s *flows.StackStatus) *StackState {
 	if s == nil {
 		return nil
 	}
@@ -51,7 +51,7 @@ func stackState(s *env.StackStatus) *StackState {
 	if s.Engine != nil {
 		st.Engine = s.Engine.Host + " (API " + s.Engine.APIVersion + ")"
 	}
-	if s.State == env.StackUnavailable || s.Engine == nil {
+	if s.State == flows.StackUnavailable || s.Engine == nil {
 		st.EngineErr = s.Error
 		if st.EngineErr == "" {
 			st.EngineErr = "the Docker engine cannot be reached"

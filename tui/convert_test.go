@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/stack/engine"
 	"github.com/esbtui/esbtui/trust"
 )
@@ -13,7 +13,7 @@ func TestConvertTrust(t *testing.T) {
 	if trustState(nil) != nil {
 		t.Fatal("a section env did not gather must stay nil")
 	}
-	got := trustState(&env.TrustStatus{Root: "/sandbox", Stores: []trust.Status{
+	got := trustState(&flows.TrustStatus{Root: "/sandbox", Stores: []trust.Status{
 		{Store: "system", State: trust.Trusted, Warnings: []string{"Java ignores name constraints"}},
 		{Store: "docker", State: trust.Missing, Reason: "no entry for localhost:5000"},
 		{Store: "nss", State: trust.Stale, Reason: "holds an older CA"},
@@ -40,15 +40,15 @@ func TestConvertTrust(t *testing.T) {
 	if ok, total := p.counts(); ok != 1 || total != 4 || p.level() != lvlBad {
 		t.Errorf("counts %d/%d level %d", ok, total, p.level())
 	}
-	if e := trustState(&env.TrustStatus{Problem: "trust: no CA: run `esbtui init` first"}); e.Err == "" {
+	if e := trustState(&flows.TrustStatus{Problem: "trust: no CA: run `esbtui init` first"}); e.Err == "" {
 		t.Error("the problem is lost")
 	}
 }
 
 func TestConvertStack(t *testing.T) {
 	started := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
-	got := stackState(&env.StackStatus{Project: "esb", State: env.StackDegraded,
-		Engine: &env.EngineInfo{Host: "unix:///var/run/docker.sock", APIVersion: "1.41"},
+	got := stackState(&flows.StackStatus{Project: "esb", State: flows.StackDegraded,
+		Engine: &flows.EngineInfo{Host: "unix:///var/run/docker.sock", APIVersion: "1.41"},
 		Services: []engine.Service{
 			{Name: "registry", State: "running", Health: "healthy", Ports: []string{"127.0.0.1:5000->5000/tcp"}, StartedAt: started},
 			{Name: "agent", State: "exited", ExitCode: 2, HealthOutput: "wget: bad address"},
@@ -63,7 +63,7 @@ func TestConvertStack(t *testing.T) {
 	if a.Detail != "exit code 2 wget: bad address" {
 		t.Errorf("agent detail %q", a.Detail)
 	}
-	down := stackState(&env.StackStatus{Project: "esb", State: env.StackUnavailable, Error: "Cannot connect to the Docker daemon"})
+	down := stackState(&flows.StackStatus{Project: "esb", State: flows.StackUnavailable, Error: "Cannot connect to the Docker daemon"})
 	p := &servicesPane{}
 	p.set(down)
 	if down.EngineErr == "" || p.level() != lvlBad {
@@ -75,11 +75,11 @@ func TestConvertStack(t *testing.T) {
 }
 
 func TestConvertRegistry(t *testing.T) {
-	rs := registryState(&env.RegistryStatus{Address: "localhost:5000", Stage: "tcp", Error: "connection refused", Fix: "run `esbtui up`"}, "x")
+	rs := registryState(&flows.RegistryStatus{Address: "localhost:5000", Stage: "tcp", Error: "connection refused", Fix: "run `esbtui up`"}, "x")
 	if rs.Reachable || rs.Err != "connection refused (run `esbtui up`)" {
 		t.Errorf("%+v", rs)
 	}
-	if rs := registryState(&env.RegistryStatus{Reachable: true}, "localhost:5001"); rs.Addr != "localhost:5001" || rs.Err != "" {
+	if rs := registryState(&flows.RegistryStatus{Reachable: true}, "localhost:5001"); rs.Addr != "localhost:5001" || rs.Err != "" {
 		t.Errorf("%+v", rs)
 	}
 	if registryState(nil, "x") != nil {

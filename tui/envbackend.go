@@ -7,38 +7,38 @@ import (
 	"reflect"
 	"sync"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/trust"
 )
 
-// EnvBackend adapts *env.Env to Backend. It is thin on purpose: every flow
-// lives in internal/env, shared with the CLI.
+// EnvBackend adapts *flows.Env to Backend. It is thin on purpose: every flow
+// lives in internal/flows, shared with the CLI.
 type EnvBackend struct {
-	Env *env.Env
+	Env *flows.Env
 	// CertOptions are used by InitCerts (names, key type).
 	CertOptions pki.Options
 	// Stack are the compose files up, down and build use (default: the
 	// embedded project plus $ESB_COMPOSE_FILE).
-	Stack env.StackOptions
+	Stack flows.StackOptions
 
 	mu      sync.Mutex
 	serving bool   // the in-process registry is up (Serve)
 	engine  string // the engine's description from the last snapshot
 	// shown is the trust plan TrustPlan last showed: InstallTrust runs
 	// exactly it, never a plan the user did not see.
-	shown *env.TrustPlan
+	shown *flows.TrustPlan
 }
 
 // env is the Env flows run with; its registry client follows rootCA.crt
-// (env.Env.Registry makes a new one when the CA file changes).
-func (b *EnvBackend) env() *env.Env { return b.Env }
+// (flows.Env.Registry makes a new one when the CA file changes).
+func (b *EnvBackend) env() *flows.Env { return b.Env }
 
 var _ Backend = (*EnvBackend)(nil)
 
 // NewEnvBackend returns the Backend the binary uses.
-func NewEnvBackend(e *env.Env) *EnvBackend { return &EnvBackend{Env: e} }
+func NewEnvBackend(e *flows.Env) *EnvBackend { return &EnvBackend{Env: e} }
 
 // Snapshot converts env's snapshot into the dashboard's State.
 func (b *EnvBackend) Snapshot(ctx context.Context) State {
@@ -137,9 +137,9 @@ func (b *EnvBackend) InstallTrust(ctx context.Context, sink progress.Sink) (stri
 	done, already := 0, 0
 	for _, r := range results {
 		switch r.Outcome {
-		case env.TrustDone:
+		case flows.TrustDone:
 			done++
-		case env.TrustNothingToDo:
+		case flows.TrustNothingToDo:
 			already++
 		}
 	}
@@ -192,7 +192,7 @@ func (b *EnvBackend) setServing(on bool) {
 	b.mu.Unlock()
 }
 
-// Watch follows the engine's events for the project (env.WatchStatus):
+// Watch follows the engine's events for the project (flows.WatchStatus):
 // it survives the engine going away and coming back (reconnecting with
 // backoff meanwhile); identical consecutive states are dropped, so a
 // missing engine costs no refreshes.
@@ -203,7 +203,7 @@ func (b *EnvBackend) Watch(ctx context.Context, update func(*StackState)) error 
 		b.mu.Lock()
 		st.Engine, st.Serving = b.engine, b.serving
 		b.mu.Unlock()
-		if u.State == env.StackUnavailable {
+		if u.State == flows.StackUnavailable {
 			st.Engine, st.EngineErr = "", u.Error
 		}
 		if last != nil && reflect.DeepEqual(st, last) {

@@ -5,14 +5,14 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
 )
 
 // functions lists the buildable functions (functions/<name> under the
 // working directory, compose services with build:), or why it cannot.
 func (b *EnvBackend) functions(ctx context.Context) ([]string, error) {
-	fns, err := b.env().Functions(ctx, env.BuildOptions{Stack: b.Stack})
+	fns, err := b.env().Functions(ctx, flows.BuildOptions{Stack: b.Stack})
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +26,7 @@ func (b *EnvBackend) functions(ctx context.Context) ([]string, error) {
 // Build runs `esbtui build [NAME...]`: build through the engine, tag
 // <registry>/NAME:latest, push with per-layer progress.
 func (b *EnvBackend) Build(ctx context.Context, names []string, sink progress.Sink) (string, error) {
-	res, err := b.env().Build(ctx, env.BuildOptions{Names: names, Stack: b.Stack}, sink)
+	res, err := b.env().Build(ctx, flows.BuildOptions{Names: names, Stack: b.Stack}, sink)
 	var out []string
 	for _, r := range res {
 		if r.Push != nil {

@@ -6,13 +6,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
 )
 
 // registry is the Registry section: env's probe, plus the repository names
 // when the registry answers (the snapshot carries only their number).
-func (b *EnvBackend) registry(ctx context.Context, s *env.RegistryStatus) *RegistryState {
+func (b *EnvBackend) registry(ctx context.Context, s *flows.RegistryStatus) *RegistryState {
 	rs := registryState(s, b.env().Cfg.Registry)
 	if rs == nil || !rs.Reachable {
 		return rs
@@ -29,7 +29,7 @@ func (b *EnvBackend) registry(ctx context.Context, s *env.RegistryStatus) *Regis
 	return rs
 }
 
-func registryState(s *env.RegistryStatus, addr string) *RegistryState {
+func registryState(s *flows.RegistryStatus, addr string) *RegistryState {
 	if s == nil {
 		return nil
 	}

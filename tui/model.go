@@ -1,6 +1,6 @@
 // Package tui is esbtui's dashboard: a Bubble Tea root model with one
 // sub-model per pane (Certificates, Trust, Services, Registry, Jobs, Log).
-// It reaches the machine only through a Backend (internal/env in the
+// It reaches the machine only through a Backend (internal/flows in the
 // binary, a fake in tests), always from tea.Cmds.
 //
 // Where things are:
@@ -20,7 +20,7 @@
 //     metrics.go (registry rates), mailbox.go (the producer → Update
 //     hand-off), notes.go (records for esbtui.log, written from Cmds);
 //   - the Backend: backend.go and state.go (the interface and what it
-//     returns), env*.go and convert.go (over internal/env).
+//     returns), env*.go and convert.go (over internal/flows).
 package tui
 
 import (

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esbtui/esbtui/internal/config"
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
 // app is what every command shares: flags, the standard streams and the Env.
@@ -22,7 +22,7 @@ type app struct {
 	yes            bool
 	exit           int
 
-	env *env.Env
+	env *flows.Env
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -37,7 +37,7 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	a.env = env.New(cfg)
+	a.env = flows.New(cfg)
 	return nil
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
 // newAuditCmd builds `esbtui audit`.
@@ -37,7 +37,7 @@ func newAuditCmd(a *app) *cobra.Command {
 }
 
 // printAudit prints one line per change: time, action, fields by name.
-func printAudit(a *app, entries []env.AuditEntry) {
+func printAudit(a *app, entries []flows.AuditEntry) {
 	if len(entries) == 0 {
 		a.printf("no changes recorded in %s\n", a.env.Audit.Path)
 	}

@@ -3,13 +3,13 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
 // newBuildCmd builds `esbtui build`.
 func newBuildCmd(a *app) *cobra.Command {
 	var sf stackFlags
-	var o env.BuildOptions
+	var o flows.BuildOptions
 	cmd := &cobra.Command{
 		Use:   "build [NAME...]",
 		Short: "Build functions, tag them <registry>/NAME:latest and push them with live progress",

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
 )
 
@@ -45,11 +45,11 @@ func (a *app) doctorSink() progress.Sink {
 	return &plainLines{w: a.stderr}
 }
 
-func printDoctor(a *app, r env.DoctorReport) {
+func printDoctor(a *app, r flows.DoctorReport) {
 	for _, c := range r.Checks {
-		mark := map[env.CheckStatus]string{env.CheckOK: "✓ ok  ", env.CheckWarn: "! warn", env.CheckFail: "✗ FAIL", env.CheckSkipped: "- skip"}[c.Status]
+		mark := map[flows.CheckStatus]string{flows.CheckOK: "✓ ok  ", flows.CheckWarn: "! warn", flows.CheckFail: "✗ FAIL", flows.CheckSkipped: "- skip"}[c.Status]
 		a.printf("%s  %-32s %s\n", mark, c.Name, c.Why)
-		if c.Fix != "" && c.Status != env.CheckOK {
+		if c.Fix != "" && c.Status != flows.CheckOK {
 			a.printf("        %-32s fix: %s\n", "", c.Fix)
 		}
 	}

@@ -3,12 +3,12 @@ package main
 import (
 	"errors"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
 )
 
-func printRegistry(a *app, s *env.RegistryStatus) {
+func printRegistry(a *app, s *flows.RegistryStatus) {
 	if s == nil {
 		return
 	}

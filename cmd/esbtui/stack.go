@@ -6,20 +6,20 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
-func printStack(a *app, s *env.StackStatus) {
+func printStack(a *app, s *flows.StackStatus) {
 	if s == nil {
 		return
 	}
-	mark := map[string]string{env.StackUp: "✓", env.StackDown: "·", env.StackDegraded: "✗", env.StackUnavailable: "✗"}[s.State]
+	mark := map[string]string{flows.StackUp: "✓", flows.StackDown: "·", flows.StackDegraded: "✗", flows.StackUnavailable: "✗"}[s.State]
 	a.printf("\nStack (compose project %s)\n", s.Project)
 	switch s.State {
-	case env.StackUnavailable:
+	case flows.StackUnavailable:
 		a.printf("  %s engine    %s\n", mark, s.Error)
 		return
-	case env.StackDown:
+	case flows.StackDown:
 		a.printf("  %s down      no containers: run `esbtui up`\n", mark)
 	default:
 		a.printf("  %s %-9s on %s (API %s)\n", mark, s.State, s.Engine.Host, s.Engine.APIVersion)
@@ -58,6 +58,6 @@ func (f *stackFlags) add(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.noDefault, "no-default", false, "leave the default registry project out: the -f files define everything")
 }
 
-func (f *stackFlags) options() env.StackOptions {
-	return env.StackOptions{Files: f.files, NoDefault: f.noDefault}
+func (f *stackFlags) options() flows.StackOptions {
+	return flows.StackOptions{Files: f.files, NoDefault: f.noDefault}
 }

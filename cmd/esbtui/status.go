@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/pki"
 )
 
@@ -43,7 +43,7 @@ func (a *app) printStatus(cmd *cobra.Command) error {
 	return nil
 }
 
-func printSnapshot(a *app, s env.Snapshot) {
+func printSnapshot(a *app, s flows.Snapshot) {
 	a.printf("esbtui home: %s\n\n", s.Home)
 	printCertReport(a, s.Certs)
 	printTrust(a, s.Trust)
@@ -114,7 +114,7 @@ func (a *app) watchStatus(cmd *cobra.Command) error {
 // channel closes. env sends only changes; a line also leaves out what it
 // does not show (ports, exit codes, health output), so a line that would
 // say the same as the one before is not printed again.
-func (a *app) printWatch(updates <-chan env.StackUpdate) error {
+func (a *app) printWatch(updates <-chan flows.StackUpdate) error {
 	last := ""
 	for u := range updates {
 		if a.jsonOut {
@@ -134,7 +134,7 @@ func (a *app) printWatch(updates <-chan env.StackUpdate) error {
 }
 
 // watchLine is what an update says, without its time.
-func watchLine(u env.StackUpdate) string {
+func watchLine(u flows.StackUpdate) string {
 	line := fmt.Sprintf("stack %s: %s", u.Project, u.State)
 	if u.Error != "" {
 		return line + " — engine unreachable: " + firstLine(u.Error) + " (reconnecting)"

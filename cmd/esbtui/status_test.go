@@ -7,29 +7,29 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // watchUpdates is what env sends while the registry dies, through a
 // dockerd restart: each update differs from the one before, but some only
 // in what a line does not show (the exit code, the health output).
-func watchUpdates() []env.StackUpdate {
+func watchUpdates() []flows.StackUpdate {
 	t0 := time.Date(2026, 11, 20, 10, 30, 0, 0, time.UTC)
 	svc := func(state, health string, exit int, out string) []engine.Service {
 		return []engine.Service{{Name: "registry", State: state, Health: health, ExitCode: exit, HealthOutput: out}}
 	}
-	return []env.StackUpdate{
-		{Time: t0, Project: "esb", State: env.StackUp, Services: svc("running", "healthy", 0, "")},
-		{Time: t0.Add(1 * time.Second), Project: "esb", State: env.StackDegraded, Services: svc("exited", "unhealthy", 0, "")},
-		{Time: t0.Add(2 * time.Second), Project: "esb", State: env.StackDegraded, Services: svc("exited", "unhealthy", 2, "wget: connection refused")},
-		{Time: t0.Add(3 * time.Second), Project: "esb", State: env.StackUnavailable, Error: "stack: events: unexpected EOF\nmore", Services: svc("exited", "unhealthy", 2, "wget: connection refused")},
-		{Time: t0.Add(4 * time.Second), Project: "esb", State: env.StackDegraded, Services: svc("exited", "unhealthy", 2, "wget: connection refused")},
+	return []flows.StackUpdate{
+		{Time: t0, Project: "esb", State: flows.StackUp, Services: svc("running", "healthy", 0, "")},
+		{Time: t0.Add(1 * time.Second), Project: "esb", State: flows.StackDegraded, Services: svc("exited", "unhealthy", 0, "")},
+		{Time: t0.Add(2 * time.Second), Project: "esb", State: flows.StackDegraded, Services: svc("exited", "unhealthy", 2, "wget: connection refused")},
+		{Time: t0.Add(3 * time.Second), Project: "esb", State: flows.StackUnavailable, Error: "stack: events: unexpected EOF\nmore", Services: svc("exited", "unhealthy", 2, "wget: connection refused")},
+		{Time: t0.Add(4 * time.Second), Project: "esb", State: flows.StackDegraded, Services: svc("exited", "unhealthy", 2, "wget: connection refused")},
 	}
 }
 
-func feed(us []env.StackUpdate) <-chan env.StackUpdate {
-	ch := make(chan env.StackUpdate, len(us))
+func feed(us []flows.StackUpdate) <-chan flows.StackUpdate {
+	ch := make(chan flows.StackUpdate, len(us))
 	for _, u := range us {
 		ch <- u
 	}
@@ -70,7 +70,7 @@ func TestWatchJSONOneObjectPerUpdate(t *testing.T) {
 		t.Fatalf("%d lines for %d updates:\n%s", len(lines), len(us), out.String())
 	}
 	for i, l := range lines {
-		var u env.StackUpdate
+		var u flows.StackUpdate
 		if err := json.Unmarshal([]byte(l), &u); err != nil {
 			t.Fatalf("line %d is not one JSON object: %v\n%s", i, err, l)
 		}

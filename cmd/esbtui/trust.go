@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/trust"
 )
 
@@ -93,9 +93,9 @@ func checkStoreNames(names []string) error {
 
 // trustOutcome is the JSON document of an install or uninstall.
 type trustOutcome struct {
-	Plan    *env.TrustPlan    `json:"plan"`
-	Applied bool              `json:"applied"`
-	Results []env.TrustResult `json:"results,omitempty"`
+	Plan    *flows.TrustPlan    `json:"plan"`
+	Applied bool                `json:"applied"`
+	Results []flows.TrustResult `json:"results,omitempty"`
 }
 
 // trustFlow plans op, prints the plan, gets consent (root or sudo, --yes
@@ -154,7 +154,7 @@ func (a *app) trustFlow(cmd *cobra.Command, op trust.Op, stores []string, dryRun
 	return out, nil
 }
 
-func planErrors(p *env.TrustPlan) error {
+func planErrors(p *flows.TrustPlan) error {
 	var errs []error
 	for _, it := range p.Items {
 		if it.Error != "" {
@@ -166,7 +166,7 @@ func planErrors(p *env.TrustPlan) error {
 
 // namedNotApplicable: a store asked for by name that does not exist here is
 // an error, not a silent skip.
-func namedNotApplicable(p *env.TrustPlan, names []string) error {
+func namedNotApplicable(p *flows.TrustPlan, names []string) error {
 	if len(names) == 0 {
 		return nil
 	}
@@ -179,7 +179,7 @@ func namedNotApplicable(p *env.TrustPlan, names []string) error {
 	return errors.Join(errs...)
 }
 
-func printTrustPlan(a *app, p *env.TrustPlan) {
+func printTrustPlan(a *app, p *flows.TrustPlan) {
 	a.printf("Trust %s plan\n", p.Op)
 	sudo := []string(nil)
 	if p.NeedsRoot() {
@@ -205,10 +205,10 @@ func printTrustPlan(a *app, p *env.TrustPlan) {
 	}
 }
 
-func printTrustResults(a *app, rs []env.TrustResult) {
+func printTrustResults(a *app, rs []flows.TrustResult) {
 	a.printf("Trust results\n")
 	for _, r := range rs {
-		mark := map[string]string{env.TrustDone: "✓", env.TrustNothingToDo: "=", env.TrustFailed: "✗", env.TrustNotApplicable: "-"}[r.Outcome]
+		mark := map[string]string{flows.TrustDone: "✓", flows.TrustNothingToDo: "=", flows.TrustFailed: "✗", flows.TrustNotApplicable: "-"}[r.Outcome]
 		a.printf("  %s %-10s %s (now %s)\n", mark, r.Store, r.Outcome, r.After.State)
 		if r.Error != "" {
 			a.printf("      %s\n", r.Error)
@@ -216,7 +216,7 @@ func printTrustResults(a *app, rs []env.TrustResult) {
 	}
 }
 
-func printTrust(a *app, s *env.TrustStatus) {
+func printTrust(a *app, s *flows.TrustStatus) {
 	if s == nil {
 		return
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
 // newUpCmd builds `esbtui up`.
@@ -35,7 +35,7 @@ interpolation. Ctrl-C stops waiting; ` + "`esbtui down`" + ` removes what was cr
 				o.Auth = &auth
 			}
 			services, err := a.env.Up(cmd.Context(), o, a.sink())
-			if errors.As(err, new(*env.BindNeedsAuthError)) {
+			if errors.As(err, new(*flows.BindNeedsAuthError)) {
 				return &usageError{err}
 			}
 			if err != nil {

@@ -82,7 +82,7 @@ func classifyPingError(ctx context.Context, host string, err error) error {
 }
 
 // Client is the engine API client (for image save/load/push by other
-// packages through internal/env). It stays valid until Close.
+// packages through internal/flows). It stays valid until Close.
 func (e *Engine) Client() client.APIClient { return e.api }
 
 // ServerVersion asks the engine for its version ("20.10.24").

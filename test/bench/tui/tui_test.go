@@ -1,6 +1,6 @@
 // Package tuibench measures the dashboard (tui/) as the binary runs it:
 // the real root model in a Bubble Tea program (30 FPS, as tui.Run), over a
-// backend that streams a push, and tui.Run itself over internal/env for
+// backend that streams a push, and tui.Run itself over internal/flows for
 // the time to the first frame.
 //
 //	go test -run '^$' -bench . ./test/bench/tui/
@@ -21,7 +21,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/esbtui/esbtui/internal/config"
-	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/tui"
 )
 
@@ -182,7 +182,7 @@ func (f *firstFrame) times() (time.Time, time.Time) {
 	return f.frame, f.full
 }
 
-// BenchmarkFirstFrame is tui.Run over the real internal/env (a fresh
+// BenchmarkFirstFrame is tui.Run over the real internal/flows (a fresh
 // ESB_HOME, the machine's engine, a registry port nothing listens on):
 // first-frame is the time to the first drawn frame, state-frame to the
 // frame that shows the first snapshot (certificates missing).
@@ -197,7 +197,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 	}
 	var first, full time.Duration
 	for b.Loop() {
-		e := env.New(cfg)
+		e := flows.New(cfg)
 		ctx, cancel := context.WithCancel(context.Background())
 		ff := &firstFrame{}
 		start := time.Now()

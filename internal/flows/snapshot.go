@@ -1,0 +1,37 @@
+package flows
+
+import (
+	"context"
+
+	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/pki"
+)
+
+type progressSink = progress.Sink
+
+// Snapshot is one picture of the whole chain; `esbtui status --json` prints it
+// and the TUI renders it. Each section is gathered by its own file
+// (trust.go, stack.go, registry.go); a nil section was not gathered.
+type Snapshot struct {
+	Home     string          `json:"home"`
+	Certs    pki.Report      `json:"certs"`
+	Trust    *TrustStatus    `json:"trust,omitempty"`
+	Stack    *StackStatus    `json:"stack,omitempty"`
+	Registry *RegistryStatus `json:"registry,omitempty"`
+}
+
+// OK reports whether every gathered section is healthy.
+func (s Snapshot) OK() bool {
+	return s.Certs.OK() && s.Trust.ok() && s.Stack.ok() && s.Registry.ok()
+}
+
+// Snapshot gathers the state of every section. It never changes anything.
+func (e *Env) Snapshot(ctx context.Context) Snapshot {
+	return Snapshot{
+		Home:     e.Cfg.Home,
+		Certs:    e.Certs.Inspect(e.Now()),
+		Trust:    e.trustStatus(ctx),
+		Stack:    e.stackStatus(ctx),
+		Registry: e.registryStatus(ctx),
+	}
+}

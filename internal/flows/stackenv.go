@@ -1,0 +1,22 @@
+package flows
+
+import (
+	"os"
+
+	"github.com/esbtui/esbtui/stack"
+)
+
+// opsEnv is what LoadStack injects for bind, auth and notifications.
+func (e *Env) opsEnv(o StackOptions) map[string]string {
+	os.MkdirAll(e.htpasswdDir(), 0o700) // mounted at /auth even when auth is off
+	bind := o.Bind
+	if bind == "" {
+		bind = "127.0.0.1"
+	}
+	m := map[string]string{"ESB_AUTH_DIR": e.htpasswdDir(), "ESB_REGISTRY_BIND": bind}
+	if e.AuthEnabled() {
+		m["ESB_REGISTRY_AUTH"] = stack.AuthConfigYAML()
+	}
+	m["ESB_REGISTRY_NOTIFICATIONS"] = e.notificationsYAML()
+	return m
+}
