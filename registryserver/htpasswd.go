@@ -1,4 +1,4 @@
-package stack
+package registryserver
 
 import (
 	"crypto/rand"
@@ -41,7 +41,7 @@ func AuthConfigYAML() string {
 func NewPassword() (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("stack: generate a password: %w", err)
+		return "", fmt.Errorf("registryserver: generate a password: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
@@ -52,7 +52,7 @@ func NewPassword() (string, error) {
 func WriteHTPasswd(dir, user, password string) error {
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
 	if err != nil {
-		return fmt.Errorf("stack: hash the registry password: %w", err)
+		return fmt.Errorf("registryserver: hash the registry password: %w", err)
 	}
 	return writeFileAtomic(filepath.Join(dir, HTPasswdFile), []byte(user+":"+string(hash)+"\n"))
 }
@@ -61,26 +61,26 @@ func WriteHTPasswd(dir, user, password string) error {
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("stack: create %s: %w", dir, err)
+		return fmt.Errorf("registryserver: create %s: %w", dir, err)
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
-		return fmt.Errorf("stack: write %s: %w", path, err)
+		return fmt.Errorf("registryserver: write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("stack: write %s: %w", path, err)
+		return fmt.Errorf("registryserver: write %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("stack: write %s: %w", path, err)
+		return fmt.Errorf("registryserver: write %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("stack: write %s: %w", path, err)
+		return fmt.Errorf("registryserver: write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("stack: write %s: %w", path, err)
+		return fmt.Errorf("registryserver: write %s: %w", path, err)
 	}
 	return nil
 }
@@ -110,18 +110,18 @@ func ReadSecret(path string) (string, error) {
 func DockerLogin(registry, user, password string) (string, error) {
 	cf, err := config.Load(config.Dir())
 	if err != nil {
-		return "", fmt.Errorf("stack: read the Docker config in %s: %w", config.Dir(), err)
+		return "", fmt.Errorf("registryserver: read the Docker config in %s: %w", config.Dir(), err)
 	}
 	ac := types.AuthConfig{Username: user, Password: password, ServerAddress: registry}
 	if helper := credHelper(cf.CredentialsStore, cf.CredentialHelpers, registry); helper != "" {
 		if err := cf.GetCredentialsStore(registry).Store(ac); err != nil {
-			return "", fmt.Errorf("stack: store the registry login in the credential helper docker-credential-%s: %w (check it works: `docker login %s`)", helper, err, registry)
+			return "", fmt.Errorf("registryserver: store the registry login in the credential helper docker-credential-%s: %w (check it works: `docker login %s`)", helper, err, registry)
 		}
 		return "docker-credential-" + helper, nil
 	}
 	cf.GetAuthConfigs()[registry] = ac
 	if err := cf.Save(); err != nil {
-		return "", fmt.Errorf("stack: save the registry login in %s: %w", cf.Filename, err)
+		return "", fmt.Errorf("registryserver: save the registry login in %s: %w", cf.Filename, err)
 	}
 	return cf.Filename, nil
 }
@@ -131,11 +131,11 @@ func DockerLogin(registry, user, password string) (string, error) {
 func DockerLogout(registry string) error {
 	cf, err := config.Load(config.Dir())
 	if err != nil {
-		return fmt.Errorf("stack: read the Docker config in %s: %w", config.Dir(), err)
+		return fmt.Errorf("registryserver: read the Docker config in %s: %w", config.Dir(), err)
 	}
 	if credHelper(cf.CredentialsStore, cf.CredentialHelpers, registry) != "" {
 		if err := cf.GetCredentialsStore(registry).Erase(registry); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("stack: remove the registry login from the credential helper: %w", err)
+			return fmt.Errorf("registryserver: remove the registry login from the credential helper: %w", err)
 		}
 		return nil
 	}
@@ -144,7 +144,7 @@ func DockerLogout(registry string) error {
 	}
 	delete(cf.GetAuthConfigs(), registry)
 	if err := cf.Save(); err != nil {
-		return fmt.Errorf("stack: save %s: %w", cf.Filename, err)
+		return fmt.Errorf("registryserver: save %s: %w", cf.Filename, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package registryclient
+package registryserver
 
 import (
 	"context"
@@ -104,7 +104,7 @@ type ListenEventsError struct {
 }
 
 func (e *ListenEventsError) Error() string {
-	return fmt.Sprintf("registryclient: listen for registry notifications on %s: %v (is another `esbtui events` or the dashboard already listening? only one can)", e.Addr, e.Err)
+	return fmt.Sprintf("registryserver: listen for registry notifications on %s: %v (is another `esbtui events` or the dashboard already listening? only one can)", e.Addr, e.Err)
 }
 
 func (e *ListenEventsError) Unwrap() error { return e.Err }
