@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/registryclient"
 	"github.com/esbtui/esbtui/registryserver"
 	"github.com/esbtui/esbtui/stack"
 )
@@ -135,7 +136,7 @@ func (e *Env) AuthEnable(ctx context.Context, sink progress.Sink) (*AuthStatus, 
 		created = true
 		rep.Step("user", progress.Done, fmt.Sprintf("registry user %s created; password in %s (0600)", registryserver.AuthUser, e.passwordFile()))
 	}
-	where, err := registryserver.DockerLogin(e.Cfg.Registry, registryserver.AuthUser, password)
+	where, err := registryclient.DockerLogin(e.Cfg.Registry, registryserver.AuthUser, password)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
@@ -155,7 +156,7 @@ func (e *Env) AuthDisable(ctx context.Context, sink progress.Sink) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := registryserver.DockerLogout(e.Cfg.Registry); err != nil {
+	if err := registryclient.DockerLogout(e.Cfg.Registry); err != nil {
 		return fmt.Errorf("auth: %w", err)
 	}
 	for _, f := range []string{filepath.Join(e.htpasswdDir(), registryserver.HTPasswdFile), e.passwordFile()} {
@@ -189,7 +190,7 @@ func (e *Env) AuthRotate(ctx context.Context, sink progress.Sink) (*AuthStatus, 
 		return nil, fmt.Errorf("auth rotate: %w (the new password is in %s: run `esbtui auth rotate` again)", err, e.passwordFile())
 	}
 	rep.Step("htpasswd", progress.Done, "new password for "+registryserver.AuthUser+" in "+e.passwordFile())
-	where, err := registryserver.DockerLogin(e.Cfg.Registry, registryserver.AuthUser, password)
+	where, err := registryclient.DockerLogin(e.Cfg.Registry, registryserver.AuthUser, password)
 	if err != nil {
 		return nil, fmt.Errorf("auth rotate: %w", err)
 	}
