@@ -272,7 +272,11 @@ func (p *pushRun) finish(jobs []*layerJob, cfg []byte, cfgDigest v1.Hash, export
 	res := &PushResult{Ref: p.ref.Name(), Config: cfgDigest.String(), ExportBytes: exportBytes, Export: export}
 	var total int64
 	for _, j := range jobs {
-		man.Layers = append(man.Layers, v1.Descriptor{MediaType: types.DockerLayer, Size: j.res.Size, Digest: mustHash(j.res.Digest)})
+		dig, err := v1.NewHash(j.res.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("registryclient: push %s: layer %s: blob digest %q: %w", p.ref.Name(), j.res.DiffID, j.res.Digest, err)
+		}
+		man.Layers = append(man.Layers, v1.Descriptor{MediaType: types.DockerLayer, Size: j.res.Size, Digest: dig})
 		res.Layers = append(res.Layers, j.res)
 		total += j.res.Size
 	}
@@ -304,11 +308,6 @@ func (p *pushRun) finish(jobs []*layerJob, cfg []byte, cfgDigest v1.Hash, export
 	res.CacheHits = int(p.cacheHits.Load())
 	p.rep.Emit(progress.Event{Step: "image", Item: p.ref.Name(), Status: progress.Done, Current: total, Total: total, Message: res.Digest})
 	return res, nil
-}
-
-func mustHash(s string) v1.Hash {
-	h, _ := v1.NewHash(s)
-	return h
 }
 
 // start schedules the push of one layer entry once (an entry referenced

@@ -44,10 +44,13 @@ func (p *pushRun) layer(ctx context.Context, j *layerJob) (PushedLayer, error) {
 	}
 
 	if ce, ok := p.c.cache.get(j.diffID.String()); ok {
+		dig, err := v1.NewHash(ce.Digest)
+		if err != nil {
+			return out, fmt.Errorf("layer %s: the layer cache %s holds %q for it, not a digest: %w (remove that file; it only saves recompression)", item, p.c.cache.path, ce.Digest, err)
+		}
 		p.cacheHits.Add(1)
 		out.CacheHit = true
 		out.Digest, out.Size = ce.Digest, ce.Size
-		dig := mustHash(ce.Digest)
 		exists, err := p.blobExists(ctx, dig)
 		if err != nil {
 			return out, fmt.Errorf("layer %s: check %s: %w", item, ce.Digest, err)
