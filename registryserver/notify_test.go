@@ -49,3 +49,40 @@ func TestEventsAreCleaned(t *testing.T) {
 }
 
 func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }
+
+// A listener whose server dies (here: its socket is closed under it) says
+// so: Events closes and Err names the address and the cause. A listener
+// stopped by its context closes Events with no error.
+func TestEventListenerDeathIsReported(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l, err := ListenEvents(ctx, "127.0.0.1:0", "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr()
+	l.ln.Close()
+	select {
+	case _, ok := <-l.Events():
+		if ok {
+			t.Fatal("an event arrived from a listener with no socket")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the listener's server died and Events stayed open: nobody would know")
+	}
+	if err := l.Err(); err == nil || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "stopped") {
+		t.Errorf("Err() = %v, want the listener on %s stopped", err, addr)
+	}
+
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	l2, err := ListenEvents(ctx2, "127.0.0.1:0", "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel2()
+	for range l2.Events() {
+	}
+	if err := l2.Err(); err != nil {
+		t.Errorf("Err() after ctx ended = %v, want nil", err)
+	}
+}
