@@ -31,7 +31,7 @@ const (
 // or *engine.EngineTooOldError when the user has something to fix.
 func (e *Env) Engine(ctx context.Context) (*engine.Engine, error) {
 	stack.SetLogger(e.Log)
-	return engine.Connect(ctx)
+	return engine.Connect(ctx, e.Log)
 }
 
 // StackOptions are the user's choices for up, down and logs.
