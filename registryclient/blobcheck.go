@@ -33,7 +33,7 @@ func (p *pushRun) blobExists(ctx context.Context, dig v1.Hash) (bool, error) {
 	case http.StatusNotFound:
 		return false, nil
 	}
-	return false, fmt.Errorf("HEAD %s: %s", u, resp.Status)
+	return false, headFailure(ctx, p.hc, u, resp.StatusCode, fmt.Errorf("HEAD %s: %s", u, resp.Status))
 }
 
 // mount asks the registry to link the blob from another repository. Any

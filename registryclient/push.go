@@ -294,6 +294,7 @@ func (p *pushRun) finish(jobs []*layerJob, cfg []byte, cfgDigest v1.Hash, export
 		return nil, fmt.Errorf("registryclient: push %s: encode manifest: %w", p.ref.Name(), err)
 	}
 	if err := p.pusher.Push(p.parent, p.ref, rawManifest{body: body, mediaType: types.DockerManifestSchema2}); err != nil {
+		err = headDetail(p.parent, func() (*http.Client, error) { return p.hc, nil }, err)
 		return nil, fmt.Errorf("registryclient: push %s: put manifest: %w", p.ref.Name(), err)
 	}
 	p.c.cache.putManifest(man)
