@@ -130,7 +130,8 @@ func (c *layerCache) load() {
 	c.loaded = true
 }
 
-// get returns a copy of the entry for diffID made by our compressor.
+// get returns a copy of the entry for diffID made by our compressor, if
+// its digest parses.
 func (c *layerCache) get(diffID string) (cacheEntry, bool) {
 	if c == nil {
 		return cacheEntry{}, false
@@ -140,6 +141,11 @@ func (c *layerCache) get(diffID string) (cacheEntry, bool) {
 	c.load()
 	e, ok := c.data.Layers[diffID]
 	if !ok || e.Compressor != compressorID {
+		return cacheEntry{}, false
+	}
+	if _, err := v1.NewHash(e.Digest); err != nil {
+		// A damaged entry (the file is ours, but on disk): a miss, like a
+		// corrupt file, costs one recompression.
 		return cacheEntry{}, false
 	}
 	cp := *e

@@ -6,6 +6,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/esbtui/esbtui/internal/progress"
 )
@@ -73,6 +74,7 @@ func (c *Client) Copy(ctx context.Context, src, dst, defaultRegistry string, sin
 	}
 	<-done // ggcr closes updates when the write ends
 	if err != nil {
+		err = c.explainHead(ctx, d.Context(), transport.PushScope, err)
 		rep.Emit(progress.Event{Step: "copy", Item: d.Name(), Status: progress.Failed, Err: err.Error()})
 		return nil, c.regErr(d.Context().Registry, "copy "+s.Name()+" to "+d.Name(), err)
 	}

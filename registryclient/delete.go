@@ -52,6 +52,7 @@ func (c *Client) deleteRef(ctx context.Context, r name.Reference, keep map[strin
 	}
 	head, err := remote.Head(r, opts...)
 	if err != nil {
+		err = c.explainHead(ctx, r.Context(), transport.PullScope, err)
 		return nil, notFound("manifest", r.Name(), c.regErr(reg, "delete "+r.Name()+": resolve tag", err))
 	}
 	err = remote.Delete(r, opts...)

@@ -272,7 +272,11 @@ func (p *pushRun) finish(jobs []*layerJob, cfg []byte, cfgDigest v1.Hash, export
 	res := &PushResult{Ref: p.ref.Name(), Config: cfgDigest.String(), ExportBytes: exportBytes, Export: export}
 	var total int64
 	for _, j := range jobs {
-		man.Layers = append(man.Layers, v1.Descriptor{MediaType: types.DockerLayer, Size: j.res.Size, Digest: mustHash(j.res.Digest)})
+		dig, err := v1.NewHash(j.res.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("registryclient: push %s: layer %s: blob digest %q: %w", p.ref.Name(), j.res.DiffID, j.res.Digest, err)
+		}
+		man.Layers = append(man.Layers, v1.Descriptor{MediaType: types.DockerLayer, Size: j.res.Size, Digest: dig})
 		res.Layers = append(res.Layers, j.res)
 		total += j.res.Size
 	}
@@ -290,6 +294,7 @@ func (p *pushRun) finish(jobs []*layerJob, cfg []byte, cfgDigest v1.Hash, export
 		return nil, fmt.Errorf("registryclient: push %s: encode manifest: %w", p.ref.Name(), err)
 	}
 	if err := p.pusher.Push(p.parent, p.ref, rawManifest{body: body, mediaType: types.DockerManifestSchema2}); err != nil {
+		err = headDetail(p.parent, func() (*http.Client, error) { return p.hc, nil }, err)
 		return nil, fmt.Errorf("registryclient: push %s: put manifest: %w", p.ref.Name(), err)
 	}
 	p.c.cache.putManifest(man)
@@ -304,11 +309,6 @@ func (p *pushRun) finish(jobs []*layerJob, cfg []byte, cfgDigest v1.Hash, export
 	res.CacheHits = int(p.cacheHits.Load())
 	p.rep.Emit(progress.Event{Step: "image", Item: p.ref.Name(), Status: progress.Done, Current: total, Total: total, Message: res.Digest})
 	return res, nil
-}
-
-func mustHash(s string) v1.Hash {
-	h, _ := v1.NewHash(s)
-	return h
 }
 
 // start schedules the push of one layer entry once (an entry referenced
@@ -333,187 +333,4 @@ func (p *pushRun) schedule(key string, j *layerJob) *layerJob {
 		return j.err
 	})
 	return j
-}
-
-func short(h v1.Hash) string {
-	if len(h.Hex) > 12 {
-		return h.Hex[:12]
-	}
-	return h.Hex
-}
-
-// layer makes sure one layer's blob is in the repository, compressing it
-// only when neither the cache nor the registry already has it.
-func (p *pushRun) layer(ctx context.Context, j *layerJob) (PushedLayer, error) {
-	e := j.entry
-	item := short(j.diffID)
-	reg := p.repo.RegistryStr()
-	var usize int64
-	if j.local != nil {
-		usize = j.local.Size
-	} else {
-		usize = e.size
-	}
-	out := PushedLayer{DiffID: j.diffID.String(), Uncompressed: usize}
-
-	if e != nil && e.kind == kindGzip {
-		// Already compressed: push the blob as is.
-		out.Digest, out.Size = e.hash.String(), e.size
-		return p.upload(ctx, j, out, e.path, e.hash, item)
-	}
-
-	if ce, ok := p.c.cache.get(j.diffID.String()); ok {
-		p.cacheHits.Add(1)
-		out.CacheHit = true
-		out.Digest, out.Size = ce.Digest, ce.Size
-		dig := mustHash(ce.Digest)
-		exists, err := p.blobExists(ctx, dig)
-		if err != nil {
-			return out, fmt.Errorf("layer %s: check %s: %w", item, ce.Digest, err)
-		}
-		if exists {
-			p.skip(item, ce.Size, "already in the registry")
-			out.Action = ActionExists
-			p.c.cache.put(out.DiffID, out.Digest, string(types.DockerLayer), out.Size, reg, p.repo.RepositoryStr())
-			return out, nil
-		}
-		for _, from := range ce.Repos[reg] {
-			if from == p.repo.RepositoryStr() {
-				continue
-			}
-			if p.mount(ctx, j.diffID, dig, ce.Size, from) {
-				p.skip(item, ce.Size, "mounted from "+from)
-				out.Action = ActionMounted
-				p.c.cache.put(out.DiffID, out.Digest, string(types.DockerLayer), out.Size, reg, p.repo.RepositoryStr())
-				return out, nil
-			}
-		}
-		p.c.cache.forget(out.DiffID, reg)
-	}
-
-	if j.local != nil {
-		return p.streamLocal(ctx, j, out, item)
-	}
-
-	// Compress once.
-	select {
-	case p.compressSem <- struct{}{}:
-	case <-ctx.Done():
-		return out, ctx.Err()
-	}
-	cprog := newByteProgress(p.rep, "compress", item, usize)
-	cprog.begin()
-	path, dig, size, err := p.compress(j, cprog)
-	<-p.compressSem
-	if err != nil {
-		cprog.finish(progress.Failed, err.Error())
-		return out, fmt.Errorf("layer %s: %w", item, err)
-	}
-	defer os.Remove(path)
-	cprog.finish(progress.Done, progress.Bytes(usize)+" → "+progress.Bytes(size))
-	p.compressed.Add(1)
-	p.bytesCompressed.Add(usize)
-	if e != nil {
-		os.Remove(e.path) // the uncompressed spool is no longer needed
-	}
-	out.Compressed = true
-	out.Digest, out.Size = dig.String(), size
-	return p.upload(ctx, j, out, path, dig, item)
-}
-
-// compress gzips one spooled save entry into the push's temp dir.
-func (p *pushRun) compress(j *layerJob, prog *byteProgress) (string, v1.Hash, int64, error) {
-	src, err := os.Open(j.entry.path)
-	if err != nil {
-		return "", v1.Hash{}, 0, err
-	}
-	defer src.Close()
-	return compressStream(ctxReader{p.ctx, src}, j.entry.size, p.tmp, prog)
-}
-
-// ctxReader stops a long read when the push is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(b []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(b)
-}
-
-func (p *pushRun) upload(ctx context.Context, j *layerJob, out PushedLayer, path string, dig v1.Hash, item string) (PushedLayer, error) {
-	select {
-	case p.uploadSem <- struct{}{}:
-	case <-ctx.Done():
-		return out, ctx.Err()
-	}
-	defer func() { <-p.uploadSem }()
-	uprog := newByteProgress(p.rep, "upload", item, out.Size)
-	uprog.begin()
-	var sent atomic.Int64 // bytes of the current attempt, counted once the blob is in
-	uploaded, err := p.putBlob(ctx, dig, out.Size, func() (io.ReadCloser, error) {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		uprog.restart()
-		sent.Store(0)
-		return &countingReadCloser{r: f, c: f, prog: uprog, sent: &sent}, nil
-	})
-	if err != nil {
-		uprog.finish(progress.Failed, err.Error())
-		return out, fmt.Errorf("layer %s: upload %s: %w", item, dig, err)
-	}
-	p.bytesSent.Add(sent.Load())
-	if uploaded {
-		out.Action = ActionUploaded
-		uprog.finish(progress.Done, dig.String())
-	} else {
-		out.Action = ActionExists
-		uprog.finish(progress.Skipped, "already in the registry")
-	}
-	p.c.cache.put(out.DiffID, out.Digest, string(types.DockerLayer), out.Size, p.repo.RegistryStr(), p.repo.RepositoryStr())
-	return out, nil
-}
-
-func (p *pushRun) skip(item string, size int64, why string) {
-	p.rep.Emit(progress.Event{Step: "upload", Item: item, Status: progress.Skipped, Message: why, Current: size, Total: size})
-}
-
-// blobExists HEADs the blob in the destination repository.
-func (p *pushRun) blobExists(ctx context.Context, dig v1.Hash) (bool, error) {
-	u := "https://" + p.repo.RegistryStr() + "/v2/" + p.repo.RepositoryStr() + "/blobs/" + dig.String()
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
-	if err != nil {
-		return false, err
-	}
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		return false, err
-	}
-	resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusOK:
-		return true, nil
-	case http.StatusNotFound:
-		return false, nil
-	}
-	return false, fmt.Errorf("HEAD %s: %s", u, resp.Status)
-}
-
-// mount asks the registry to link the blob from another repository. Any
-// failure just means "upload it".
-func (p *pushRun) mount(ctx context.Context, diffID, dig v1.Hash, size int64, from string) bool {
-	src, err := name.NewRepository(p.repo.RegistryStr() + "/" + from)
-	if err != nil {
-		return false
-	}
-	ml := &remote.MountableLayer{
-		Layer:     &blobLayer{digest: dig, diffID: diffID, size: size, mediaType: types.DockerLayer, open: func() (io.ReadCloser, error) { return nil, errNeedCompress }},
-		Reference: src.Digest(dig.String()),
-	}
-	return p.pusher.Upload(ctx, p.repo, ml) == nil
 }

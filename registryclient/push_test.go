@@ -2,6 +2,7 @@ package registryclient
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -361,5 +362,55 @@ func TestPushKnownSkipsExport(t *testing.T) {
 	// Another repository lacks the blobs: export needed.
 	if _, ok, err := c.PushKnown(ctx, cfg.String(), "other:1", reg.Addr, nil); err != nil || ok {
 		t.Fatalf("other repo: ok=%v err=%v, want export needed", ok, err)
+	}
+}
+
+// A layer cache entry whose digest does not parse (the file is on disk:
+// damaged, or hand-edited) is a miss: the layer is compressed again and
+// the push succeeds, never a HEAD for a zero digest counted as a cache hit.
+func TestPushDamagedCacheDigest(t *testing.T) {
+	reg := startRegistry(t, registrytest.Options{DataDir: t.TempDir()})
+	cacheDir := t.TempDir()
+	ctx := ctxT(t)
+	img := testImage(t, 2, 64<<10, time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), 11)
+	tarb := saveTar(t, "fn:latest", img)
+	if _, err := newClient(t, Options{CacheDir: cacheDir}).PushTarball(ctx, bytes.NewReader(tarb), "fn:v1", reg.Addr, collector()); err != nil {
+		t.Fatal(err)
+	}
+
+	path := filepath.Join(cacheDir, "layers.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]any
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	layers, _ := f["layers"].(map[string]any)
+	if len(layers) != 2 {
+		t.Fatalf("cache holds %d layers, want 2", len(layers))
+	}
+	for _, e := range layers {
+		e.(map[string]any)["digest"] = "sha256:not-a-digest"
+	}
+	if b, err = json.Marshal(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := newClient(t, Options{CacheDir: cacheDir}).PushTarball(ctx, bytes.NewReader(tarb), "fn:v2", reg.Addr, collector())
+	if err != nil {
+		t.Fatalf("push with a damaged cache entry: %v", err)
+	}
+	if res.CacheHits != 0 || res.LayersCompressed != 2 {
+		t.Errorf("cache hits %d, layers compressed %d; want 0 and 2 (a damaged entry is a miss)", res.CacheHits, res.LayersCompressed)
+	}
+	for _, l := range res.Layers {
+		if _, err := v1.NewHash(l.Digest); err != nil || l.CacheHit {
+			t.Errorf("layer %s: digest %q (%v), cache hit %v", l.DiffID, l.Digest, err, l.CacheHit)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package registryclient
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -79,6 +80,7 @@ func (c *Client) PushKnown(ctx context.Context, configDigest, dst, defaultRegist
 		return nil, false, fmt.Errorf("registryclient: push %s: %w", ref.Name(), err)
 	}
 	if err := pusher.Push(ctx, ref, rawManifest{body: body, mediaType: types.DockerManifestSchema2}); err != nil {
+		err = headDetail(ctx, func() (*http.Client, error) { return hc, nil }, err)
 		return nil, false, fmt.Errorf("registryclient: push %s: put manifest: %w", ref.Name(), err)
 	}
 	return done(man.digest(), man.Layers, "every layer is already in the registry"), true, nil

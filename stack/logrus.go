@@ -2,7 +2,6 @@ package stack
 
 import (
 	"io"
-	"log"
 	"log/slog"
 	"strings"
 	"sync"
@@ -52,7 +51,3 @@ func (h *slogHook) Fire(e *logrus.Entry) error {
 	h.l.Log(e.Context, lvl, strings.TrimSpace(e.Message), attrs...)
 	return nil
 }
-
-// discardLogger is a *log.Logger that drops everything (http.Server's
-// TLS handshake errors would otherwise go to stderr).
-func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/registryserver"
 )
 
 // Backend is everything the dashboard asks of internal/flows. Every method may
@@ -56,7 +57,7 @@ type Backend interface {
 	// channel. It fails at once when it cannot listen (another listener
 	// holds the port, no engine to find the host gateway); the string is
 	// the address it listens on.
-	RegistryEvents(ctx context.Context) (<-chan registryclient.RegistryEvent, string, error)
+	RegistryEvents(ctx context.Context) (<-chan registryserver.RegistryEvent, string, error)
 
 	// Note records a dashboard log line in esbtui's log file.
 	Note(e progress.Event)

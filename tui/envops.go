@@ -5,6 +5,7 @@ import (
 
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/registryserver"
 )
 
 // Doctor runs `esbtui doctor`'s checks (env.Doctor), reporting each link to
@@ -26,6 +27,6 @@ func (b *EnvBackend) ScrapeMetrics(ctx context.Context) (*registryclient.Metrics
 
 // RegistryEvents listens for the registry's notifications
 // (env.WatchRegistryEvents) until ctx ends.
-func (b *EnvBackend) RegistryEvents(ctx context.Context) (<-chan registryclient.RegistryEvent, string, error) {
+func (b *EnvBackend) RegistryEvents(ctx context.Context) (<-chan registryserver.RegistryEvent, string, error) {
 	return b.env().WatchRegistryEvents(ctx)
 }

@@ -4,7 +4,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/registryserver"
 )
 
 // maxEventBatch bounds how many registry events one message carries: a
@@ -15,19 +15,19 @@ const maxEventBatch = 64
 // registryEvents is the dashboard's listener for the registry's
 // notifications; at most one runs.
 type registryEvents struct {
-	ch       <-chan registryclient.RegistryEvent
+	ch       <-chan registryserver.RegistryEvent
 	starting bool
 }
 
 type (
 	eventsStartedMsg struct {
-		ch   <-chan registryclient.RegistryEvent
+		ch   <-chan registryserver.RegistryEvent
 		addr string
 		err  error
 	}
 	registryEventsMsg struct {
-		ch     <-chan registryclient.RegistryEvent
-		events []registryclient.RegistryEvent
+		ch     <-chan registryserver.RegistryEvent
+		events []registryserver.RegistryEvent
 		closed bool
 	}
 )
@@ -46,13 +46,13 @@ func (m *Model) startEvents() tea.Cmd {
 	}
 }
 
-func waitEvents(ch <-chan registryclient.RegistryEvent) tea.Cmd {
+func waitEvents(ch <-chan registryserver.RegistryEvent) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := <-ch
 		if !ok {
 			return registryEventsMsg{ch: ch, closed: true}
 		}
-		msg := registryEventsMsg{ch: ch, events: []registryclient.RegistryEvent{ev}}
+		msg := registryEventsMsg{ch: ch, events: []registryserver.RegistryEvent{ev}}
 		for len(msg.events) < maxEventBatch {
 			select {
 			case ev, ok := <-ch:
@@ -116,7 +116,7 @@ func (m *Model) onRegistryEvents(msg registryEventsMsg) tea.Cmd {
 
 // registryEventLine is one registry event for the Log pane: the action,
 // the reference, the size and who did it (`esbtui events`' words).
-func registryEventLine(ev registryclient.RegistryEvent) string {
+func registryEventLine(ev registryserver.RegistryEvent) string {
 	ref := ev.Ref()
 	if ev.Tag == "" && ev.Digest != "" {
 		ref = ev.Repository + "@" + shortDigest(ev.Digest)

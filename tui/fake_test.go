@@ -11,6 +11,7 @@ import (
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/registryserver"
 )
 
 // t0 is the fixed clock of every test.
@@ -43,7 +44,7 @@ type fake struct {
 	scrapes int
 	// events feeds RegistryEvents; nil: the listener cannot start
 	// (eventsErr), as when `esbtui events` holds the port.
-	events    chan registryclient.RegistryEvent
+	events    chan registryserver.RegistryEvent
 	eventsErr error
 }
 
@@ -252,19 +253,19 @@ func (f *fake) ScrapeMetrics(ctx context.Context) (*registryclient.MetricsSample
 	return s, nil
 }
 
-func (f *fake) RegistryEvents(ctx context.Context) (<-chan registryclient.RegistryEvent, string, error) {
+func (f *fake) RegistryEvents(ctx context.Context) (<-chan registryserver.RegistryEvent, string, error) {
 	f.call("events")
 	if f.events == nil {
 		err := f.eventsErr
 		if err == nil {
 			// The default: listening, nothing happens.
-			ch := make(chan registryclient.RegistryEvent)
+			ch := make(chan registryserver.RegistryEvent)
 			go func() { <-ctx.Done(); close(ch) }()
 			return ch, "127.0.0.1:5002", nil
 		}
 		return nil, "", err
 	}
-	out := make(chan registryclient.RegistryEvent)
+	out := make(chan registryserver.RegistryEvent)
 	go func() {
 		defer close(out)
 		for {

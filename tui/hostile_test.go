@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/registryserver"
 )
 
 // A registry notification whose fields carry escape sequences (a client's
@@ -18,11 +18,11 @@ import (
 func TestHostileRegistryEventReachesTheDashboardClean(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	l, err := registryclient.ListenEvents(ctx, "127.0.0.1:0", "tok")
+	l, err := registryserver.ListenEvents(ctx, "127.0.0.1:0", "tok")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fake{state: healthyState(), events: make(chan registryclient.RegistryEvent)}
+	f := &fake{state: healthyState(), events: make(chan registryserver.RegistryEvent)}
 	go func() {
 		for ev := range l.Events() {
 			f.events <- ev
@@ -34,7 +34,7 @@ func TestHostileRegistryEventReachesTheDashboardClean(t *testing.T) {
 		"target":  map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "repository": "hello\x1b]0;pwned\x07", "tag": "v1\x1b[2J", "size": 10},
 		"request": map[string]any{"useragent": "evil\x1b]0;pwned\x07/1.0\x1b[2J"},
 	}}})
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+l.Addr()+registryclient.EventsPath, bytes.NewReader(body))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+l.Addr()+registryserver.EventsPath, bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer tok")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

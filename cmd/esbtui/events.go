@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/registryserver"
 )
 
 // newEventsCmd builds `esbtui events`.
@@ -46,7 +46,7 @@ queued by the registry and arrive first. With --json, one JSON object a line.`,
 }
 
 // eventLine is one registry event for people (and the TUI log).
-func eventLine(ev registryclient.RegistryEvent) string {
+func eventLine(ev registryserver.RegistryEvent) string {
 	line := fmt.Sprintf("%s %-6s %s", ev.Time.Local().Format("15:04:05"), ev.Action, ev.Ref())
 	if ev.Kind == "blob" {
 		line += " (blob)"

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/registryserver"
 	"github.com/esbtui/esbtui/stack"
 )
 
@@ -63,7 +65,7 @@ func (e *Env) passwordFile() string { return filepath.Join(e.authDir(), "passwor
 // htpasswd file exists; `esbtui up --auth` creates it, --auth=false
 // removes it).
 func (e *Env) AuthEnabled() bool {
-	_, err := os.Stat(filepath.Join(e.htpasswdDir(), stack.HTPasswdFile))
+	_, err := os.Stat(filepath.Join(e.htpasswdDir(), registryserver.HTPasswdFile))
 	return err == nil
 }
 
@@ -72,7 +74,7 @@ func (e *Env) Auth() AuthStatus {
 	if !e.AuthEnabled() {
 		return AuthStatus{}
 	}
-	return AuthStatus{Enabled: true, User: stack.AuthUser, PasswordFile: e.passwordFile(), HTPasswd: filepath.Join(e.htpasswdDir(), stack.HTPasswdFile)}
+	return AuthStatus{Enabled: true, User: registryserver.AuthUser, PasswordFile: e.passwordFile(), HTPasswd: filepath.Join(e.htpasswdDir(), registryserver.HTPasswdFile)}
 }
 
 // prepareOps runs before `up` loads the project: it turns auth on or off
@@ -119,30 +121,30 @@ func (e *Env) AuthEnable(ctx context.Context, sink progress.Sink) (*AuthStatus, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	password, err := stack.ReadSecret(e.passwordFile())
+	password, err := registryserver.ReadSecret(e.passwordFile())
 	created := false
 	if err != nil || password == "" || !e.AuthEnabled() {
-		if password, err = stack.NewPassword(); err != nil {
+		if password, err = registryserver.NewPassword(); err != nil {
 			return nil, err
 		}
-		if err := stack.WriteSecret(e.passwordFile(), password); err != nil {
+		if err := registryserver.WriteSecret(e.passwordFile(), password); err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}
-		if err := stack.WriteHTPasswd(e.htpasswdDir(), stack.AuthUser, password); err != nil {
+		if err := registryserver.WriteHTPasswd(e.htpasswdDir(), registryserver.AuthUser, password); err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}
 		created = true
-		rep.Step("user", progress.Done, fmt.Sprintf("registry user %s created; password in %s (0600)", stack.AuthUser, e.passwordFile()))
+		rep.Step("user", progress.Done, fmt.Sprintf("registry user %s created; password in %s (0600)", registryserver.AuthUser, e.passwordFile()))
 	}
-	where, err := stack.DockerLogin(e.Cfg.Registry, stack.AuthUser, password)
+	where, err := registryclient.DockerLogin(e.Cfg.Registry, registryserver.AuthUser, password)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	rep.Step("login", progress.Done, fmt.Sprintf("logged in to %s as %s (%s)", e.Cfg.Registry, stack.AuthUser, where))
+	rep.Step("login", progress.Done, fmt.Sprintf("logged in to %s as %s (%s)", e.Cfg.Registry, registryserver.AuthUser, where))
 	st := e.Auth()
 	st.Login = where
 	if created {
-		e.record("registry.auth.enabled", map[string]any{"user": stack.AuthUser, "htpasswd": st.HTPasswd, "login": where, "registry": e.Cfg.Registry})
+		e.record("registry.auth.enabled", map[string]any{"user": registryserver.AuthUser, "htpasswd": st.HTPasswd, "login": where, "registry": e.Cfg.Registry})
 	}
 	return &st, nil
 }
@@ -154,10 +156,10 @@ func (e *Env) AuthDisable(ctx context.Context, sink progress.Sink) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := stack.DockerLogout(e.Cfg.Registry); err != nil {
+	if err := registryclient.DockerLogout(e.Cfg.Registry); err != nil {
 		return fmt.Errorf("auth: %w", err)
 	}
-	for _, f := range []string{filepath.Join(e.htpasswdDir(), stack.HTPasswdFile), e.passwordFile()} {
+	for _, f := range []string{filepath.Join(e.htpasswdDir(), registryserver.HTPasswdFile), e.passwordFile()} {
 		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("auth: remove %s: %w", f, err)
 		}
@@ -176,19 +178,19 @@ func (e *Env) AuthRotate(ctx context.Context, sink progress.Sink) (*AuthStatus, 
 	if !e.AuthEnabled() {
 		return nil, AuthOffError{}
 	}
-	old, _ := stack.ReadSecret(e.passwordFile())
-	password, err := stack.NewPassword()
+	old, _ := registryserver.ReadSecret(e.passwordFile())
+	password, err := registryserver.NewPassword()
 	if err != nil {
 		return nil, err
 	}
-	if err := stack.WriteSecret(e.passwordFile(), password); err != nil {
+	if err := registryserver.WriteSecret(e.passwordFile(), password); err != nil {
 		return nil, fmt.Errorf("auth rotate: %w", err)
 	}
-	if err := stack.WriteHTPasswd(e.htpasswdDir(), stack.AuthUser, password); err != nil {
+	if err := registryserver.WriteHTPasswd(e.htpasswdDir(), registryserver.AuthUser, password); err != nil {
 		return nil, fmt.Errorf("auth rotate: %w (the new password is in %s: run `esbtui auth rotate` again)", err, e.passwordFile())
 	}
-	rep.Step("htpasswd", progress.Done, "new password for "+stack.AuthUser+" in "+e.passwordFile())
-	where, err := stack.DockerLogin(e.Cfg.Registry, stack.AuthUser, password)
+	rep.Step("htpasswd", progress.Done, "new password for "+registryserver.AuthUser+" in "+e.passwordFile())
+	where, err := registryclient.DockerLogin(e.Cfg.Registry, registryserver.AuthUser, password)
 	if err != nil {
 		return nil, fmt.Errorf("auth rotate: %w", err)
 	}
@@ -202,7 +204,7 @@ func (e *Env) AuthRotate(ctx context.Context, sink progress.Sink) (*AuthStatus, 
 		st.Verified = true
 		rep.Step("verify", progress.Done, "new password accepted, old one refused")
 	}
-	e.record("registry.auth.rotated", map[string]any{"user": stack.AuthUser, "htpasswd": st.HTPasswd, "login": where, "verified": st.Verified})
+	e.record("registry.auth.rotated", map[string]any{"user": registryserver.AuthUser, "htpasswd": st.HTPasswd, "login": where, "verified": st.Verified})
 	return &st, nil
 }
 
@@ -221,7 +223,7 @@ func (e *Env) verifyAuth(ctx context.Context, password, old string) error {
 		if err != nil {
 			return 0, err
 		}
-		req.SetBasicAuth(stack.AuthUser, pw)
+		req.SetBasicAuth(registryserver.AuthUser, pw)
 		resp, err := hc.Do(req)
 		if err != nil {
 			return 0, err

@@ -7,8 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/esbtui/esbtui/registryclient"
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/registryserver"
 )
 
 // EventsPort is the host port esbtui's notification listener uses: the
@@ -20,14 +19,14 @@ func (e *Env) eventsTokenFile() string { return filepath.Join(e.authDir(), "even
 // eventsToken is the bearer token the registry sends with notifications
 // (created once, 0600).
 func (e *Env) eventsToken() (string, error) {
-	if t, err := stack.ReadSecret(e.eventsTokenFile()); err == nil && t != "" {
+	if t, err := registryserver.ReadSecret(e.eventsTokenFile()); err == nil && t != "" {
 		return t, nil
 	}
-	t, err := stack.NewPassword()
+	t, err := registryserver.NewPassword()
 	if err != nil {
 		return "", err
 	}
-	if err := stack.WriteSecret(e.eventsTokenFile(), t); err != nil {
+	if err := registryserver.WriteSecret(e.eventsTokenFile(), t); err != nil {
 		return "", fmt.Errorf("events: %w", err)
 	}
 	return t, nil
@@ -47,7 +46,7 @@ func (e *Env) notificationsYAML() string {
 		return ""
 	}
 	return fmt.Sprintf(`[{name: esbtui, url: "http://host.docker.internal:%d%s", headers: {Authorization: ["Bearer %s"]}, timeout: 2s, threshold: 3, backoff: 5s, ignore: {mediatypes: [application/octet-stream]}}]`,
-		e.EventsPort(), registryclient.EventsPath, token)
+		e.EventsPort(), registryserver.EventsPath, token)
 }
 
 // WatchRegistryEvents listens for the registry's notifications (pushes,
@@ -55,7 +54,7 @@ func (e *Env) notificationsYAML() string {
 // containers reach as host.docker.internal at EventsPort. The channel
 // closes when ctx ends. Only one listener per registry can run (the
 // dashboard or `esbtui events`).
-func (e *Env) WatchRegistryEvents(ctx context.Context) (<-chan registryclient.RegistryEvent, string, error) {
+func (e *Env) WatchRegistryEvents(ctx context.Context) (<-chan registryserver.RegistryEvent, string, error) {
 	token, err := e.eventsToken()
 	if err != nil {
 		return nil, "", err
@@ -76,7 +75,7 @@ func (e *Env) WatchRegistryEvents(ctx context.Context) (<-chan registryclient.Re
 		host = gw.IP.String()
 		e.Log.Info("host gateway", "ip", host, "from", gw.Source)
 	}
-	l, err := registryclient.ListenEvents(ctx, net.JoinHostPort(host, strconv.Itoa(e.EventsPort())), token)
+	l, err := registryserver.ListenEvents(ctx, net.JoinHostPort(host, strconv.Itoa(e.EventsPort())), token)
 	if err != nil {
 		return nil, "", err
 	}

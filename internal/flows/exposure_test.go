@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/registryserver"
 )
 
 // upWith runs Up with the user compose file content merged over the
@@ -58,10 +58,10 @@ func TestUpWithAuthAllowsPublishedRegistryButNeverTheCAKey(t *testing.T) {
 	if err := os.MkdirAll(e.htpasswdDir(), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := stack.WriteSecret(e.passwordFile(), "pw-for-test"); err != nil {
+	if err := registryserver.WriteSecret(e.passwordFile(), "pw-for-test"); err != nil {
 		t.Fatal(err)
 	}
-	if err := stack.WriteHTPasswd(e.htpasswdDir(), stack.AuthUser, "pw-for-test"); err != nil {
+	if err := registryserver.WriteHTPasswd(e.htpasswdDir(), registryserver.AuthUser, "pw-for-test"); err != nil {
 		t.Fatal(err)
 	}
 	err := upWith(t, e, "services:\n  registry:\n    ports: [\"5000:5000\"]\n")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
+	"github.com/esbtui/esbtui/registryserver"
 	"github.com/esbtui/esbtui/stack"
 	"github.com/esbtui/esbtui/stack/engine"
 )
@@ -30,7 +31,7 @@ const (
 // or *engine.EngineTooOldError when the user has something to fix.
 func (e *Env) Engine(ctx context.Context) (*engine.Engine, error) {
 	stack.SetLogger(e.Log)
-	return engine.Connect(ctx)
+	return engine.Connect(ctx, e.Log)
 }
 
 // StackOptions are the user's choices for up, down and logs.
@@ -280,7 +281,7 @@ func (e *Env) Serve(ctx context.Context, sink progress.Sink, ready func(addr str
 	}
 	fields := map[string]any{"port": e.Cfg.RegistryPort, "data": e.Cfg.RegistryDataDir()}
 	e.record("registry.serve.start", fields)
-	err := stack.Serve(ctx, stack.ServeOptions{
+	err := registryserver.Serve(ctx, registryserver.ServeOptions{
 		Addr:     net.JoinHostPort("127.0.0.1", strconv.Itoa(e.Cfg.RegistryPort)),
 		DataDir:  e.Cfg.RegistryDataDir(),
 		CertFile: e.Certs.Path(pki.ServerCertFile),

@@ -3,7 +3,7 @@ package flows
 import (
 	"os"
 
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/registryserver"
 )
 
 // opsEnv is what LoadStack injects for bind, auth and notifications.
@@ -15,7 +15,7 @@ func (e *Env) opsEnv(o StackOptions) map[string]string {
 	}
 	m := map[string]string{"ESB_AUTH_DIR": e.htpasswdDir(), "ESB_REGISTRY_BIND": bind}
 	if e.AuthEnabled() {
-		m["ESB_REGISTRY_AUTH"] = stack.AuthConfigYAML()
+		m["ESB_REGISTRY_AUTH"] = registryserver.AuthConfigYAML()
 	}
 	m["ESB_REGISTRY_NOTIFICATIONS"] = e.notificationsYAML()
 	return m

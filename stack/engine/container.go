@@ -102,7 +102,7 @@ func (e *Engine) RunBeside(ctx context.Context, from, image string, env, cmd []s
 	if err != nil {
 		return "", -1, fmt.Errorf("create the gc container: %w", err)
 	}
-	defer e.api.ContainerRemove(context.WithoutCancel(ctx), cr.ID, client.ContainerRemoveOptions{Force: true})
+	defer e.removeOneOff(ctx, cr.ID, "gc", client.ContainerRemoveOptions{Force: true})
 	wait := e.api.ContainerWait(ctx, cr.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
 	if _, err := e.api.ContainerStart(ctx, cr.ID, client.ContainerStartOptions{}); err != nil {
 		return "", -1, fmt.Errorf("start the gc container: %w", err)

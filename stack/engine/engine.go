@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -31,13 +32,25 @@ type Engine struct {
 
 	api client.APIClient
 	cli *command.DockerCli
+	// log receives what esbtui's own engine calls cannot return (a
+	// best-effort cleanup that failed); nil drops it.
+	log *slog.Logger
+}
+
+func (e *Engine) logger() *slog.Logger {
+	if e.log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.log
 }
 
 // Connect resolves the engine the way the docker CLI does (DOCKER_HOST,
 // DOCKER_CONTEXT, the current context in ~/.docker/config.json), pings it
 // and negotiates the API version. It returns an *EngineUnreachableError,
 // *EnginePermissionError or *EngineTooOldError for the cases a user fixes.
-func Connect(ctx context.Context) (*Engine, error) {
+// log (esbtui's log; nil drops it) receives failures of best-effort
+// cleanups, such as a one-off container that could not be removed.
+func Connect(ctx context.Context, log *slog.Logger) (*Engine, error) {
 	opts := flags.NewClientOptions()
 	cfgFile := config.LoadDefaultConfigFile(io.Discard)
 	apiClient, err := command.NewAPIClientFromFlags(opts, cfgFile)
@@ -68,7 +81,7 @@ func Connect(ctx context.Context) (*Engine, error) {
 		apiClient.Close()
 		return nil, fmt.Errorf("stack: set up the Docker CLI for Compose: %w", err)
 	}
-	return &Engine{Host: host, APIVersion: apiClient.ClientVersion(), BuildKit: ping.BuilderVersion == build.BuilderBuildKit, api: apiClient, cli: dcli}, nil
+	return &Engine{Host: host, APIVersion: apiClient.ClientVersion(), BuildKit: ping.BuilderVersion == build.BuilderBuildKit, api: apiClient, cli: dcli, log: log}, nil
 }
 
 func classifyPingError(ctx context.Context, host string, err error) error {

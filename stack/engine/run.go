@@ -29,10 +29,9 @@ func (e *Engine) RunOnce(ctx context.Context, image string) (*RunResult, error) 
 	if err != nil {
 		return nil, fmt.Errorf("stack: run %s: create container: %w", image, err)
 	}
-	defer func() {
-		// Clean up even when ctx is done: the container must not linger.
-		e.api.ContainerRemove(context.WithoutCancel(ctx), cr.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-	}()
+	// Clean up even when ctx is done: the container must not linger (a
+	// failure is logged with its ID).
+	defer e.removeOneOff(ctx, cr.ID, "run-once", client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 	wait := e.api.ContainerWait(ctx, cr.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
 	if _, err := e.api.ContainerStart(ctx, cr.ID, client.ContainerStartOptions{}); err != nil {
 		return nil, fmt.Errorf("stack: run %s: start container: %w", image, err)

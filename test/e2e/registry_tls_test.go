@@ -14,7 +14,7 @@ import (
 )
 
 // stackAEADSuites are the TLS 1.2 suites the stack's registry must offer,
-// in compose.yaml's order (stack/tlsserver.go holds the same list).
+// in compose.yaml's order (registryserver/tlsserver.go holds the same list).
 var stackAEADSuites = []string{
 	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
 	"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",

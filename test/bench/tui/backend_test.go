@@ -10,6 +10,7 @@ import (
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/registryserver"
 	"github.com/esbtui/esbtui/tui"
 )
 
@@ -128,8 +129,8 @@ func (b *pushBackend) ScrapeMetrics(context.Context) (*registryclient.MetricsSam
 	return sample(int(time.Now().Unix() % 1000)), nil
 }
 
-func (b *pushBackend) RegistryEvents(ctx context.Context) (<-chan registryclient.RegistryEvent, string, error) {
-	ch := make(chan registryclient.RegistryEvent)
+func (b *pushBackend) RegistryEvents(ctx context.Context) (<-chan registryserver.RegistryEvent, string, error) {
+	ch := make(chan registryserver.RegistryEvent)
 	go func() { <-ctx.Done(); close(ch) }()
 	return ch, "127.0.0.1:5002", nil
 }

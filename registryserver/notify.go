@@ -1,4 +1,4 @@
-package registryclient
+package registryserver
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/esbtui/esbtui/internal/termtext"
@@ -91,7 +92,40 @@ type EventListener struct {
 	token  string
 	events chan RegistryEvent
 	srv    *http.Server
-	done   chan struct{}
+
+	// sending is held (read) by a handler while it delivers; closeEvents
+	// takes it to close events once no delivery is under way.
+	sending sync.RWMutex
+	closed  bool
+
+	mu  sync.Mutex
+	err error // why the server stopped before ctx ended
+}
+
+// closeEvents closes Events once no handler is delivering; handlers that
+// come later find it closed and deliver nothing. Their context is done by
+// then, so a delivery in progress ends at once.
+func (l *EventListener) closeEvents() {
+	l.sending.Lock()
+	defer l.sending.Unlock()
+	l.closed = true
+	close(l.events)
+}
+
+// deliver hands ev to the reader; false when it was not delivered.
+func (l *EventListener) deliver(ctx, reqCtx context.Context, ev RegistryEvent) bool {
+	l.sending.RLock()
+	defer l.sending.RUnlock()
+	if l.closed {
+		return false
+	}
+	select {
+	case l.events <- ev:
+		return true
+	case <-ctx.Done():
+	case <-reqCtx.Done():
+	}
+	return false
 }
 
 // EventsPath is where the listener accepts notifications.
@@ -104,7 +138,7 @@ type ListenEventsError struct {
 }
 
 func (e *ListenEventsError) Error() string {
-	return fmt.Sprintf("registryclient: listen for registry notifications on %s: %v (is another `esbtui events` or the dashboard already listening? only one can)", e.Addr, e.Err)
+	return fmt.Sprintf("registryserver: listen for registry notifications on %s: %v (is another `esbtui events` or the dashboard already listening? only one can)", e.Addr, e.Err)
 }
 
 func (e *ListenEventsError) Unwrap() error { return e.Err }
@@ -112,30 +146,56 @@ func (e *ListenEventsError) Unwrap() error { return e.Err }
 // ListenEvents binds addr and serves notifications until ctx is done, then
 // closes Events. Requests without "Authorization: Bearer token" are refused
 // (any container on the host can reach the listener). Blob events are
-// dropped unless they are deletes: a push is one manifest event.
+// dropped unless they are deletes: a push is one manifest event. If the
+// server stops on its own (its listener fails), Events is closed too and
+// Err says why.
 func ListenEvents(ctx context.Context, addr, token string) (*EventListener, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return nil, &ListenEventsError{Addr: addr, Err: err}
 	}
-	l := &EventListener{ln: ln, token: token, events: make(chan RegistryEvent, 64), done: make(chan struct{})}
+	l := &EventListener{ln: ln, token: token, events: make(chan RegistryEvent, 64)}
+	// Handlers stop delivering when ctx ends or the server dies, so Events
+	// can be closed once they have returned.
+	hctx, stopHandlers := context.WithCancel(ctx)
 	mux := http.NewServeMux()
-	mux.HandleFunc(EventsPath, func(w http.ResponseWriter, r *http.Request) { l.serve(ctx, w, r) })
+	mux.HandleFunc(EventsPath, func(w http.ResponseWriter, r *http.Request) { l.serve(hctx, w, r) })
 	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- l.srv.Serve(ln) }()
 	go func() {
-		defer close(l.done)
-		l.srv.Serve(ln)
-	}()
-	go func() {
-		<-ctx.Done()
+		defer l.closeEvents()
+		select {
+		case <-ctx.Done():
+			defer func() { <-served }()
+		case err := <-served:
+			// Serve returns only after Shutdown or Close, or when
+			// accepting fails for good.
+			l.setErr(fmt.Errorf("registryserver: the notification listener on %s stopped: %w (registry events are no longer received; start the listener again)", l.Addr(), err))
+		}
+		stopHandlers()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
-		l.srv.Shutdown(sctx)
-		<-l.done
-		close(l.events)
+		if err := l.srv.Shutdown(sctx); err != nil {
+			l.srv.Close()
+		}
 	}()
 	return l, nil
+}
+
+func (l *EventListener) setErr(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.err = err
+}
+
+// Err is why the listener stopped before its ctx ended (nil when it ran
+// until ctx was done). Read it once Events is closed.
+func (l *EventListener) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
 }
 
 // Addr is the bound address.
@@ -177,13 +237,9 @@ func (l *EventListener) serve(ctx context.Context, w http.ResponseWriter, r *htt
 				continue
 			}
 		}
-		select {
-		case l.events <- ev:
-		case <-ctx.Done():
+		if !l.deliver(ctx, r.Context(), ev) {
 			// Not delivered: let the registry retry with a later listener.
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
-			return
-		case <-r.Context().Done():
 			return
 		}
 	}

@@ -1,10 +1,12 @@
-package stack
+package registryserver
 
 import (
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -44,10 +46,10 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
 	if err != nil {
-		return fmt.Errorf("stack: serve: load the server certificate %s: %w (run `esbtui init`)", o.CertFile, err)
+		return fmt.Errorf("registryserver: serve: load the server certificate %s: %w (run `esbtui init`)", o.CertFile, err)
 	}
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
-		return fmt.Errorf("stack: serve: create storage %s: %w", o.DataDir, err)
+		return fmt.Errorf("registryserver: serve: create storage %s: %w", o.DataDir, err)
 	}
 	cfg := serveConfig(o)
 	appCtx, cancelApp := context.WithCancel(context.WithoutCancel(ctx))
@@ -76,7 +78,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", o.Addr)
 	if err != nil {
-		return fmt.Errorf("stack: serve: listen on %s: %w", o.Addr, err)
+		return fmt.Errorf("registryserver: serve: listen on %s: %w", o.Addr, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.ServeTLS(ln, "", "") }()
@@ -85,17 +87,17 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	select {
 	case err := <-done:
-		return fmt.Errorf("stack: serve on %s: %w", o.Addr, err)
+		return fmt.Errorf("registryserver: serve on %s: %w", o.Addr, err)
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
-		return fmt.Errorf("stack: serve: shut down: %w", err)
+		return fmt.Errorf("registryserver: serve: shut down: %w", err)
 	}
 	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("stack: serve: %w", err)
+		return fmt.Errorf("registryserver: serve: %w", err)
 	}
 	return nil
 }
@@ -119,3 +121,7 @@ func serveConfig(o ServeOptions) *configuration.Configuration {
 	cfg.Tags.MaxTags = 1000
 	return cfg
 }
+
+// discardLogger is a *log.Logger that drops everything (http.Server's
+// TLS handshake errors would otherwise go to stderr).
+func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }

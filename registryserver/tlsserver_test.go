@@ -1,4 +1,4 @@
-package stack
+package registryserver
 
 import (
 	"context"
@@ -6,13 +6,9 @@ import (
 	"crypto/x509"
 	"net"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/distribution/distribution/v3/configuration"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
@@ -111,7 +107,7 @@ func testServeOffersAEADOnly(t *testing.T, kt pki.KeyType) {
 		family = "RSA"
 	}
 	tried := 0
-	for _, suite := range serverCipherSuites() {
+	for _, suite := range ServerCipherSuites() {
 		if !strings.Contains(tls.CipherSuiteName(suite), "ECDHE_"+family+"_") {
 			continue
 		}
@@ -129,47 +125,5 @@ func testServeOffersAEADOnly(t *testing.T, kt pki.KeyType) {
 	cfg.MinVersion = tls.VersionTLS13
 	if st, err := handshake(addr, cfg); err != nil || st.Version != tls.VersionTLS13 {
 		t.Errorf("TLS 1.3: %v (%s)", err, tls.VersionName(st.Version))
-	}
-}
-
-// The stack's registry container gets the same policy from compose.yaml:
-// distribution reads REGISTRY_HTTP_TLS_* over its configuration (a list as
-// YAML), and the suites it then holds are exactly serve's.
-func TestComposeRegistryTLSPolicy(t *testing.T) {
-	var project struct {
-		Services map[string]struct {
-			Environment map[string]string `yaml:"environment"`
-		} `yaml:"services"`
-	}
-	if err := yaml.Unmarshal(defaultCompose, &project); err != nil {
-		t.Fatal(err)
-	}
-	env := project.Services[RegistryService].Environment
-	for _, k := range []string{"REGISTRY_HTTP_TLS_MINIMUMTLS", "REGISTRY_HTTP_TLS_CIPHERSUITES"} {
-		if env[k] == "" {
-			t.Fatalf("compose.yaml: the registry service does not set %s", k)
-		}
-	}
-	for k, v := range env {
-		if strings.HasPrefix(k, "REGISTRY_HTTP_TLS_") {
-			t.Setenv(k, v)
-		}
-	}
-	cfg, err := configuration.Parse(strings.NewReader("version: 0.1\nstorage:\n  inmemory: {}\n"))
-	if err != nil {
-		t.Fatalf("distribution's parser on compose.yaml's TLS variables: %v", err)
-	}
-	if cfg.HTTP.TLS.MinimumTLS != "tls1.2" {
-		t.Errorf("minimumtls %q, want tls1.2", cfg.HTTP.TLS.MinimumTLS)
-	}
-	var want []string
-	for _, s := range serverCipherSuites() {
-		want = append(want, tls.CipherSuiteName(s))
-	}
-	if !slices.Equal(cfg.HTTP.TLS.CipherSuites, want) {
-		t.Errorf("ciphersuites %q, want serve's %q", cfg.HTTP.TLS.CipherSuites, want)
-	}
-	if cfg.HTTP.TLS.Certificate != "/certs/server.crt" {
-		t.Errorf("certificate %q: the other TLS variables no longer parse alongside", cfg.HTTP.TLS.Certificate)
 	}
 }

@@ -1,4 +1,4 @@
-package stack
+package registryserver
 
 import "crypto/tls"
 
@@ -11,8 +11,9 @@ import "crypto/tls"
 // TLS 1.3 suites are AEAD; Go does not let them be configured.
 const serverMinTLS = tls.VersionTLS12
 
-// serverCipherSuites are the TLS 1.2 suites offered, strongest first.
-func serverCipherSuites() []uint16 {
+// ServerCipherSuites are the TLS 1.2 suites offered, strongest first (the
+// stack's compose.yaml names the same ones).
+func ServerCipherSuites() []uint16 {
 	return []uint16{
 		tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
 		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
@@ -28,6 +29,6 @@ func serverTLSConfig(cert tls.Certificate) *tls.Config {
 	return &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		MinVersion:   serverMinTLS,
-		CipherSuites: serverCipherSuites(),
+		CipherSuites: ServerCipherSuites(),
 	}
 }
