@@ -8,7 +8,9 @@ import (
 
 // StoreNames are the stores in the order they are installed: the system
 // store first (Debian's Java hook may then already cover Java).
-var StoreNames = []string{"system", "docker", "containerd", "podman", "nss", "java"}
+func StoreNames() []string {
+	return []string{"system", "docker", "containerd", "podman", "nss", "java"}
+}
 
 // Stores returns every store for this machine (applicable or not), in
 // StoreNames order.
@@ -30,8 +32,8 @@ func Select(stores []Store, names []string) ([]Store, error) {
 		return stores, nil
 	}
 	for _, n := range names {
-		if !slices.Contains(StoreNames, n) {
-			return nil, fmt.Errorf("trust: unknown store %q: choose from %s", n, strings.Join(StoreNames, ", "))
+		if !slices.Contains(StoreNames(), n) {
+			return nil, fmt.Errorf("trust: unknown store %q: choose from %s", n, strings.Join(StoreNames(), ", "))
 		}
 	}
 	var out []Store

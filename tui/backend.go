@@ -3,9 +3,8 @@ package tui
 import (
 	"context"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryclient"
-	"github.com/esbtui/esbtui/registryserver"
 )
 
 // Backend is everything the dashboard asks of internal/flows. Every method may
@@ -51,13 +50,12 @@ type Backend interface {
 	Doctor(ctx context.Context, sink progress.Sink) DoctorReport
 	// ScrapeMetrics reads the registry's Prometheus counters once; the
 	// dashboard turns consecutive samples into live rates.
-	ScrapeMetrics(ctx context.Context) (*registryclient.MetricsSample, error)
+	ScrapeMetrics(ctx context.Context) (*flows.MetricsSample, error)
 	// RegistryEvents listens for the registry's notifications (pushes,
 	// pulls, deletes by any client) until ctx ends, then closes the
 	// channel. It fails at once when it cannot listen (another listener
-	// holds the port, no engine to find the host gateway); the string is
-	// the address it listens on.
-	RegistryEvents(ctx context.Context) (<-chan registryserver.RegistryEvent, string, error)
+	// holds the port, no engine to find the host gateway).
+	RegistryEvents(ctx context.Context) (*flows.EventsListener, error)
 
 	// Note records a dashboard log line in esbtui's log file.
 	Note(e progress.Event)

@@ -5,8 +5,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/esbtui/esbtui/pki"
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
 // warnDays is when the dashboard starts warning about a certificate.
@@ -14,12 +13,12 @@ const warnDays = 30
 
 // certPane shows the CA and the server certificate.
 type certPane struct {
-	rep    pki.Report
+	rep    flows.CertReport
 	loaded bool
 	rev    int
 }
 
-func (p *certPane) set(r pki.Report) { p.rep, p.loaded = r, true; p.rev++ }
+func (p *certPane) set(r flows.CertReport) { p.rep, p.loaded = r, true; p.rev++ }
 
 func (p *certPane) title() string { return "Certificates" }
 
@@ -28,7 +27,7 @@ func (p *certPane) version() int { return p.rev }
 // key: the pane has no keys of its own.
 func (p *certPane) key(*keyMap, tea.KeyPressMsg) tea.Cmd { return nil }
 
-func certLevel(c pki.CertInfo) int {
+func certLevel(c flows.CertInfo) int {
 	switch {
 	case !c.OK():
 		return lvlBad
@@ -68,7 +67,7 @@ func (p *certPane) summary(st *styles) string {
 	return certSummary(p.rep.CA, "CA") + "  " + certSummary(p.rep.Server, "server")
 }
 
-func certSummary(c pki.CertInfo, name string) string {
+func certSummary(c flows.CertInfo, name string) string {
 	if !c.Present {
 		return name + " missing"
 	}
@@ -82,7 +81,7 @@ func (p *certPane) body(f paneFrame) []string {
 	}
 	ca, srv := p.rep.CA, p.rep.Server
 	lines := []string{certLine(st, "root CA", ca, w), certLine(st, "server ", srv, w)}
-	for _, c := range []pki.CertInfo{ca, srv} {
+	for _, c := range []flows.CertInfo{ca, srv} {
 		for _, pr := range c.Problems {
 			lines = append(lines, st.bad.Render(symBad+" "+pr))
 		}
@@ -109,7 +108,7 @@ func (p *certPane) body(f paneFrame) []string {
 	return lines
 }
 
-func certLine(st *styles, name string, c pki.CertInfo, w int) string {
+func certLine(st *styles, name string, c flows.CertInfo, w int) string {
 	lvl := certLevel(c)
 	if !c.Present {
 		return st.sym(lvl) + " " + name + " " + st.bad.Render("missing") + st.dim.Render(" (press i)")

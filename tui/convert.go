@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/esbtui/esbtui/internal/flows"
-	"github.com/esbtui/esbtui/stack/engine"
-	"github.com/esbtui/esbtui/trust"
 )
 
 // The converters map env's snapshot sections onto the dashboard's State. A
@@ -24,13 +22,13 @@ func trustState(s *flows.TrustStatus) *TrustState {
 	for _, st := range s.Stores {
 		t := TrustStore{Name: st.Store, Reason: st.Reason}
 		switch st.State {
-		case trust.Trusted:
+		case flows.StoreTrusted:
 			t.State = Trusted
-		case trust.Missing:
+		case flows.StoreMissing:
 			t.State = Missing
-		case trust.Stale:
+		case flows.StoreStale:
 			t.State = Stale
-		case trust.NotApplicable:
+		case flows.StoreNotApplicable:
 			t.State = NA
 		default:
 			t.State = Unknown
@@ -60,7 +58,7 @@ func stackState(s *flows.StackStatus) *StackState {
 	return st
 }
 
-func convServices(in []engine.Service) []Service {
+func convServices(in []flows.Service) []Service {
 	out := make([]Service, 0, len(in))
 	for _, s := range in {
 		svc := Service{Name: s.Name, State: s.State, Health: s.Health, Started: s.StartedAt}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/esbtui/esbtui/internal/flows"
-	"github.com/esbtui/esbtui/stack/engine"
 	"github.com/esbtui/esbtui/trust"
 )
 
@@ -14,11 +13,11 @@ func TestConvertTrust(t *testing.T) {
 		t.Fatal("a section env did not gather must stay nil")
 	}
 	got := trustState(&flows.TrustStatus{Root: "/sandbox", Stores: []trust.Status{
-		{Store: "system", State: trust.Trusted, Warnings: []string{"Java ignores name constraints"}},
-		{Store: "docker", State: trust.Missing, Reason: "no entry for localhost:5000"},
-		{Store: "nss", State: trust.Stale, Reason: "holds an older CA"},
-		{Store: "java", State: trust.NotApplicable, Reason: "no JDK"},
-		{Store: "podman", State: trust.Unknown, Reason: "podman info: exit 125"},
+		{Store: "system", State: flows.StoreTrusted, Warnings: []string{"Java ignores name constraints"}},
+		{Store: "docker", State: flows.StoreMissing, Reason: "no entry for localhost:5000"},
+		{Store: "nss", State: flows.StoreStale, Reason: "holds an older CA"},
+		{Store: "java", State: flows.StoreNotApplicable, Reason: "no JDK"},
+		{Store: "podman", State: flows.StoreUnknown, Reason: "podman info: exit 125"},
 	}})
 	want := []TrustStore{
 		{Name: "system", State: Trusted, Warning: "Java ignores name constraints"},
@@ -49,7 +48,7 @@ func TestConvertStack(t *testing.T) {
 	started := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 	got := stackState(&flows.StackStatus{Project: "esb", State: flows.StackDegraded,
 		Engine: &flows.EngineInfo{Host: "unix:///var/run/docker.sock", APIVersion: "1.41"},
-		Services: []engine.Service{
+		Services: []flows.Service{
 			{Name: "registry", State: "running", Health: "healthy", Ports: []string{"127.0.0.1:5000->5000/tcp"}, StartedAt: started},
 			{Name: "agent", State: "exited", ExitCode: 2, HealthOutput: "wget: bad address"},
 		}})

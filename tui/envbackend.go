@@ -9,8 +9,6 @@ import (
 
 	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/pki"
-	"github.com/esbtui/esbtui/trust"
 )
 
 // EnvBackend adapts *flows.Env to Backend. It is thin on purpose: every flow
@@ -18,7 +16,7 @@ import (
 type EnvBackend struct {
 	Env *flows.Env
 	// CertOptions are used by InitCerts (names, key type).
-	CertOptions pki.Options
+	CertOptions flows.CertOptions
 	// Stack are the compose files up, down and build use (default: the
 	// embedded project plus $ESB_COMPOSE_FILE).
 	Stack flows.StackOptions
@@ -86,7 +84,7 @@ func (b *EnvBackend) InitCerts(ctx context.Context, sink progress.Sink) (string,
 // TrustPlan plans `esbtui trust install` for every applicable store and
 // words it the way the CLI prints it.
 func (b *EnvBackend) TrustPlan(ctx context.Context) (TrustPlan, error) {
-	p, err := b.env().PlanTrust(ctx, trust.OpInstall, nil)
+	p, err := b.env().PlanTrust(ctx, flows.TrustInstall, nil)
 	if err != nil {
 		return TrustPlan{}, fmt.Errorf("trust plan: %w", err)
 	}

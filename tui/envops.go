@@ -3,9 +3,8 @@ package tui
 import (
 	"context"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryclient"
-	"github.com/esbtui/esbtui/registryserver"
 )
 
 // Doctor runs `esbtui doctor`'s checks (env.Doctor), reporting each link to
@@ -21,12 +20,12 @@ func (b *EnvBackend) Doctor(ctx context.Context, sink progress.Sink) DoctorRepor
 
 // ScrapeMetrics reads the registry's /metrics once (its loopback debug
 // port).
-func (b *EnvBackend) ScrapeMetrics(ctx context.Context) (*registryclient.MetricsSample, error) {
+func (b *EnvBackend) ScrapeMetrics(ctx context.Context) (*flows.MetricsSample, error) {
 	return b.env().ScrapeMetrics(ctx)
 }
 
 // RegistryEvents listens for the registry's notifications
 // (env.WatchRegistryEvents) until ctx ends.
-func (b *EnvBackend) RegistryEvents(ctx context.Context) (<-chan registryserver.RegistryEvent, string, error) {
+func (b *EnvBackend) RegistryEvents(ctx context.Context) (*flows.EventsListener, error) {
 	return b.env().WatchRegistryEvents(ctx)
 }

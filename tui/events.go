@@ -3,8 +3,8 @@ package tui
 import (
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryserver"
 )
 
 // maxEventBatch bounds how many registry events one message carries: a
@@ -15,19 +15,20 @@ const maxEventBatch = 64
 // registryEvents is the dashboard's listener for the registry's
 // notifications; at most one runs.
 type registryEvents struct {
-	ch       <-chan registryserver.RegistryEvent
+	ch <-chan flows.RegistryEvent
+	// stopped says why the running listener's channel closed early.
+	stopped  func() error
 	starting bool
 }
 
 type (
 	eventsStartedMsg struct {
-		ch   <-chan registryserver.RegistryEvent
-		addr string
-		err  error
+		l   *flows.EventsListener
+		err error
 	}
 	registryEventsMsg struct {
-		ch     <-chan registryserver.RegistryEvent
-		events []registryserver.RegistryEvent
+		ch     <-chan flows.RegistryEvent
+		events []flows.RegistryEvent
 		closed bool
 	}
 )
@@ -41,18 +42,18 @@ func (m *Model) startEvents() tea.Cmd {
 	m.events.starting = true
 	b, ctx := m.b, m.ctx
 	return func() tea.Msg {
-		ch, addr, err := b.RegistryEvents(ctx)
-		return eventsStartedMsg{ch, addr, err}
+		l, err := b.RegistryEvents(ctx)
+		return eventsStartedMsg{l, err}
 	}
 }
 
-func waitEvents(ch <-chan registryserver.RegistryEvent) tea.Cmd {
+func waitEvents(ch <-chan flows.RegistryEvent) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := <-ch
 		if !ok {
 			return registryEventsMsg{ch: ch, closed: true}
 		}
-		msg := registryEventsMsg{ch: ch, events: []registryserver.RegistryEvent{ev}}
+		msg := registryEventsMsg{ch: ch, events: []flows.RegistryEvent{ev}}
 		for len(msg.events) < maxEventBatch {
 			select {
 			case ev, ok := <-ch:
@@ -79,9 +80,9 @@ func (m *Model) onEventsStarted(msg eventsStartedMsg) tea.Cmd {
 		return nil
 	}
 	m.reg.setEventsOff("")
-	m.events.ch = msg.ch
-	m.note(progress.Event{Op: "events", Status: progress.Start, Message: "listening for registry events on " + msg.addr})
-	return waitEvents(msg.ch)
+	m.events.ch, m.events.stopped = msg.l.Events, msg.l.Stopped
+	m.note(progress.Event{Op: "events", Status: progress.Start, Message: "listening for registry events on " + msg.l.Addr})
+	return waitEvents(msg.l.Events)
 }
 
 func (m *Model) onRegistryEvents(msg registryEventsMsg) tea.Cmd {
@@ -102,9 +103,17 @@ func (m *Model) onRegistryEvents(msg registryEventsMsg) tea.Cmd {
 		m.note(progress.Event{Time: t, Op: "registry", Step: ev.Action, Item: ev.Ref(), Status: progress.Info, Message: line})
 	}
 	if msg.closed {
-		m.events.ch = nil
+		stopped := m.events.stopped
+		m.events.ch, m.events.stopped = nil, nil
 		if m.ctx.Err() == nil {
-			m.logLine(m.now(), m.st.mark(lvlWarn, "registry events: the listener stopped (r starts it again)"))
+			why := ""
+			if stopped != nil {
+				if err := stopped(); err != nil {
+					why = ": " + err.Error()
+					m.reg.setEventsOff("the listener stopped" + why + " (r starts it again)")
+				}
+			}
+			m.logLine(m.now(), m.st.mark(lvlWarn, "registry events: the listener stopped"+why+" (r starts it again)"))
 		}
 		return nil
 	}
@@ -116,7 +125,7 @@ func (m *Model) onRegistryEvents(msg registryEventsMsg) tea.Cmd {
 
 // registryEventLine is one registry event for the Log pane: the action,
 // the reference, the size and who did it (`esbtui events`' words).
-func registryEventLine(ev registryserver.RegistryEvent) string {
+func registryEventLine(ev flows.RegistryEvent) string {
 	ref := ev.Ref()
 	if ev.Tag == "" && ev.Digest != "" {
 		ref = ev.Repository + "@" + shortDigest(ev.Digest)

@@ -8,10 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/registryclient"
-	"github.com/esbtui/esbtui/registryserver"
 )
 
 // t0 is the fixed clock of every test.
@@ -44,7 +43,7 @@ type fake struct {
 	scrapes int
 	// events feeds RegistryEvents; nil: the listener cannot start
 	// (eventsErr), as when `esbtui events` holds the port.
-	events    chan registryserver.RegistryEvent
+	events    chan flows.RegistryEvent
 	eventsErr error
 }
 
@@ -242,7 +241,7 @@ func doctorEnd(c DoctorCheck) progress.Event {
 	return e
 }
 
-func (f *fake) ScrapeMetrics(ctx context.Context) (*registryclient.MetricsSample, error) {
+func (f *fake) ScrapeMetrics(ctx context.Context) (*flows.MetricsSample, error) {
 	if err := f.call("metrics"); err != nil {
 		return nil, err
 	}
@@ -253,19 +252,21 @@ func (f *fake) ScrapeMetrics(ctx context.Context) (*registryclient.MetricsSample
 	return s, nil
 }
 
-func (f *fake) RegistryEvents(ctx context.Context) (<-chan registryserver.RegistryEvent, string, error) {
+func (f *fake) RegistryEvents(ctx context.Context) (*flows.EventsListener, error) {
 	f.call("events")
-	if f.events == nil {
-		err := f.eventsErr
-		if err == nil {
+	f.mu.Lock()
+	evErr, evs := f.eventsErr, f.events
+	f.mu.Unlock()
+	if evs == nil {
+		if evErr == nil {
 			// The default: listening, nothing happens.
-			ch := make(chan registryserver.RegistryEvent)
+			ch := make(chan flows.RegistryEvent)
 			go func() { <-ctx.Done(); close(ch) }()
-			return ch, "127.0.0.1:5002", nil
+			return &flows.EventsListener{Events: ch, Addr: "127.0.0.1:5002", Stopped: func() error { return nil }}, nil
 		}
-		return nil, "", err
+		return nil, evErr
 	}
-	out := make(chan registryserver.RegistryEvent)
+	out := make(chan flows.RegistryEvent)
 	go func() {
 		defer close(out)
 		for {
@@ -281,16 +282,16 @@ func (f *fake) RegistryEvents(ctx context.Context) (<-chan registryserver.Regist
 			}
 		}
 	}()
-	return out, "127.0.0.1:5002", nil
+	return &flows.EventsListener{Events: out, Addr: "127.0.0.1:5002", Stopped: func() error { return nil }}, nil
 }
 
 // fakeSample is the registry's counters at scrape n, 3 s apart: 2000
 // requests since a start 100 s before t0 (20/s), then 30 more each
 // scrape (10/s), 3 of them 5xx; 1 MB in (333 kB/s) and 300 kB out each
 // time; latencies mostly under 50 ms.
-func fakeSample(n int) *registryclient.MetricsSample {
+func fakeSample(n int) *flows.MetricsSample {
 	f := float64(n)
-	return &registryclient.MetricsSample{
+	return &flows.MetricsSample{
 		Time: t0.Add(time.Duration(n) * 3 * time.Second), Started: t0.Add(-100 * time.Second),
 		Requests: 2000 + 30*f, ServerErrors: 3 * f, ClientErrors: 40,
 		BytesIn: 50e6 + 1e6*f, BytesOut: 20e6 + 3e5*f,
@@ -311,8 +312,8 @@ func (f *fake) Note(e progress.Event) {
 
 // Scenarios.
 
-func certInfo(role string, days int) pki.CertInfo {
-	c := pki.CertInfo{
+func certInfo(role string, days int) flows.CertInfo {
+	c := flows.CertInfo{
 		Role: role, Present: true, KeyMatch: true, ChainValid: true,
 		File: "/home/dev/.esb/certs/server.crt", KeyFile: "/home/dev/.esb/certs/server.key",
 		KeyType: "ECDSA P-256", DaysLeft: days, NotBefore: t0.AddDate(0, 0, -1), NotAfter: t0.AddDate(0, 0, days),
@@ -331,7 +332,7 @@ func certInfo(role string, days int) pki.CertInfo {
 func healthyState() State {
 	return State{
 		Home: "/home/dev/.esb",
-		Certs: pki.Report{Dir: "/home/dev/.esb/certs",
+		Certs: flows.CertReport{Dir: "/home/dev/.esb/certs",
 			CA: certInfo("ca", 3649), Server: certInfo("server", 198)},
 		Trust: &TrustState{Stores: []TrustStore{
 			{Name: "system", State: Trusted, Reason: "debian /usr/local/share/ca-certificates"},
@@ -350,16 +351,16 @@ func healthyState() State {
 
 // sinceStart is what env's snapshot reports: the rates since the registry
 // started, the same as the dashboard's first scrape.
-func sinceStart() *registryclient.Metrics {
-	m := registryclient.ComputeMetrics(nil, fakeSample(0))
+func sinceStart() *flows.Metrics {
+	m := flows.ComputeMetrics(nil, fakeSample(0))
 	return &m
 }
 
 func freshState() State {
 	s := healthyState()
-	s.Certs = pki.Report{Dir: "/home/dev/.esb/certs",
-		CA:     pki.CertInfo{Role: "ca", File: "/home/dev/.esb/certs/rootCA.crt", Problems: []string{"no root CA: run `esbtui init`"}},
-		Server: pki.CertInfo{Role: "server", File: "/home/dev/.esb/certs/server.crt", Problems: []string{"no server certificate: run `esbtui init`"}},
+	s.Certs = flows.CertReport{Dir: "/home/dev/.esb/certs",
+		CA:     flows.CertInfo{Role: "ca", File: "/home/dev/.esb/certs/rootCA.crt", Problems: []string{"no root CA: run `esbtui init`"}},
+		Server: flows.CertInfo{Role: "server", File: "/home/dev/.esb/certs/server.crt", Problems: []string{"no server certificate: run `esbtui init`"}},
 	}
 	// What env reports before `esbtui init`: no store can be checked.
 	s.Trust = &TrustState{Err: "trust: no CA at /home/dev/.esb/certs/rootCA.crt: run `esbtui init` first"}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/registryserver"
 )
 
@@ -22,7 +23,7 @@ func TestHostileRegistryEventReachesTheDashboardClean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fake{state: healthyState(), events: make(chan registryserver.RegistryEvent)}
+	f := &fake{state: healthyState(), events: make(chan flows.RegistryEvent)}
 	go func() {
 		for ev := range l.Events() {
 			f.events <- ev

@@ -8,8 +8,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryclient"
 )
 
 // defaultMetricsEvery is how often the Registry pane's rates refresh.
@@ -24,7 +24,7 @@ const metricsTimeout = 2 * time.Second
 // samples into live rates. Nothing ticks otherwise.
 type metricsPoll struct {
 	every    time.Duration
-	prev     *registryclient.MetricsSample
+	prev     *flows.MetricsSample
 	ticking  bool // a metricsTickMsg is on its way
 	inflight bool // a scrape runs
 	failing  bool // the last scrape failed (logged once per streak)
@@ -33,7 +33,7 @@ type metricsPoll struct {
 
 type (
 	metricsMsg struct {
-		s   *registryclient.MetricsSample
+		s   *flows.MetricsSample
 		err error
 	}
 	metricsTickMsg struct{}
@@ -99,7 +99,7 @@ func (m *Model) onMetrics(msg metricsMsg) tea.Cmd {
 		}
 		p.failing = true
 	case msg.s != nil:
-		mm := registryclient.ComputeMetrics(p.prev, msg.s)
+		mm := flows.ComputeMetrics(p.prev, msg.s)
 		p.prev, p.failing = msg.s, false
 		m.reg.setMetrics(&mm, "")
 	}
@@ -114,7 +114,7 @@ var sinceStartLabels = []string{" since start", " lifetime"}
 
 // metricsLines are the Registry pane's rates: one line when w allows,
 // else two.
-func metricsLines(mm *registryclient.Metrics, w int) []string {
+func metricsLines(mm *flows.Metrics, w int) []string {
 	a := fmt.Sprintf("%s req/s · 5xx %.1f%% · p95 %s", rate(mm.RequestRate), 100*mm.ErrorRate, latency(mm.P95))
 	b := fmt.Sprintf("in %s/s · out %s/s", byteRate(mm.BytesInRate), byteRate(mm.BytesOutRate))
 	// Until the second scrape the rates are averages since the registry

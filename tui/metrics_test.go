@@ -4,16 +4,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
 // Rates since the registry started say so at every width the dashboard
 // draws (38 columns inside a pane at 80, 78 at 160); live rates do not.
 func TestMetricsSinceStartLabelFits(t *testing.T) {
 	start := sinceStart() // in 488 KiB/s · out 195 KiB/s
-	live := registryclient.ComputeMetrics(fakeSample(0), fakeSample(1))
+	live := flows.ComputeMetrics(fakeSample(0), fakeSample(1))
 	for _, tc := range []struct {
-		mm    *registryclient.Metrics
+		mm    *flows.Metrics
 		w     int
 		label string
 	}{

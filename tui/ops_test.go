@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/registryserver"
 )
 
@@ -284,12 +285,12 @@ func TestMetricsFailureSaysWhyOnce(t *testing.T) {
 // Pushes, pulls and deletes by any client reach the Log pane with the
 // registry's timestamp.
 func TestRegistryEventsInLog(t *testing.T) {
-	f := &fake{state: healthyState(), events: make(chan registryserver.RegistryEvent)}
+	f := &fake{state: healthyState(), events: make(chan flows.RegistryEvent)}
 	h := newHarness(t, f, 80, 24)
-	f.events <- registryserver.RegistryEvent{Time: t0.Add(-5 * time.Second), Action: "push", Kind: "manifest", Repository: "hello", Tag: "latest",
+	f.events <- flows.RegistryEvent{Time: t0.Add(-5 * time.Second), Action: "push", Kind: "manifest", Repository: "hello", Tag: "latest",
 		Digest: "sha256:4f1c0e9a7b2d5e8f00112233445566778899aabbccddeeff0011223344556677", Size: 1_234, UserAgent: "docker/20.10.24 go/go1.18.1"}
-	f.events <- registryserver.RegistryEvent{Time: t0.Add(-4 * time.Second), Action: "pull", Kind: "manifest", Repository: "hello", Tag: "latest", UserAgent: "crane/0.20"}
-	f.events <- registryserver.RegistryEvent{Time: t0.Add(-3 * time.Second), Action: "delete", Kind: "manifest", Repository: "worker",
+	f.events <- flows.RegistryEvent{Time: t0.Add(-4 * time.Second), Action: "pull", Kind: "manifest", Repository: "hello", Tag: "latest", UserAgent: "crane/0.20"}
+	f.events <- flows.RegistryEvent{Time: t0.Add(-3 * time.Second), Action: "delete", Kind: "manifest", Repository: "worker",
 		Digest: "sha256:99887766554433aa99887766554433aa99887766554433aa99887766554433aa", User: "esbtui"}
 	h.until("three events", func(m *Model) bool { return strings.Count(logText(m), "registry ") >= 3 })
 	log := logText(h.final())
@@ -310,7 +311,7 @@ func TestRegistryEventsInLog(t *testing.T) {
 // A push by another client shows in the Registry pane by itself: the
 // event refreshes the catalog.
 func TestRegistryEventRefreshesCatalog(t *testing.T) {
-	f := &fake{state: healthyState(), events: make(chan registryserver.RegistryEvent)}
+	f := &fake{state: healthyState(), events: make(chan flows.RegistryEvent)}
 	h := newHarness(t, f, 80, 24)
 	h.until("first frame", func(m *Model) bool { return strings.Contains(plainView(m), "4 repos") })
 	f.mu.Lock()
@@ -318,12 +319,12 @@ func TestRegistryEventRefreshesCatalog(t *testing.T) {
 	reg.Repos = append(append([]string(nil), reg.Repos...), "zz-from-cli")
 	f.state.Registry = &reg
 	f.mu.Unlock()
-	f.events <- registryserver.RegistryEvent{Time: t0, Action: "pull", Kind: "manifest", Repository: "hello", Tag: "latest"}
+	f.events <- flows.RegistryEvent{Time: t0, Action: "pull", Kind: "manifest", Repository: "hello", Tag: "latest"}
 	h.until("the pull logged", func(m *Model) bool { return strings.Contains(logText(m), "registry pull hello:latest") })
 	if strings.Contains(plainView(h.m), "5 repos") {
 		t.Fatal("a pull refreshed the catalog")
 	}
-	f.events <- registryserver.RegistryEvent{Time: t0, Action: "push", Kind: "manifest", Repository: "zz-from-cli", Tag: "v1"}
+	f.events <- flows.RegistryEvent{Time: t0, Action: "push", Kind: "manifest", Repository: "zz-from-cli", Tag: "v1"}
 	h.until("the pushed repository listed", func(m *Model) bool { return strings.Contains(plainView(m), "5 repos") })
 }
 

@@ -8,8 +8,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryclient"
 )
 
 // Registry pane modes.
@@ -36,7 +36,7 @@ type registryPane struct {
 	err       string
 	// live are the rates between the dashboard's last two scrapes;
 	// metricsErr says why the last scrape failed.
-	live       *registryclient.Metrics
+	live       *flows.Metrics
 	metricsErr string
 	// eventsOff says why the registry's live events are not received
 	// (the listener could not start), with the fix; empty while listening.
@@ -175,7 +175,7 @@ func (p *registryPane) set(s *RegistryState) {
 	p.rev++
 }
 
-func (p *registryPane) setMetrics(live *registryclient.Metrics, err string) {
+func (p *registryPane) setMetrics(live *flows.Metrics, err string) {
 	p.live, p.metricsErr = live, err
 	p.rev++
 }

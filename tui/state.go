@@ -3,8 +3,7 @@ package tui
 import (
 	"time"
 
-	"github.com/esbtui/esbtui/pki"
-	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
 // State is what the dashboard shows: one picture of the chain, gathered by
@@ -12,7 +11,7 @@ import (
 // the pane says so instead of guessing.
 type State struct {
 	Home     string
-	Certs    pki.Report
+	Certs    flows.CertReport
 	Trust    *TrustState
 	Stack    *StackState
 	Registry *RegistryState
@@ -81,7 +80,7 @@ type RegistryState struct {
 	// Metrics are the registry's rates since it started (nil when its
 	// metrics endpoint does not answer); the pane shows live rates once
 	// the dashboard has scraped twice.
-	Metrics *registryclient.Metrics
+	Metrics *flows.Metrics
 }
 
 // Image is what Inspect reports about one reference.

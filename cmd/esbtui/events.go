@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryserver"
 )
 
 // newEventsCmd builds `esbtui events`.
@@ -22,16 +22,17 @@ host.docker.internal, port = registry port + 2, with a bearer token from
 queued by the registry and arrive first. With --json, one JSON object a line.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ch, addr, err := a.env.WatchRegistryEvents(cmd.Context())
+			l, err := a.env.WatchRegistryEvents(cmd.Context())
 			if err != nil {
 				return err
 			}
+			addr := l.Addr
 			if a.jsonOut {
 				fmt.Fprintf(a.stderr, "{\"listening\": %q}\n", addr)
 			} else {
 				a.printf("listening for registry events on %s; Ctrl-C to stop\n", addr)
 			}
-			for ev := range ch {
+			for ev := range l.Events {
 				if a.jsonOut {
 					if err := a.printJSONLine(ev); err != nil {
 						return fmt.Errorf("events: encode the event as JSON: %w", err)
@@ -40,13 +41,18 @@ queued by the registry and arrive first. With --json, one JSON object a line.`,
 				}
 				a.printf("%s\n", eventLine(ev))
 			}
+			// The channel also closes when the listener's server dies:
+			// that is a failure, not the end of Ctrl-C.
+			if err := l.Stopped(); err != nil {
+				return fmt.Errorf("events: %w", err)
+			}
 			return nil
 		},
 	}
 }
 
 // eventLine is one registry event for people (and the TUI log).
-func eventLine(ev registryserver.RegistryEvent) string {
+func eventLine(ev flows.RegistryEvent) string {
 	line := fmt.Sprintf("%s %-6s %s", ev.Time.Local().Format("15:04:05"), ev.Action, ev.Ref())
 	if ev.Kind == "blob" {
 		line += " (blob)"

@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/stack"
 )
 
 // newGCCmd builds `esbtui gc`.
@@ -37,7 +37,7 @@ retention policy.`,
 	return cmd
 }
 
-func printGC(a *app, res *stack.GCResult) {
+func printGC(a *app, res *flows.GCResult) {
 	if res.DryRun {
 		a.printf("gc --dry-run: would delete %d manifest(s) and %d blob(s), reclaiming %s\n",
 			len(res.Manifests), len(res.Blobs), progress.Bytes(res.BytesReclaimed))

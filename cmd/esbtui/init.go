@@ -1,10 +1,8 @@
 package main
 
 import (
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/spf13/cobra"
-
-	"github.com/esbtui/esbtui/pki"
-	"github.com/esbtui/esbtui/trust"
 )
 
 type certFlags struct {
@@ -17,15 +15,15 @@ func (f *certFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.keyType, "key-type", "ecdsa-p256", "server key type: ecdsa-p256 or rsa2048 (for old clients)")
 }
 
-func (f *certFlags) options() (pki.Options, error) {
-	kt, err := pki.ParseKeyType(f.keyType)
+func (f *certFlags) options() (flows.CertOptions, error) {
+	kt, err := flows.ParseKeyType(f.keyType)
 	if err != nil {
-		return pki.Options{}, &usageError{err}
+		return flows.CertOptions{}, &usageError{err}
 	}
-	if _, err := pki.ParseNames(f.names); err != nil {
-		return pki.Options{}, &usageError{err}
+	if _, err := flows.ParseNames(f.names); err != nil {
+		return flows.CertOptions{}, &usageError{err}
 	}
-	return pki.Options{Names: f.names, KeyType: kt}, nil
+	return flows.CertOptions{Names: f.names, KeyType: kt}, nil
 }
 
 // newInitCmd builds `esbtui init`.
@@ -66,7 +64,7 @@ the plan is shown first; headless runs need --yes (or --skip-trust).`,
 				if !a.jsonOut {
 					a.printf("\n")
 				}
-				tr, err = a.trustFlow(cmd, trust.OpInstall, nil, false)
+				tr, err = a.trustFlow(cmd, flows.TrustInstall, nil, false)
 			}
 			// the text was printed as each step ended
 			if jerr := a.output(map[string]any{"certs": res, "inspect": rep, "trust": tr}, nil); jerr != nil {

@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryclient"
 )
 
 // newInspectCmd builds `esbtui inspect`.
@@ -27,7 +27,7 @@ func newInspectCmd(a *app) *cobra.Command {
 	}
 }
 
-func printInspection(a *app, in *registryclient.Inspection) {
+func printInspection(a *app, in *flows.Inspection) {
 	kind := "image"
 	if in.Index {
 		kind = "index"

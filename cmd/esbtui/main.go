@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
 // Exit codes (DESIGN.md): 0 ok, 1 failed, 2 usage error, 3 doctor found problems.
@@ -32,7 +32,7 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// The embedded libraries' logrus output never reaches the terminal;
 	// flows route it to the log file once they have one.
-	stack.SetLogger(nil)
+	flows.SetLibraryLogger(nil)
 	a := newApp(stdin, stdout, stderr)
 	root := newRootCmd(a)
 	root.SetArgs(args)

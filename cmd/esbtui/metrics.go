@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryclient"
 )
 
 // newMetricsCmd builds `esbtui metrics`.
@@ -38,7 +38,7 @@ or with --interval D over the next D (two scrapes).`,
 	return cmd
 }
 
-func windowText(m *registryclient.Metrics) string {
+func windowText(m *flows.Metrics) string {
 	w := m.Window.Round(time.Second)
 	if m.Since == "start" {
 		return "since the registry started " + w.String() + " ago"
@@ -47,7 +47,7 @@ func windowText(m *registryclient.Metrics) string {
 }
 
 // metricLines is the metrics block of `metrics` and `status`.
-func metricLines(m *registryclient.Metrics) []string {
+func metricLines(m *flows.Metrics) []string {
 	return []string{
 		fmt.Sprintf("requests  %d (%.2f/s), 5xx %d (%.1f%%), 4xx %d", m.Requests, m.RequestRate, m.Errors, 100*m.ErrorRate, m.ClientErrors),
 		fmt.Sprintf("p95       %s", m.P95.Round(10*time.Microsecond)),

@@ -3,9 +3,8 @@ package main
 import (
 	"fmt"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/spf13/cobra"
-
-	"github.com/esbtui/esbtui/registryclient"
 )
 
 // newPruneCmd builds `esbtui prune`.
@@ -37,7 +36,7 @@ the dry run lists exactly what the real run deletes.`,
 	return cmd
 }
 
-func printPrune(a *app, res *registryclient.PruneResult) {
+func printPrune(a *app, res *flows.PruneResult) {
 	verb := "deleted"
 	if res.DryRun {
 		verb = "would delete"

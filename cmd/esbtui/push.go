@@ -3,8 +3,8 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryclient"
 )
 
 // newPushCmd builds `esbtui push`.
@@ -35,13 +35,13 @@ unchanged layer is never compressed again.`,
 	return cmd
 }
 
-func printPush(a *app, res *registryclient.PushResult) {
+func printPush(a *app, res *flows.PushResult) {
 	a.printf("pushed %s@%s in %s\n", res.Ref, res.Digest, res.Elapsed.Round(1e6))
 	counts := map[string]int{}
 	for _, l := range res.Layers {
 		counts[l.Action]++
 	}
 	a.printf("  layers: %d uploaded, %d already there, %d mounted; compressed %d (%s), sent %s\n",
-		counts[registryclient.ActionUploaded], counts[registryclient.ActionExists], counts[registryclient.ActionMounted],
+		counts[flows.LayerUploaded], counts[flows.LayerExists], counts[flows.LayerMounted],
 		res.LayersCompressed, progress.Bytes(res.BytesCompressed), progress.Bytes(res.BytesSent))
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
-	"github.com/esbtui/esbtui/registryclient"
 )
 
 func printRegistry(a *app, s *flows.RegistryStatus) {
@@ -15,7 +14,7 @@ func printRegistry(a *app, s *flows.RegistryStatus) {
 	a.printf("\nRegistry (%s)\n", s.Address)
 	if !s.Reachable {
 		mark := "✗"
-		if s.Stage == string(registryclient.StageTCP) {
+		if s.Stage == string(flows.StageTCP) {
 			mark = "·"
 		}
 		if s.Stage != "" {
@@ -55,7 +54,7 @@ func orDash(s string) string {
 
 // regErr makes a malformed reference a usage error (exit 2).
 func regErr(err error) error {
-	var bad *registryclient.BadReferenceError
+	var bad *flows.BadReferenceError
 	if errors.As(err, &bad) {
 		return &usageError{err}
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esbtui/esbtui/internal/flows"
-	"github.com/esbtui/esbtui/pki"
 )
 
 // newStatusCmd builds `esbtui status`.
@@ -51,14 +50,14 @@ func printSnapshot(a *app, s flows.Snapshot) {
 	printRegistry(a, s.Registry)
 }
 
-func printCertReport(a *app, r pki.Report) {
+func printCertReport(a *app, r flows.CertReport) {
 	a.printf("Certificates (%s)\n", r.Dir)
-	for _, c := range []pki.CertInfo{r.CA, r.Server} {
+	for _, c := range []flows.CertInfo{r.CA, r.Server} {
 		printCert(a, c)
 	}
 }
 
-func printCert(a *app, c pki.CertInfo) {
+func printCert(a *app, c flows.CertInfo) {
 	name := map[string]string{"ca": "root CA", "server": "server"}[c.Role]
 	mark := "✓"
 	switch {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/esbtui/esbtui/internal/flows"
-	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // watchUpdates is what env sends while the registry dies, through a
@@ -16,8 +15,8 @@ import (
 // in what a line does not show (the exit code, the health output).
 func watchUpdates() []flows.StackUpdate {
 	t0 := time.Date(2026, 11, 20, 10, 30, 0, 0, time.UTC)
-	svc := func(state, health string, exit int, out string) []engine.Service {
-		return []engine.Service{{Name: "registry", State: state, Health: health, ExitCode: exit, HealthOutput: out}}
+	svc := func(state, health string, exit int, out string) []flows.Service {
+		return []flows.Service{{Name: "registry", State: state, Health: health, ExitCode: exit, HealthOutput: out}}
 	}
 	return []flows.StackUpdate{
 		{Time: t0, Project: "esb", State: flows.StackUp, Services: svc("running", "healthy", 0, "")},

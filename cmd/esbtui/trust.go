@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esbtui/esbtui/internal/flows"
-	"github.com/esbtui/esbtui/trust"
 )
 
 // newTrustCmd builds `esbtui trust`.
@@ -45,18 +44,18 @@ ESB_TRUST_ROOT=DIR prefixes every store path (a sandbox for tests and CI).`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: status,
 	}
-	cmd.PersistentFlags().StringArrayVar(&stores, "store", nil, "only this store (repeatable): "+strings.Join(trust.StoreNames, ", "))
+	cmd.PersistentFlags().StringArrayVar(&stores, "store", nil, "only this store (repeatable): "+strings.Join(flows.TrustStoreNames(), ", "))
 	cmd.AddCommand(&cobra.Command{
 		Use:   "status",
 		Short: "Print whether each store trusts the CA (exit 1 when an applicable one does not)",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  status,
 	})
-	for _, op := range []trust.Op{trust.OpInstall, trust.OpUninstall} {
+	for _, op := range []flows.TrustOp{flows.TrustInstall, flows.TrustUninstall} {
 		var dryRun bool
-		short := map[trust.Op]string{
-			trust.OpInstall:   "Trust the CA in every applicable store (or --store NAME)",
-			trust.OpUninstall: "Remove every trace of the CA (current and older ones) from the stores",
+		short := map[flows.TrustOp]string{
+			flows.TrustInstall:   "Trust the CA in every applicable store (or --store NAME)",
+			flows.TrustUninstall: "Remove every trace of the CA (current and older ones) from the stores",
 		}[op]
 		sub := &cobra.Command{
 			Use:   string(op),
@@ -84,8 +83,8 @@ ESB_TRUST_ROOT=DIR prefixes every store path (a sandbox for tests and CI).`,
 
 func checkStoreNames(names []string) error {
 	for _, n := range names {
-		if !slices.Contains(trust.StoreNames, n) {
-			return &usageError{fmt.Errorf("unknown store %q: choose from %s", n, strings.Join(trust.StoreNames, ", "))}
+		if !slices.Contains(flows.TrustStoreNames(), n) {
+			return &usageError{fmt.Errorf("unknown store %q: choose from %s", n, strings.Join(flows.TrustStoreNames(), ", "))}
 		}
 	}
 	return nil
@@ -101,7 +100,7 @@ type trustOutcome struct {
 // trustFlow plans op, prints the plan, gets consent (root or sudo, --yes
 // headless, a prompt on a terminal), applies it and prints what each store
 // did. It returns the outcome for JSON output.
-func (a *app) trustFlow(cmd *cobra.Command, op trust.Op, stores []string, dryRun bool) (*trustOutcome, error) {
+func (a *app) trustFlow(cmd *cobra.Command, op flows.TrustOp, stores []string, dryRun bool) (*trustOutcome, error) {
 	ctx := cmd.Context()
 	plan, err := a.env.PlanTrust(ctx, op, stores)
 	if err != nil {
@@ -232,8 +231,8 @@ func printTrust(a *app, s *flows.TrustStatus) {
 		a.printf("  ✗ %s\n", s.Problem)
 	}
 	for _, st := range s.Stores {
-		mark := map[trust.State]string{trust.Trusted: "✓", trust.Missing: "✗", trust.Stale: "✗", trust.NotApplicable: "-", trust.Unknown: "?"}[st.State]
-		if st.State == trust.Trusted && len(st.Warnings) > 0 {
+		mark := map[flows.TrustState]string{flows.StoreTrusted: "✓", flows.StoreMissing: "✗", flows.StoreStale: "✗", flows.StoreNotApplicable: "-", flows.StoreUnknown: "?"}[st.State]
+		if st.State == flows.StoreTrusted && len(st.Warnings) > 0 {
 			mark = "!"
 		}
 		line := string(st.State)

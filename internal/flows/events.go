@@ -54,10 +54,10 @@ func (e *Env) notificationsYAML() string {
 // containers reach as host.docker.internal at EventsPort. The channel
 // closes when ctx ends. Only one listener per registry can run (the
 // dashboard or `esbtui events`).
-func (e *Env) WatchRegistryEvents(ctx context.Context) (<-chan registryserver.RegistryEvent, string, error) {
+func (e *Env) WatchRegistryEvents(ctx context.Context) (*EventsListener, error) {
 	token, err := e.eventsToken()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	host := ""
 	if e.Cfg.HostGateway.IsValid() {
@@ -65,20 +65,32 @@ func (e *Env) WatchRegistryEvents(ctx context.Context) (<-chan registryserver.Re
 	} else {
 		eng, err := e.Engine(ctx)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		gw, err := eng.HostGatewayIP(ctx)
 		eng.Close()
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		host = gw.IP.String()
 		e.Log.Info("host gateway", "ip", host, "from", gw.Source)
 	}
 	l, err := registryserver.ListenEvents(ctx, net.JoinHostPort(host, strconv.Itoa(e.EventsPort())), token)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	e.Log.Info("registry events listener", "addr", l.Addr())
-	return l.Events(), l.Addr(), nil
+	return &EventsListener{Events: l.Events(), Addr: l.Addr(), Stopped: l.Err}, nil
+}
+
+// EventsListener is a running listener for the registry's notifications.
+type EventsListener struct {
+	// Events closes when the listener stops: ctx ended, or its server
+	// died (Stopped then says why).
+	Events <-chan RegistryEvent
+	// Addr is where it listens (host:port).
+	Addr string
+	// Stopped is why Events closed before ctx ended; nil otherwise, and
+	// while it runs.
+	Stopped func() error
 }

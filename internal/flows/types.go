@@ -1,0 +1,73 @@
+package flows
+
+import (
+	"log/slog"
+
+	"github.com/esbtui/esbtui/pki"
+	"github.com/esbtui/esbtui/registryclient"
+	"github.com/esbtui/esbtui/registryserver"
+	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
+	"github.com/esbtui/esbtui/trust"
+)
+
+// The domain types and values the two faces (the CLI and the dashboard)
+// show, named through this layer so that they depend on flows alone:
+// cmd/esbtui and tui → flows → pki, trust, stack, stack/engine,
+// registryclient, registryserver → config, progress.
+type (
+	CertInfo      = pki.CertInfo
+	CertReport    = pki.Report
+	CertOptions   = pki.Options
+	Service       = engine.Service
+	RegistryEvent = registryserver.RegistryEvent
+	MetricsSample = registryclient.MetricsSample
+	Metrics       = registryclient.Metrics
+	Inspection    = registryclient.Inspection
+	PushResult    = registryclient.PushResult
+	PruneResult   = registryclient.PruneResult
+	GCResult      = stack.GCResult
+	TrustOp       = trust.Op
+	TrustState    = trust.State
+	// BadReferenceError is an image reference that does not parse.
+	BadReferenceError = registryclient.BadReferenceError
+)
+
+// Trust operations and the states a store can be in.
+const (
+	TrustInstall   = trust.OpInstall
+	TrustUninstall = trust.OpUninstall
+
+	StoreTrusted       = trust.Trusted
+	StoreMissing       = trust.Missing
+	StoreStale         = trust.Stale
+	StoreNotApplicable = trust.NotApplicable
+	StoreUnknown       = trust.Unknown
+)
+
+// What push did with each layer (PushResult's layer actions).
+const (
+	LayerUploaded = registryclient.ActionUploaded
+	LayerExists   = registryclient.ActionExists
+	LayerMounted  = registryclient.ActionMounted
+)
+
+// StageTCP is the stage of a registry that refuses connections (nothing
+// listens).
+const StageTCP = registryclient.StageTCP
+
+// TrustStoreNames are the trust stores, in the order they are installed.
+func TrustStoreNames() []string { return trust.StoreNames() }
+
+// ParseNames checks extra certificate names (--name).
+func ParseNames(in []string) (pki.Names, error) { return pki.ParseNames(in) }
+
+// ParseKeyType reads a server key type (--key-type).
+func ParseKeyType(s string) (pki.KeyType, error) { return pki.ParseKeyType(s) }
+
+// ComputeMetrics is the registry's rates between two scrapes.
+func ComputeMetrics(prev, cur *MetricsSample) Metrics { return registryclient.ComputeMetrics(prev, cur) }
+
+// SetLibraryLogger sends what the embedded libraries (Compose,
+// distribution) log to l; nil drops it. It never reaches the terminal.
+func SetLibraryLogger(l *slog.Logger) { stack.SetLogger(l) }
