@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,18 +113,19 @@ func (e *Engine) GarbageCollect(ctx context.Context, project string, o GCOptions
 		return nil, &GCError{Container: reg.Container, Step: "inspect", Err: errors.New("the registry is not running (run `esbtui up`)")}
 	}
 	bin, configFile := registryCommand(cfg.Entrypoint, cfg.Cmd)
+	duCmd := registryDuCommand(cfg.Entrypoint)
 	root := storageRoot(cfg.Env)
 	res := &GCResult{DryRun: o.DryRun, Container: reg.Container, StorageRoot: root, BytesBefore: -1, BytesAfter: -1, Manifests: []string{}, Blobs: []string{}}
 
 	rep.Step("measure", progress.Start, "measuring "+root)
-	if n, err := e.du(ctx, reg.ID, root); err == nil {
+	if n, err := e.du(ctx, reg.ID, duCmd, root); err == nil {
 		res.BytesBefore = n
 		rep.Step("measure", progress.Done, fmt.Sprintf("%s holds %d bytes", root, n))
 	} else {
 		rep.Step("measure", progress.Warning, "cannot measure the storage: "+err.Error())
 	}
 
-	gcArgs := []string{bin, "garbage-collect", "--delete-untagged"}
+	gcArgs := append(slices.Clip(bin), "garbage-collect", "--delete-untagged")
 	if o.DryRun {
 		gcArgs = append(gcArgs, "--dry-run")
 	}
@@ -141,7 +143,7 @@ func (e *Engine) GarbageCollect(ctx context.Context, project string, o GCOptions
 			return nil, &GCError{Container: reg.Container, Step: "gc", Output: out, Err: err}
 		}
 		res.Manifests, res.Blobs = parseGCOutput(out)
-		if n, err := e.blobBytes(ctx, reg.ID, root, res.Blobs); err == nil {
+		if n, err := e.blobBytes(ctx, reg.ID, duCmd, root, res.Blobs); err == nil {
 			res.BytesReclaimed = n
 		}
 		rep.Step("gc", progress.Done, fmt.Sprintf("would delete %d manifest(s) and %d blob(s), %d bytes", len(res.Manifests), len(res.Blobs), res.BytesReclaimed))
@@ -199,7 +201,7 @@ func (e *Engine) GarbageCollect(ctx context.Context, project string, o GCOptions
 		return nil, &GCError{Container: reg.Container, Step: "restart", Err: startErr}
 	}
 
-	if n, err := e.du(ctx, reg.ID, root); err == nil {
+	if n, err := e.du(ctx, reg.ID, duCmd, root); err == nil {
 		res.BytesAfter = n
 		if res.BytesBefore >= 0 {
 			res.BytesReclaimed = max(res.BytesBefore-n, 0)
@@ -224,12 +226,15 @@ func (e *Engine) registryContainer(ctx context.Context, project string) (Service
 	return Service{}, &NoRegistryError{Project: project}
 }
 
-// registryCommand finds the registry binary and its config file from the
-// container's entrypoint and command (["/bin/registry"] ["serve", CONFIG]).
-func registryCommand(entrypoint, cmd []string) (bin, config string) {
-	bin, config = "/bin/registry", "/etc/distribution/config.yml"
-	if len(entrypoint) > 0 && strings.Contains(entrypoint[len(entrypoint)-1], "registry") {
-		bin = entrypoint[len(entrypoint)-1]
+// registryCommand finds the registry command and its config file from the
+// container's entrypoint and command (["/bin/registry"] ["serve", CONFIG],
+// or esbtui's image: ["/esbtui", "registry-server"] ["serve", CONFIG]).
+func registryCommand(entrypoint, cmd []string) (bin []string, config string) {
+	bin, config = []string{"/bin/registry"}, "/etc/distribution/config.yml"
+	if isSelfImageEntrypoint(entrypoint) {
+		bin = entrypoint
+	} else if len(entrypoint) > 0 && strings.Contains(entrypoint[len(entrypoint)-1], "registry") {
+		bin = []string{entrypoint[len(entrypoint)-1]}
 	}
 	if len(cmd) >= 2 && cmd[0] == "serve" {
 		config = cmd[len(cmd)-1]
@@ -266,13 +271,18 @@ func parseGCOutput(out string) (manifests, blobs []string) {
 }
 
 // du measures paths inside a running container (`du -sb`, falling back to
-// `du -sk` × 1024) and returns the sum.
-func (e *Engine) du(ctx context.Context, id string, paths ...string) (int64, error) {
+// `du -sk` × 1024; duCmd instead when the image has no shell) and returns
+// the sum.
+func (e *Engine) du(ctx context.Context, id string, duCmd []string, paths ...string) (int64, error) {
 	if len(paths) == 0 {
 		return 0, nil
 	}
 	script := `du -sb "$@" 2>/dev/null || { du -sk "$@" | while read k p; do echo $((k*1024)) "$p"; done; }`
-	out, code, err := e.Exec(ctx, id, append([]string{"sh", "-c", script, "du"}, paths...))
+	argv := append([]string{"sh", "-c", script, "du"}, paths...)
+	if duCmd != nil {
+		argv = append(slices.Clip(duCmd), paths...)
+	}
+	out, code, err := e.Exec(ctx, id, argv)
 	if err != nil {
 		return 0, err
 	}
@@ -295,7 +305,7 @@ func (e *Engine) du(ctx context.Context, id string, paths ...string) (int64, err
 }
 
 // blobBytes sums the sizes of blobs in the registry's filesystem layout.
-func (e *Engine) blobBytes(ctx context.Context, id, root string, digests []string) (int64, error) {
+func (e *Engine) blobBytes(ctx context.Context, id string, duCmd []string, root string, digests []string) (int64, error) {
 	var paths []string
 	for _, d := range digests {
 		algo, hex, ok := strings.Cut(d, ":")
@@ -304,7 +314,7 @@ func (e *Engine) blobBytes(ctx context.Context, id, root string, digests []strin
 		}
 		paths = append(paths, fmt.Sprintf("%s/docker/registry/v2/blobs/%s/%s/%s/data", root, algo, hex[:2], hex))
 	}
-	return e.du(ctx, id, paths...)
+	return e.du(ctx, id, duCmd, paths...)
 }
 
 // Exec runs cmd in a running container (like `docker exec`) and returns its

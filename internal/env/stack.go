@@ -104,6 +104,9 @@ type StackOptions struct {
 	// Bind is the address the registry port is published on (up); empty
 	// means 127.0.0.1. A non-loopback address needs auth.
 	Bind string
+
+	// registryImage is what up's image step chose (registry_image.go).
+	registryImage *RegistryImage
 }
 
 // LoadStack loads the compose project: the embedded default (written to
@@ -131,7 +134,15 @@ func (e *Env) LoadStack(ctx context.Context, o StackOptions) (*stack.Project, er
 	if !o.NoDefault {
 		po.DefaultDir = e.Cfg.StackDir()
 	}
-	return stack.LoadProject(ctx, po)
+	if ri := o.registryImage; ri != nil {
+		po.Env["ESB_REGISTRY_IMAGE"] = ri.Ref
+	}
+	p, err := stack.LoadProject(ctx, po)
+	if err != nil {
+		return nil, err
+	}
+	applyRegistryImage(p, o.registryImage)
+	return p, nil
 }
 
 // debugPort is where the registry's /metrics and /debug/health are
@@ -235,6 +246,17 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 	}
 	defer eng.Close()
 	rep.Step("engine", progress.Done, fmt.Sprintf("Docker engine at %s (API %s)", eng.Host, eng.APIVersion))
+
+	if p.HasService(stack.RegistryService) {
+		ri, err := e.ensureRegistryImage(ctx, eng, rep)
+		if err != nil {
+			return nil, fail("image", err)
+		}
+		o.registryImage = &ri
+		if p, err = e.LoadStack(ctx, o); err != nil {
+			return nil, fail("compose-file", err)
+		}
+	}
 
 	if p.HasService(stack.RegistryService) {
 		rep.Step("port", progress.Start, fmt.Sprintf("checking 127.0.0.1:%d", e.Cfg.RegistryPort))

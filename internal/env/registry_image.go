@@ -1,0 +1,148 @@
+package env
+
+import (
+	"context"
+	"debug/elf"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/selfimage"
+)
+
+// FallbackRegistryImage is the image used when esbtui's own binary cannot
+// run in the engine.
+const FallbackRegistryImage = "registry:3"
+
+// Why a registry image was chosen (RegistryImage.Source).
+const (
+	ImageSourceSelf     = "esbtui"             // assembled from this binary
+	ImageSourceEnv      = "ESB_REGISTRY_IMAGE" // the user's choice
+	ImageSourceFallback = "fallback"           // this binary cannot run there
+)
+
+// RegistryImage is the registry image `up` chose and why.
+type RegistryImage struct {
+	Ref    string `json:"ref"`
+	Source string `json:"source"`
+	// Reason is one sentence for status, doctor and the dashboard.
+	Reason string `json:"reason"`
+}
+
+// registryImageOverride is the user's ESB_REGISTRY_IMAGE, if set.
+func registryImageOverride() string { return strings.TrimSpace(os.Getenv("ESB_REGISTRY_IMAGE")) }
+
+// selfImageEnv is ESB_SELFIMAGE_PLATFORM, "os/arch" standing in for what
+// the engine reports (a test simulates a foreign engine with it).
+func selfImageEnv() (osType, arch string, ok bool) {
+	v := os.Getenv("ESB_SELFIMAGE_PLATFORM")
+	osType, arch, ok = strings.Cut(v, "/")
+	return osType, arch, ok && osType != "" && arch != ""
+}
+
+// buildVersion names this build in the image tag.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// ensureRegistryImage is up's "image" step: ESB_REGISTRY_IMAGE if set;
+// otherwise esbtui's own image, assembled from this binary and loaded
+// into the engine unless it is already there (older esbtui images no
+// container uses are removed); registry:3 when the binary cannot run in
+// the engine, saying why.
+func (e *Env) ensureRegistryImage(ctx context.Context, eng *stack.Engine, rep progress.Reporter) (RegistryImage, error) {
+	if ref := registryImageOverride(); ref != "" {
+		ri := RegistryImage{Ref: ref, Source: ImageSourceEnv, Reason: "chosen by ESB_REGISTRY_IMAGE"}
+		rep.Step("image", progress.Done, "using "+ref+" (ESB_REGISTRY_IMAGE)")
+		return ri, nil
+	}
+	img, err := e.selfImage(ctx, eng)
+	if err != nil {
+		ri := RegistryImage{Ref: FallbackRegistryImage, Source: ImageSourceFallback, Reason: "esbtui's own image cannot be used: " + strings.TrimPrefix(err.Error(), "selfimage: ")}
+		rep.Step("image", progress.Warning, ri.Reason+"; using "+FallbackRegistryImage+" (pulled from Docker Hub)")
+		e.Log.Warn("registry image fallback", "reason", err.Error())
+		return ri, nil
+	}
+	ri := RegistryImage{Ref: img.Ref, Source: ImageSourceSelf, Reason: "assembled from this esbtui binary (" + linkage(img) + ")"}
+	present, err := img.Present(ctx, eng.Client())
+	if err != nil {
+		return ri, err
+	}
+	if present {
+		rep.Step("image", progress.Done, img.Ref+" already loaded (this binary, unchanged)")
+	} else {
+		rep.Step("image", progress.Start, "assembling "+img.Ref+" from this binary")
+		start := time.Now()
+		if err := img.Load(ctx, eng.Client(), rep, "image"); err != nil {
+			return ri, err
+		}
+		rep.Step("image", progress.Done, fmt.Sprintf("loaded in %.1f s (%s, %s)", time.Since(start).Seconds(), progress.Bytes(img.Size), linkage(img)))
+	}
+	if removed, err := selfimage.PruneOlder(ctx, eng.Client(), selfimage.Repository, img.Ref); err != nil {
+		rep.Step("image", progress.Warning, "could not remove older esbtui images: "+err.Error())
+	} else if len(removed) > 0 {
+		rep.Step("image", progress.Done, fmt.Sprintf("removed %d older esbtui image(s) no container uses: %s", len(removed), strings.Join(removed, ", ")))
+	}
+	return ri, nil
+}
+
+func linkage(img *selfimage.Image) string {
+	if img.Static {
+		return "static binary"
+	}
+	return fmt.Sprintf("dynamic binary with %d runtime files", len(img.Libraries))
+}
+
+// selfImage plans esbtui's registry image for eng, or says why this
+// binary cannot be it (*selfimage.UnsupportedError or a read error).
+func (e *Env) selfImage(ctx context.Context, eng *stack.Engine) (*selfimage.Image, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("selfimage: find this executable: %w", err)
+	}
+	if exe, err = filepath.EvalSymlinks(exe); err != nil {
+		return nil, fmt.Errorf("selfimage: find this executable: %w", err)
+	}
+	machine := elf.Machine(0)
+	if runtime.GOOS == "linux" {
+		f, err := elf.Open(exe)
+		if err != nil {
+			return nil, fmt.Errorf("selfimage: read %s: %w", exe, err)
+		}
+		machine = f.Machine
+		f.Close()
+	}
+	osType, arch, simulated := selfImageEnv()
+	if !simulated {
+		if osType, arch, err = eng.EnginePlatform(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := selfimage.CheckPlatform(runtime.GOOS, machine, osType, arch); err != nil {
+		return nil, err
+	}
+	rt, err := selfimage.ResolveRuntime(exe, nil)
+	if err != nil {
+		return nil, err
+	}
+	return selfimage.Assemble(selfimage.RegistrySpec(exe, buildVersion(), rt))
+}
+
+// applyRegistryImage gives the registry service esbtui's own healthcheck
+// when it runs esbtui's image (the image has no wget); a user file that
+// chose another image for the service keeps its own.
+func applyRegistryImage(p *stack.Project, ri *RegistryImage) {
+	if ri == nil || ri.Source != ImageSourceSelf || p.ServiceImage(stack.RegistryService) != ri.Ref {
+		return
+	}
+	p.SetHealthcheckTest(stack.RegistryService, selfimage.RegistryHealthcheck())
+}
