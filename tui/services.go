@@ -183,6 +183,9 @@ func (p *servicesPane) body(st *styles, w, h int, now time.Time, focused bool) [
 		if s.Detail != "" && serviceLevel(s) != lvlOK {
 			lines = append(lines, st.dim.Render("    "+s.Detail))
 		}
+		if s.Image != "" {
+			lines = append(lines, st.dim.Render("    "+s.Image))
+		}
 	}
 	return lines
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esbtui/esbtui/internal/env"
+	"github.com/esbtui/esbtui/stack"
 )
 
 func printStack(a *app, s *env.StackStatus) {
@@ -44,6 +45,9 @@ func printStack(a *app, s *env.StackStatus) {
 		}
 		a.printf("  %s %-9s %s\n", m, svc.Name, state)
 		a.printf("      image     %s\n", svc.Image)
+		if ri := s.RegistryImage; ri != nil && svc.Name == stack.RegistryService && ri.Ref == svc.Image {
+			a.printf("      why       %s\n", ri.Reason)
+		}
 		if len(svc.Ports) > 0 {
 			a.printf("      ports     %s\n", strings.Join(svc.Ports, ", "))
 		}

@@ -3,6 +3,7 @@ package env
 import (
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -145,4 +146,68 @@ func applyRegistryImage(p *stack.Project, ri *RegistryImage) {
 		return
 	}
 	p.SetHealthcheckTest(stack.RegistryService, selfimage.RegistryHealthcheck())
+}
+
+// registryImageFile records up's choice for status ($ESB_HOME/stack).
+func (e *Env) registryImageFile() string {
+	return filepath.Join(e.Cfg.StackDir(), "registry-image.json")
+}
+
+// recordRegistryImage saves up's choice (atomically; a failure only costs
+// status its "why", so it is logged).
+func (e *Env) recordRegistryImage(ri RegistryImage) {
+	data, err := json.Marshal(ri)
+	if err == nil {
+		err = writeFileAtomic(e.registryImageFile(), data)
+	}
+	if err != nil {
+		e.Log.Warn("record the registry image", "error", err.Error())
+	}
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// runningRegistryImage says which image the registry service runs and
+// why: up's recorded reason when it chose that image, else what the name
+// tells.
+func (e *Env) runningRegistryImage(services []stack.Service) *RegistryImage {
+	var ref string
+	for _, s := range services {
+		if s.Name == stack.RegistryService {
+			ref = s.Image
+		}
+	}
+	if ref == "" {
+		return nil
+	}
+	if data, err := os.ReadFile(e.registryImageFile()); err == nil && len(data) < 64<<10 {
+		var ri RegistryImage
+		if json.Unmarshal(data, &ri) == nil && ri.Ref == ref {
+			return &ri
+		}
+	}
+	switch {
+	case strings.HasPrefix(ref, selfimage.Repository+":"):
+		return &RegistryImage{Ref: ref, Source: ImageSourceSelf, Reason: "esbtui's own image, assembled from an esbtui binary"}
+	case ref == registryImageOverride():
+		return &RegistryImage{Ref: ref, Source: ImageSourceEnv, Reason: "chosen by ESB_REGISTRY_IMAGE"}
+	}
+	return &RegistryImage{Ref: ref, Source: "compose", Reason: "set by a compose file or an earlier esbtui (run `esbtui up` to switch to esbtui's own image)"}
 }

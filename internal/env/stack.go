@@ -31,7 +31,9 @@ type StackStatus struct {
 	Engine   *EngineInfo     `json:"engine,omitempty"`
 	State    string          `json:"state"`
 	Services []stack.Service `json:"services,omitempty"`
-	Error    string          `json:"error,omitempty"`
+	// RegistryImage is the image the registry runs and why.
+	RegistryImage *RegistryImage `json:"registry_image,omitempty"`
+	Error         string         `json:"error,omitempty"`
 }
 
 // EngineInfo names the engine the stack runs on.
@@ -64,6 +66,7 @@ func (e *Env) stackStatus(ctx context.Context) *StackStatus {
 	}
 	st.Services = services
 	st.State = stackState(services)
+	st.RegistryImage = e.runningRegistryImage(services)
 	return st
 }
 
@@ -253,6 +256,7 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 			return nil, fail("image", err)
 		}
 		o.registryImage = &ri
+		e.recordRegistryImage(ri)
 		if p, err = e.LoadStack(ctx, o); err != nil {
 			return nil, fail("compose-file", err)
 		}
