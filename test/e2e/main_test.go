@@ -105,24 +105,36 @@ func command(t testing.TB, ctx context.Context, env []string, args ...string) (*
 	return cmd, &stdout, &stderr
 }
 
-// binCommand is the binary with env on top of baseEnv; an E2E_NETNS=NS
+// binEnv is the environment entry naming another esbtui binary to run
+// (a static build, say); it is not passed on to the binary.
+const binEnv = "E2E_BIN="
+
+// binCommand is the binary with env on top of baseEnv; an E2E_BIN=PATH
+// entry runs that binary instead of the test run's build; an E2E_NETNS=NS
 // entry runs it inside that network namespace (nsenter, which execs it:
 // signals reach the binary itself; unlike `ip netns exec` it keeps the
 // host's /sys and its cgroup mounts).
 func binCommand(t testing.TB, ctx context.Context, env []string, args ...string) *exec.Cmd {
 	t.Helper()
-	var ns string
+	var ns, bin string
 	var rest []string
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, netnsEnv); ok {
 			ns = v
 			continue
 		}
+		if v, ok := strings.CutPrefix(kv, binEnv); ok {
+			bin = v
+			continue
+		}
 		rest = append(rest, kv)
 	}
-	name, argv := esbtuiBin(t), args
+	if bin == "" {
+		bin = esbtuiBin(t)
+	}
+	name, argv := bin, args
 	if ns != "" {
-		name, argv = "nsenter", append([]string{"--net=/var/run/netns/" + ns, esbtuiBin(t)}, args...)
+		name, argv = "nsenter", append([]string{"--net=/var/run/netns/" + ns, bin}, args...)
 	}
 	cmd := exec.CommandContext(ctx, name, argv...)
 	cmd.Env = baseEnv(rest)
@@ -241,7 +253,14 @@ func newStack(t testing.TB) *testStack {
 // machine's engine).
 func newStackOn(t testing.TB, e *freshEngine) *testStack {
 	t.Helper()
-	s := &testStack{Home: newHome(t), Project: randomName("esbe2e"), Port: freePort(t), Image: registryImage(t)}
+	return newStackWith(t, e, registryImage(t))
+}
+
+// newStackWith is newStackOn with ESB_REGISTRY_IMAGE=image; "" leaves it
+// unset: the stack runs esbtui's own image (Image stays empty).
+func newStackWith(t testing.TB, e *freshEngine, image string) *testStack {
+	t.Helper()
+	s := &testStack{Home: newHome(t), Project: randomName("esbe2e"), Port: freePort(t), Image: image}
 	if e != nil {
 		s.Env, s.DockerHost = e.Env(), e.Host
 	}
@@ -249,8 +268,10 @@ func newStackOn(t testing.TB, e *freshEngine) *testStack {
 		"ESB_HOME="+s.Home,
 		"ESB_PROJECT="+s.Project,
 		fmt.Sprintf("ESB_REGISTRY_PORT=%d", s.Port),
-		"ESB_REGISTRY_IMAGE="+s.Image,
 	)
+	if image != "" {
+		s.Env = append(s.Env, "ESB_REGISTRY_IMAGE="+image)
+	}
 	mustCLI(t, s.Env, "init", "--skip-trust", "--no-tui")
 	t.Cleanup(func() { s.cleanup(t) })
 	return s
