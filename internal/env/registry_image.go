@@ -39,14 +39,6 @@ type RegistryImage struct {
 // registryImageOverride is the user's ESB_REGISTRY_IMAGE, if set.
 func registryImageOverride() string { return strings.TrimSpace(os.Getenv("ESB_REGISTRY_IMAGE")) }
 
-// selfImageEnv is ESB_SELFIMAGE_PLATFORM, "os/arch" standing in for what
-// the engine reports (a test simulates a foreign engine with it).
-func selfImageEnv() (osType, arch string, ok bool) {
-	v := os.Getenv("ESB_SELFIMAGE_PLATFORM")
-	osType, arch, ok = strings.Cut(v, "/")
-	return osType, arch, ok && osType != "" && arch != ""
-}
-
 // buildVersion names this build in the image tag.
 func buildVersion() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
@@ -122,7 +114,7 @@ func (e *Env) selfImage(ctx context.Context, eng *stack.Engine) (*selfimage.Imag
 		machine = f.Machine
 		f.Close()
 	}
-	osType, arch, simulated := selfImageEnv()
+	osType, arch, simulated := simulatedEnginePlatform()
 	if !simulated {
 		if osType, arch, err = eng.EnginePlatform(ctx); err != nil {
 			return nil, err

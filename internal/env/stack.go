@@ -137,8 +137,14 @@ func (e *Env) LoadStack(ctx context.Context, o StackOptions) (*stack.Project, er
 	if !o.NoDefault {
 		po.DefaultDir = e.Cfg.StackDir()
 	}
-	if ri := o.registryImage; ri != nil {
+	switch ri := o.registryImage; {
+	case ri != nil:
 		po.Env["ESB_REGISTRY_IMAGE"] = ri.Ref
+	case registryImageOverride() == "":
+		// Before up's image step (and for down, logs, build, which start
+		// no registry) the image is not chosen yet: a user file that says
+		// ${ESB_REGISTRY_IMAGE} still loads. up loads again with its choice.
+		po.Env["ESB_REGISTRY_IMAGE"] = FallbackRegistryImage
 	}
 	p, err := stack.LoadProject(ctx, po)
 	if err != nil {
