@@ -214,7 +214,11 @@ type testStack struct {
 	Home    string
 	Project string
 	Port    int
-	Image   string
+	// Image is an image to push (the fixture registry image).
+	Image string
+	// RegistryImage is what the registry runs (ESB_REGISTRY_IMAGE); empty:
+	// esbtui's own image.
+	RegistryImage string
 	// Env is what every esbtui run for this stack needs.
 	Env []string
 	// DockerHost is the engine the stack runs on when it is not the
@@ -251,16 +255,23 @@ func newStack(t testing.TB) *testStack {
 
 // newStackOn is newStack on an engine of the test's own (nil: the
 // machine's engine).
+//
+// The registry runs esbtui's own image, assembled from the binary under
+// test (the product's default); the fixture image (Image) is content to
+// push. newStackWith(t, e, image) runs another registry image instead.
 func newStackOn(t testing.TB, e *freshEngine) *testStack {
 	t.Helper()
-	return newStackWith(t, e, registryImage(t))
+	s := newStackWith(t, e, "")
+	s.Image = registryImage(t)
+	return s
 }
 
-// newStackWith is newStackOn with ESB_REGISTRY_IMAGE=image; "" leaves it
-// unset: the stack runs esbtui's own image (Image stays empty).
+// newStackWith is a stack on e whose registry runs image
+// (ESB_REGISTRY_IMAGE=image); "" leaves ESB_REGISTRY_IMAGE unset: the stack
+// runs esbtui's own image. Image is set to image.
 func newStackWith(t testing.TB, e *freshEngine, image string) *testStack {
 	t.Helper()
-	s := &testStack{Home: newHome(t), Project: randomName("esbe2e"), Port: freePort(t), Image: image}
+	s := &testStack{Home: newHome(t), Project: randomName("esbe2e"), Port: freePort(t), Image: image, RegistryImage: image}
 	if e != nil {
 		s.Env, s.DockerHost = e.Env(), e.Host
 	}
