@@ -61,7 +61,7 @@ func (e *Env) ensureRegistryImage(ctx context.Context, eng *stack.Engine, rep pr
 	img, err := e.selfImage(ctx, eng)
 	if err != nil {
 		ri := RegistryImage{Ref: FallbackRegistryImage, Source: ImageSourceFallback, Reason: "esbtui's own image cannot be used: " + strings.TrimPrefix(err.Error(), "selfimage: ")}
-		rep.Step("image", progress.Warning, ri.Reason+"; using "+FallbackRegistryImage+" (pulled from Docker Hub)")
+		rep.Step("image", progress.Warning, ri.Reason+"; using "+FallbackRegistryImage+" (pulled from Docker Hub unless the engine has it)")
 		e.Log.Warn("registry image fallback", "reason", err.Error())
 		return ri, nil
 	}

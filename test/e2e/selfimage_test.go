@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+
 	"github.com/esbtui/esbtui/internal/testutil"
 )
 
@@ -153,5 +156,109 @@ func TestSelfImageOnAnEmptyEngine(t *testing.T) {
 				t.Fatalf("after gc the registry is %q", health)
 			}
 		})
+	}
+}
+
+// TestSwitchRegistryImageKeepsContent: a stack with content switches from
+// esbtui's own image to the registry:3-like fixture (ESB_REGISTRY_IMAGE) and
+// back; every image pushed under either is still there, digest-correct
+// (both use distribution's filesystem layout on the same volume).
+func TestSwitchRegistryImageKeepsContent(t *testing.T) {
+	s := newStack(t)
+	mustCLI(t, s.Env, "up", "--no-tui")
+	if image, _, _ := registryStatus(t, s); !strings.HasPrefix(image, "esbtui/registry:") {
+		t.Fatalf("the default stack runs %q, want esbtui/registry:…", image)
+	}
+	tr := caTransport(t, s.CACert())
+	pushed := map[string]v1.Hash{}
+	push := func(tag string) {
+		img, _ := random.Image(64<<10, 2)
+		d, _ := img.Digest()
+		ref := s.Addr() + "/e2e/switch:" + tag
+		writeImage(t, tr, ref, img)
+		pushed[ref] = d
+	}
+	checkAll := func(when string) {
+		t.Helper()
+		for ref, d := range pushed {
+			if err := pullValid(tr, ref, d); err != nil {
+				t.Fatalf("%s: %s: %v", when, ref, err)
+			}
+		}
+	}
+	push("on-esbtui")
+
+	fixture := s.With("ESB_REGISTRY_IMAGE=" + s.Image)
+	up := mustCLI(t, fixture, "up", "--no-tui")
+	if !strings.Contains(up.Stdout, "using "+s.Image+" (ESB_REGISTRY_IMAGE)") {
+		t.Errorf("up with ESB_REGISTRY_IMAGE did not say so: %s", up)
+	}
+	if image, health, why := registryStatus(t, &testStack{Env: fixture}); image != s.Image || health != "healthy" || !strings.Contains(why, "ESB_REGISTRY_IMAGE") {
+		t.Fatalf("after the switch: %q %q %q; want %s healthy, why ESB_REGISTRY_IMAGE", image, health, why, s.Image)
+	}
+	checkAll("on the fixture image")
+	push("on-fixture")
+
+	mustCLI(t, s.Env, "up", "--no-tui")
+	if image, health, _ := registryStatus(t, s); !strings.HasPrefix(image, "esbtui/registry:") || health != "healthy" {
+		t.Fatalf("after switching back: %q %q", image, health)
+	}
+	checkAll("back on esbtui's image")
+}
+
+var (
+	testTagBinOnce sync.Once
+	testTagBin     string
+	testTagBinErr  error
+)
+
+// esbtuiTestTagBin is esbtui built with the esbtest tag (it honours
+// ESB_TEST_ENGINE_PLATFORM).
+func esbtuiTestTagBin(t testing.TB) string {
+	t.Helper()
+	testTagBinOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "esbtui-e2e-esbtest-")
+		if err != nil {
+			testTagBinErr = err
+			return
+		}
+		os.Chmod(dir, 0o755)
+		testTagBin = filepath.Join(dir, "esbtui")
+		cmd := exec.Command("go", "build", "-tags", "esbtest", "-o", testTagBin, "./cmd/esbtui")
+		cmd.Dir = testutil.RepoRoot()
+		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			testTagBinErr = err
+			t.Logf("%s", out)
+		}
+	})
+	if testTagBinErr != nil {
+		t.Fatalf("go build -tags esbtest ./cmd/esbtui: %v", testTagBinErr)
+	}
+	return testTagBin
+}
+
+// TestForeignEngineFallsBackToRegistry3: when the engine is of another
+// architecture than the binary (simulated), up says why it cannot use
+// esbtui's image and runs registry:3 (here the fixture tagged registry:3 in
+// an engine of the test's own: nothing is pulled); status says the same.
+func TestForeignEngineFallsBackToRegistry3(t *testing.T) {
+	fe := startFreshEngine(t)
+	fe.docker(t, "tag", registryImage(t), "registry:3")
+	s := newStackWith(t, fe, "")
+	s.Env = append(s.Env, binEnv+esbtuiTestTagBin(t), "ESB_TEST_ENGINE_PLATFORM=linux/aarch64")
+	up := mustCLI(t, s.Env, "up", "--no-tui")
+	want := "esbtui's own image cannot be used: the engine is arm64 (aarch64) and this binary is amd64; using registry:3"
+	if !strings.Contains(up.Stdout, want) {
+		t.Fatalf("up output lacks %q: %s", want, up)
+	}
+	image, health, why := registryStatus(t, s)
+	if image != "registry:3" || health != "healthy" || !strings.Contains(why, "fallback: esbtui's own image cannot be used: the engine is arm64") {
+		t.Fatalf("status: %q %q %q", image, health, why)
+	}
+	for _, img := range engineImages(t, fe) {
+		if strings.HasPrefix(img, "esbtui/registry:") {
+			t.Errorf("the fallback loaded %s anyway", img)
+		}
 	}
 }
