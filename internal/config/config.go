@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // Environment variables esbtui reads.
@@ -19,6 +20,9 @@ const (
 	EnvRegistry = "ESB_REGISTRY"
 	// EnvProject names the compose project (default "esb"); tests use their own.
 	EnvProject = "ESB_PROJECT"
+	// EnvRegistryImage chooses the registry image (registry:3 or any
+	// distribution-compatible one) instead of esbtui's own.
+	EnvRegistryImage = "ESB_REGISTRY_IMAGE"
 	// EnvRegistryPort is the host port the registry is published on
 	// (default: the port of ESB_REGISTRY when it is a loopback address, else 5000).
 	EnvRegistryPort = "ESB_REGISTRY_PORT"
@@ -57,6 +61,12 @@ type Config struct {
 	Retention Retention
 	// ProjectFile is the esb.yaml that was read, if any.
 	ProjectFile string
+	// RegistryImage is the registry image the user chose
+	// (ESB_REGISTRY_IMAGE, else esb.yaml's image); empty: esbtui's own.
+	RegistryImage string
+	// RegistryImageFrom says where RegistryImage came from
+	// ("ESB_REGISTRY_IMAGE" or the esb.yaml path).
+	RegistryImageFrom string
 }
 
 // Load resolves the configuration from the environment.
@@ -80,6 +90,9 @@ func Load() (Config, error) {
 		c.Names = pf.Names
 		c.Retention = pf.Retention
 		c.FunctionsDir = pf.Functions
+		if pf.Image != "" {
+			c.RegistryImage, c.RegistryImageFrom = pf.Image, pf.Path
+		}
 		if pf.Registry != "" {
 			c.Registry = pf.Registry
 			if p := loopbackPort(pf.Registry); p > 0 {
@@ -111,6 +124,12 @@ func Load() (Config, error) {
 	}
 	if p := os.Getenv(EnvProject); p != "" {
 		c.Project = p
+	}
+	if img := strings.TrimSpace(os.Getenv(EnvRegistryImage)); img != "" {
+		if err := CheckImageRef(img); err != nil {
+			return Config{}, fmt.Errorf("config: %s=%q: %w", EnvRegistryImage, img, err)
+		}
+		c.RegistryImage, c.RegistryImageFrom = img, EnvRegistryImage
 	}
 	if f := os.Getenv(EnvComposeFile); f != "" {
 		c.ComposeFiles = filepath.SplitList(f)

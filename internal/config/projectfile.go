@@ -28,6 +28,7 @@ const EnvProjectFile = "ESB_PROJECT_FILE"
 //	names: [api.test]              # extra SANs for the server certificate
 //	functions: functions           # directory of functions/<name>/Dockerfile
 //	retention: {keep: 5, on_up: true}   # prune --keep 5 then gc after `up`
+//	image: registry:3              # the registry image (default: esbtui's own)
 type ProjectFile struct {
 	Path      string    `yaml:"-"`
 	Compose   []string  `yaml:"compose"`
@@ -35,6 +36,7 @@ type ProjectFile struct {
 	Names     []string  `yaml:"names"`
 	Functions string    `yaml:"functions"`
 	Retention Retention `yaml:"retention"`
+	Image     string    `yaml:"image"`
 }
 
 // Retention is the registry's tag retention policy.
@@ -52,7 +54,10 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(pf); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up, image)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := CheckImageRef(pf.Image); pf.Image != "" && err != nil {
+		return nil, fmt.Errorf("config: %s: image %q: %w", path, pf.Image, err)
 	}
 	if pf.Retention.Keep < 0 {
 		return nil, fmt.Errorf("config: %s: retention.keep is %d: give 1 or more, or leave it out", path, pf.Retention.Keep)

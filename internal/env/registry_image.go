@@ -24,7 +24,7 @@ const FallbackRegistryImage = "registry:3"
 // Why a registry image was chosen (RegistryImage.Source).
 const (
 	ImageSourceSelf     = "esbtui"             // assembled from this binary
-	ImageSourceEnv      = "ESB_REGISTRY_IMAGE" // the user's choice
+	ImageSourceUser     = "user"               // ESB_REGISTRY_IMAGE or esb.yaml image
 	ImageSourceFallback = "fallback"           // this binary cannot run there
 )
 
@@ -35,9 +35,6 @@ type RegistryImage struct {
 	// Reason is one sentence for status, doctor and the dashboard.
 	Reason string `json:"reason"`
 }
-
-// registryImageOverride is the user's ESB_REGISTRY_IMAGE, if set.
-func registryImageOverride() string { return strings.TrimSpace(os.Getenv("ESB_REGISTRY_IMAGE")) }
 
 // buildVersion names this build in the image tag.
 func buildVersion() string {
@@ -53,9 +50,9 @@ func buildVersion() string {
 // container uses are removed); registry:3 when the binary cannot run in
 // the engine, saying why.
 func (e *Env) ensureRegistryImage(ctx context.Context, eng *stack.Engine, rep progress.Reporter) (RegistryImage, error) {
-	if ref := registryImageOverride(); ref != "" {
-		ri := RegistryImage{Ref: ref, Source: ImageSourceEnv, Reason: "chosen by ESB_REGISTRY_IMAGE"}
-		rep.Step("image", progress.Done, "using "+ref+" (ESB_REGISTRY_IMAGE)")
+	if ref := e.Cfg.RegistryImage; ref != "" {
+		ri := RegistryImage{Ref: ref, Source: ImageSourceUser, Reason: "chosen by " + e.Cfg.RegistryImageFrom}
+		rep.Step("image", progress.Done, "using "+ref+" ("+e.Cfg.RegistryImageFrom+")")
 		return ri, nil
 	}
 	img, err := e.selfImage(ctx, eng)
@@ -198,8 +195,8 @@ func (e *Env) runningRegistryImage(services []stack.Service) *RegistryImage {
 	switch {
 	case strings.HasPrefix(ref, selfimage.Repository+":"):
 		return &RegistryImage{Ref: ref, Source: ImageSourceSelf, Reason: "esbtui's own image, assembled from an esbtui binary"}
-	case ref == registryImageOverride():
-		return &RegistryImage{Ref: ref, Source: ImageSourceEnv, Reason: "chosen by ESB_REGISTRY_IMAGE"}
+	case ref == e.Cfg.RegistryImage:
+		return &RegistryImage{Ref: ref, Source: ImageSourceUser, Reason: "chosen by " + e.Cfg.RegistryImageFrom}
 	}
 	return &RegistryImage{Ref: ref, Source: "compose", Reason: "set by a compose file or an earlier esbtui (run `esbtui up` to switch to esbtui's own image)"}
 }

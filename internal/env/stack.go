@@ -140,7 +140,9 @@ func (e *Env) LoadStack(ctx context.Context, o StackOptions) (*stack.Project, er
 	switch ri := o.registryImage; {
 	case ri != nil:
 		po.Env["ESB_REGISTRY_IMAGE"] = ri.Ref
-	case registryImageOverride() == "":
+	case e.Cfg.RegistryImage != "":
+		po.Env["ESB_REGISTRY_IMAGE"] = e.Cfg.RegistryImage
+	default:
 		// Before up's image step (and for down, logs, build, which start
 		// no registry) the image is not chosen yet: a user file that says
 		// ${ESB_REGISTRY_IMAGE} still loads. up loads again with its choice.
