@@ -23,9 +23,9 @@ const FallbackRegistryImage = "registry:3"
 
 // Why a registry image was chosen (RegistryImage.Source).
 const (
-	ImageSourceSelf     = "esbtui"             // assembled from this binary
-	ImageSourceUser     = "user"               // ESB_REGISTRY_IMAGE or esb.yaml image
-	ImageSourceFallback = "fallback"           // this binary cannot run there
+	ImageSourceSelf     = "esbtui"   // assembled from this binary
+	ImageSourceUser     = "user"     // ESB_REGISTRY_IMAGE or esb.yaml image
+	ImageSourceFallback = "fallback" // this binary cannot run there
 )
 
 // RegistryImage is the registry image `up` chose and why.
