@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -103,6 +104,7 @@ func TestSelfImageOnAnEmptyEngine(t *testing.T) {
 			if !strings.Contains(up.Stdout+up.Stderr, "up image: assembling esbtui/registry:") || !strings.Contains(up.Stdout+up.Stderr, "loaded in") {
 				t.Fatalf("up did not report assembling and loading the image: %s", up)
 			}
+			t.Logf("%s build: cold up on an engine with no images (assemble + load + healthy) %v", build, up.Elapsed.Round(time.Millisecond))
 			imgs := engineImages(t, fe)
 			if len(imgs) != 1 || !strings.HasPrefix(imgs[0], "esbtui/registry:") {
 				t.Fatalf("after up the engine holds %v; want only esbtui/registry:…", imgs)
@@ -139,6 +141,13 @@ func TestSelfImageOnAnEmptyEngine(t *testing.T) {
 			if !strings.Contains(up.Stdout+up.Stderr, "already loaded") {
 				t.Errorf("second up: want 'already loaded': %s", up)
 			}
+			t.Logf("%s build: warm up (image loaded, stack running) %v; image %s is %s bytes", build, up.Elapsed.Round(time.Millisecond), self, fe.docker(t, "image", "inspect", self, "--format", "{{.Size}}"))
+
+			// Down (data kept) and up again: the image is loaded, the
+			// container is new.
+			mustCLI(t, s.Env, "down", "--no-tui")
+			up = mustCLI(t, s.Env, "up", "--no-tui")
+			t.Logf("%s build: up after down (image loaded, new container, healthy) %v", build, up.Elapsed.Round(time.Millisecond))
 
 			// gc with the esbtui image: delete the tag, collect, re-push, pull.
 			mustCLI(t, s.Env, "rm", ref, "--no-tui")
