@@ -23,8 +23,11 @@ type API interface {
 	ImageRemove(ctx context.Context, ref string, options client.ImageRemoveOptions) (client.ImageRemoveResult, error)
 }
 
-// Present reports whether the engine already has img under its tag with
-// the same ID (an unchanged binary: nothing to load).
+// Present reports whether the engine already has img under its tag (an
+// unchanged binary: nothing to load): the same image ID (the config
+// digest), or, on an engine with the containerd image store (whose IDs are
+// manifest digests), the same single layer under the tag that carries the
+// config digest's prefix.
 func (img *Image) Present(ctx context.Context, api API) (bool, error) {
 	res, err := api.ImageInspect(ctx, img.Ref)
 	if err != nil {
@@ -33,7 +36,10 @@ func (img *Image) Present(ctx context.Context, api API) (bool, error) {
 		}
 		return false, fmt.Errorf("selfimage: inspect %s: %w", img.Ref, err)
 	}
-	return res.ID == img.ID, nil
+	if res.ID == img.ID {
+		return true, nil
+	}
+	return res.RootFS.Type == "layers" && len(res.RootFS.Layers) == 1 && res.RootFS.Layers[0] == img.layer.DiffID, nil
 }
 
 // Load streams img into the engine (`docker load`) and reports progress
