@@ -46,8 +46,8 @@ func buildVersion() string {
 
 // ensureRegistryImage is up's "image" step: ESB_REGISTRY_IMAGE if set;
 // otherwise esbtui's own image, assembled from this binary and loaded
-// into the engine unless it is already there (older esbtui images no
-// container uses are removed); registry:3 when the binary cannot run in
+// into the engine unless it is already there (pruneSelfImages removes the
+// older ones after compose up); registry:3 when the binary cannot run in
 // the engine, saying why.
 func (e *Env) ensureRegistryImage(ctx context.Context, eng *stack.Engine, rep progress.Reporter) (RegistryImage, error) {
 	if ref := e.Cfg.RegistryImage; ref != "" {
@@ -77,12 +77,20 @@ func (e *Env) ensureRegistryImage(ctx context.Context, eng *stack.Engine, rep pr
 		}
 		rep.Step("image", progress.Done, fmt.Sprintf("loaded in %.1f s (%s, %s)", time.Since(start).Seconds(), progress.Bytes(img.Size), linkage(img)))
 	}
-	if removed, err := selfimage.PruneOlder(ctx, eng.Client(), selfimage.Repository, img.Ref); err != nil {
+	return ri, nil
+}
+
+// pruneSelfImages runs after compose up replaced the registry container:
+// older esbtui registry images that no container uses any more go.
+func (e *Env) pruneSelfImages(ctx context.Context, eng *stack.Engine, ri *RegistryImage, rep progress.Reporter) {
+	if ri == nil || ri.Source != ImageSourceSelf {
+		return
+	}
+	if removed, err := selfimage.PruneOlder(ctx, eng.Client(), selfimage.Repository, ri.Ref); err != nil {
 		rep.Step("image", progress.Warning, "could not remove older esbtui images: "+err.Error())
 	} else if len(removed) > 0 {
 		rep.Step("image", progress.Done, fmt.Sprintf("removed %d older esbtui image(s) no container uses: %s", len(removed), strings.Join(removed, ", ")))
 	}
-	return ri, nil
 }
 
 func linkage(img *selfimage.Image) string {

@@ -286,6 +286,7 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 		return services, fail("compose", err)
 	}
 	rep.Step("compose", progress.Done, fmt.Sprintf("%d service(s) running and healthy", len(services)))
+	e.pruneSelfImages(ctx, eng, o.registryImage, rep)
 
 	if p.HasService(stack.RegistryService) {
 		url := "https://" + e.RegistryAddr() + "/v2/"

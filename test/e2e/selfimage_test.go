@@ -164,6 +164,28 @@ func TestSelfImageOnAnEmptyEngine(t *testing.T) {
 			if _, health, _ := registryStatus(t, s); health != "healthy" {
 				t.Fatalf("after gc the registry is %q", health)
 			}
+
+			// Another binary (the other build): a new image replaces the
+			// registry container and the old image, now unused, is removed.
+			other := s.With(binEnv + esbtuiStaticBin(t))
+			if build == "static" {
+				other = s.With(binEnv + esbtuiBin(t))
+			}
+			up = mustCLI(t, other, "up", "--no-tui")
+			if !strings.Contains(up.Stdout, "removed 1 older esbtui image(s) no container uses: "+self) {
+				t.Errorf("up with another binary did not remove %s: %s", self, up)
+			}
+			var selfImages []string
+			for _, img := range engineImages(t, fe) {
+				if strings.HasPrefix(img, "esbtui/registry:") {
+					selfImages = append(selfImages, img)
+				}
+			}
+			if len(selfImages) != 1 || selfImages[0] == self {
+				t.Errorf("esbtui images after the switch of binary: %v; want one, not %s", selfImages, self)
+			}
+			fe.docker(t, "rmi", ref)
+			mustCLI(t, other, "pull", ref, "--no-tui")
 		})
 	}
 }
