@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,24 +110,25 @@ func GarbageCollect(ctx context.Context, e *engine.Engine, project string, o GCO
 		return nil, &GCError{Container: reg.Container, Step: "inspect", Err: errors.New("the registry is not running (run `esbtui up`)")}
 	}
 	bin, configFile := registryCommand(cfg.Entrypoint, cfg.Cmd)
+	duCmd := registryDuCommand(cfg.Entrypoint)
 	root := storageRoot(cfg.Env)
 	res := &GCResult{DryRun: o.DryRun, Container: reg.Container, StorageRoot: root, BytesBefore: -1, BytesAfter: -1, Manifests: []string{}, Blobs: []string{}}
 
 	rep.Step("measure", progress.Start, "measuring "+root)
-	if n, err := e.Du(ctx, reg.ID, root); err == nil {
+	if n, err := e.Du(ctx, reg.ID, duCmd, root); err == nil {
 		res.BytesBefore = n
 		rep.Step("measure", progress.Done, fmt.Sprintf("%s holds %d bytes", root, n))
 	} else {
 		rep.Step("measure", progress.Warning, "cannot measure the storage: "+err.Error())
 	}
 
-	gcArgs := []string{bin, "garbage-collect", "--delete-untagged"}
+	gcArgs := append(slices.Clip(bin), "garbage-collect", "--delete-untagged")
 	if o.DryRun {
 		gcArgs = append(gcArgs, "--dry-run")
 	}
 	gcArgs = append(gcArgs, configFile)
 
-	j := &gcJob{e: e, reg: reg, from: in.Container.ID, image: in.Container.Image, env: cfg.Env, args: gcArgs, config: configFile, root: root, res: res, rep: rep}
+	j := &gcJob{e: e, reg: reg, from: in.Container.ID, image: in.Container.Image, env: cfg.Env, args: gcArgs, config: configFile, root: root, duCmd: duCmd, res: res, rep: rep}
 	if o.DryRun {
 		err = j.dryRun(ctx)
 	} else {
@@ -155,8 +157,11 @@ type gcJob struct {
 	config string
 	// root is the registry's storage directory inside the container.
 	root string
-	res  *GCResult
-	rep  progress.Reporter
+	// duCmd measures storage where the image has no shell (esbtui's
+	// image: its own du); nil: the shell's du.
+	duCmd []string
+	res   *GCResult
+	rep   progress.Reporter
 }
 
 // registryContainer is the project's registry service container.
@@ -187,12 +192,15 @@ func RestartRegistry(ctx context.Context, e *engine.Engine, project string) erro
 	return e.StartHealthy(ctx, reg.ID)
 }
 
-// registryCommand finds the registry binary and its config file from the
-// container's entrypoint and command (["/bin/registry"] ["serve", CONFIG]).
-func registryCommand(entrypoint, cmd []string) (bin, config string) {
-	bin, config = "/bin/registry", "/etc/distribution/config.yml"
-	if len(entrypoint) > 0 && strings.Contains(entrypoint[len(entrypoint)-1], "registry") {
-		bin = entrypoint[len(entrypoint)-1]
+// registryCommand finds the registry command and its config file from the
+// container's entrypoint and command (["/bin/registry"] ["serve", CONFIG],
+// or esbtui's image: ["/esbtui", "registry-server"] ["serve", CONFIG]).
+func registryCommand(entrypoint, cmd []string) (bin []string, config string) {
+	bin, config = []string{"/bin/registry"}, "/etc/distribution/config.yml"
+	if isSelfImageEntrypoint(entrypoint) {
+		bin = entrypoint
+	} else if len(entrypoint) > 0 && strings.Contains(entrypoint[len(entrypoint)-1], "registry") {
+		bin = []string{entrypoint[len(entrypoint)-1]}
 	}
 	if len(cmd) >= 2 && cmd[0] == "serve" {
 		config = cmd[len(cmd)-1]

@@ -25,7 +25,7 @@ func (j *gcJob) dryRun(ctx context.Context) error {
 		return &GCError{Container: reg.Container, Step: "gc", Output: out, Err: err}
 	}
 	res.Manifests, res.Blobs = parseGCOutput(out)
-	if n, err := blobBytes(ctx, e, reg.ID, j.root, res.Blobs); err == nil {
+	if n, err := blobBytes(ctx, e, reg.ID, j.duCmd, j.root, res.Blobs); err == nil {
 		res.BytesReclaimed = n
 	}
 	rep.Step("gc", progress.Done, fmt.Sprintf("would delete %d manifest(s) and %d blob(s), %d bytes", len(res.Manifests), len(res.Blobs), res.BytesReclaimed))
@@ -33,7 +33,7 @@ func (j *gcJob) dryRun(ctx context.Context) error {
 }
 
 // blobBytes sums the sizes of blobs in the registry's filesystem layout.
-func blobBytes(ctx context.Context, e *engine.Engine, id, root string, digests []string) (int64, error) {
+func blobBytes(ctx context.Context, e *engine.Engine, id string, duCmd []string, root string, digests []string) (int64, error) {
 	var paths []string
 	for _, d := range digests {
 		algo, hex, ok := strings.Cut(d, ":")
@@ -42,5 +42,5 @@ func blobBytes(ctx context.Context, e *engine.Engine, id, root string, digests [
 		}
 		paths = append(paths, fmt.Sprintf("%s/docker/registry/v2/blobs/%s/%s/%s/data", root, algo, hex[:2], hex))
 	}
-	return e.Du(ctx, id, paths...)
+	return e.Du(ctx, id, duCmd, paths...)
 }

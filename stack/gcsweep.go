@@ -65,7 +65,7 @@ func (j *gcJob) sweep(ctx context.Context, healthTimeout time.Duration) error {
 		return &GCError{Container: reg.Container, Step: "restart", Err: startErr}
 	}
 
-	if n, err := e.Du(ctx, reg.ID, j.root); err == nil {
+	if n, err := e.Du(ctx, reg.ID, j.duCmd, j.root); err == nil {
 		res.BytesAfter = n
 		if res.BytesBefore >= 0 {
 			res.BytesReclaimed = max(res.BytesBefore-n, 0)

@@ -62,6 +62,9 @@ func convServices(in []flows.Service) []Service {
 	out := make([]Service, 0, len(in))
 	for _, s := range in {
 		svc := Service{Name: s.Name, State: s.State, Health: s.Health, Started: s.StartedAt}
+		if s.Name == flows.RegistryService {
+			svc.Image = registryImageNote(s.Image)
+		}
 		for _, p := range s.Ports {
 			// "127.0.0.1:5000->5000/tcp" → "127.0.0.1:5000→5000"
 			p = strings.TrimSuffix(p, "/tcp")
@@ -76,4 +79,12 @@ func convServices(in []flows.Service) []Service {
 		out = append(out, svc)
 	}
 	return out
+}
+
+// registryImageNote is the Services pane's line on the registry's image.
+func registryImageNote(ref string) string {
+	if strings.HasPrefix(ref, flows.SelfImageRepository+":") {
+		return "image " + ref + " (esbtui's own, from an esbtui binary)"
+	}
+	return "image " + ref
 }

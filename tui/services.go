@@ -193,6 +193,9 @@ func (p *servicesPane) body(f paneFrame) []string {
 		if s.Detail != "" && serviceLevel(s) != lvlOK {
 			lines = append(lines, st.dim.Render("    "+s.Detail))
 		}
+		if s.Image != "" {
+			lines = append(lines, st.dim.Render("    "+s.Image))
+		}
 	}
 	return lines
 }

@@ -69,6 +69,9 @@ type Service struct {
 	// Detail says why a service is not healthy (last healthcheck output,
 	// exit code).
 	Detail string
+	// Image is a line on the image the registry runs (esbtui's own or
+	// another), empty for other services.
+	Image string
 }
 
 // RegistryState is the registry the stack publishes.

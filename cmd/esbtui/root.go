@@ -58,6 +58,7 @@ With no command it opens the dashboard; when stdout is not a terminal, or with
 		newPullCmd(a),
 		newBuildCmd(a),
 		newVersionCmd(a),
+		newRegistryServerCmd(a),
 	)
 	return root
 }

@@ -39,6 +39,9 @@ func printStack(a *app, s *flows.StackStatus) {
 		}
 		a.printf("  %s %-9s %s\n", m, svc.Name, state)
 		a.printf("      image     %s\n", svc.Image)
+		if ri := s.RegistryImage; ri != nil && svc.Name == flows.RegistryService && ri.Ref == svc.Image {
+			a.printf("      why       %s\n", ri.Reason)
+		}
 		if len(svc.Ports) > 0 {
 			a.printf("      ports     %s\n", strings.Join(svc.Ports, ", "))
 		}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // Environment variables esbtui reads.
@@ -20,6 +21,9 @@ const (
 	EnvRegistry = "ESB_REGISTRY"
 	// EnvProject names the compose project (default "esb"); tests use their own.
 	EnvProject = "ESB_PROJECT"
+	// EnvRegistryImage chooses the registry image (registry:3 or any
+	// distribution-compatible one) instead of esbtui's own.
+	EnvRegistryImage = "ESB_REGISTRY_IMAGE"
 	// EnvRegistryPort is the host port the registry is published on
 	// (default: the port of ESB_REGISTRY when it is a loopback address, else 5000).
 	EnvRegistryPort = "ESB_REGISTRY_PORT"
@@ -89,6 +93,12 @@ type Config struct {
 	// HostGateway, when valid, is where containers reach this host
 	// (ESB_HOST_GATEWAY); invalid: found from the engine.
 	HostGateway netip.Addr
+	// RegistryImage is the registry image the user chose
+	// (ESB_REGISTRY_IMAGE, else esb.yaml's image); empty: esbtui's own.
+	RegistryImage string
+	// RegistryImageFrom says where RegistryImage came from
+	// ("ESB_REGISTRY_IMAGE" or the esb.yaml path).
+	RegistryImageFrom string
 }
 
 // Load resolves the configuration from the environment.
@@ -115,6 +125,9 @@ func Load() (Config, error) {
 		c.Names, c.NameOrigins = pf.Names, pf.NameOrigins
 		c.Retention = pf.Retention
 		c.FunctionsDir = pf.Functions
+		if pf.Image != "" {
+			c.RegistryImage, c.RegistryImageFrom = pf.Image, pf.Path
+		}
 		if pf.Registry != "" {
 			c.Registry = pf.Registry
 			if p := loopbackPort(pf.Registry); p > 0 {
@@ -146,6 +159,12 @@ func Load() (Config, error) {
 	}
 	if p := os.Getenv(EnvProject); p != "" {
 		c.Project = p
+	}
+	if img := strings.TrimSpace(os.Getenv(EnvRegistryImage)); img != "" {
+		if err := CheckImageRef(img); err != nil {
+			return Config{}, fmt.Errorf("config: %s=%q: %w", EnvRegistryImage, img, err)
+		}
+		c.RegistryImage, c.RegistryImageFrom = img, EnvRegistryImage
 	}
 	if f := os.Getenv(EnvComposeFile); f != "" {
 		c.ComposeFiles = filepath.SplitList(f)

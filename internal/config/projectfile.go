@@ -30,6 +30,7 @@ const EnvProjectFile = "ESB_PROJECT_FILE"
 //	names: [api.test]              # extra SANs for the server certificate
 //	functions: functions           # directory of functions/<name>/Dockerfile
 //	retention: {keep: 5, on_up: true}   # prune --keep 5 then gc after `up`
+//	image: registry:3              # the registry image (default: esbtui's own)
 type ProjectFile struct {
 	Path      string    `yaml:"-"`
 	Compose   []string  `yaml:"compose"`
@@ -39,6 +40,7 @@ type ProjectFile struct {
 	Retention Retention `yaml:"retention"`
 	// NameOrigins maps each of Names to "FILE:LINE", for errors about it.
 	NameOrigins map[string]string `yaml:"-"`
+	Image       string            `yaml:"image"`
 }
 
 // Retention is the registry's tag retention policy.
@@ -59,7 +61,10 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(pf); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up, image)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := CheckImageRef(pf.Image); pf.Image != "" && err != nil {
+		return nil, fmt.Errorf("config: %s: image %q: %w", path, pf.Image, err)
 	}
 	if err := singleDocument(path, dec); err != nil {
 		return nil, err

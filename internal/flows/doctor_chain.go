@@ -117,7 +117,11 @@ func checkStack(ctx context.Context, e *Env, d *doctorRun) Check {
 		for _, s := range st.Services {
 			names = append(names, s.Name)
 		}
-		return Check{Status: CheckOK, Why: fmt.Sprintf("%s: %s running and healthy", st.Project, strings.Join(names, ", "))}
+		why := fmt.Sprintf("%s: %s running and healthy", st.Project, strings.Join(names, ", "))
+		if ri := st.RegistryImage; ri != nil {
+			why += fmt.Sprintf("; registry image %s (%s)", ri.Ref, ri.Reason)
+		}
+		return Check{Status: CheckOK, Why: why}
 	case StackDown:
 		if c, err := net.DialTimeout("tcp", d.registryAddr, time.Second); err == nil {
 			c.Close()

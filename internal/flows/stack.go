@@ -50,6 +50,9 @@ type StackOptions struct {
 	// Bind is the address the registry port is published on (up); empty
 	// means 127.0.0.1. A non-loopback address needs auth.
 	Bind string
+
+	// registryImage is what up's image step chose (registry_image.go).
+	registryImage *RegistryImage
 }
 
 // LoadStack loads the compose project: the embedded default (written to
@@ -77,7 +80,23 @@ func (e *Env) LoadStack(ctx context.Context, o StackOptions) (*stack.Project, er
 	if !o.NoDefault {
 		po.DefaultDir = e.Cfg.StackDir()
 	}
-	return stack.LoadProject(ctx, po)
+	switch ri := o.registryImage; {
+	case ri != nil:
+		po.Env["ESB_REGISTRY_IMAGE"] = ri.Ref
+	case e.Cfg.RegistryImage != "":
+		po.Env["ESB_REGISTRY_IMAGE"] = e.Cfg.RegistryImage
+	default:
+		// Before up's image step (and for down, logs, build, which start
+		// no registry) the image is not chosen yet: a user file that says
+		// ${ESB_REGISTRY_IMAGE} still loads. up loads again with its choice.
+		po.Env["ESB_REGISTRY_IMAGE"] = FallbackRegistryImage
+	}
+	p, err := stack.LoadProject(ctx, po)
+	if err != nil {
+		return nil, err
+	}
+	applyRegistryImage(p, o.registryImage)
+	return p, nil
 }
 
 // debugPort is where the registry's /metrics and /debug/health are
@@ -186,6 +205,18 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 	rep.Step("engine", progress.Done, fmt.Sprintf("Docker engine at %s (API %s)", eng.Host, eng.APIVersion))
 
 	if p.HasService(stack.RegistryService) {
+		ri, err := e.ensureRegistryImage(ctx, eng, rep)
+		if err != nil {
+			return nil, fail("image", err)
+		}
+		o.registryImage = &ri
+		e.recordRegistryImage(ri)
+		if p, err = e.LoadStack(ctx, o); err != nil {
+			return nil, fail("compose-file", err)
+		}
+	}
+
+	if p.HasService(stack.RegistryService) {
 		rep.Step("port", progress.Start, fmt.Sprintf("checking 127.0.0.1:%d", e.Cfg.RegistryPort))
 		for _, port := range []int{e.Cfg.RegistryPort, e.debugPort()} {
 			if err := engine.CheckPort(ctx, eng, port, p.Name(), stack.RegistryService); err != nil {
@@ -201,6 +232,7 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 		return services, fail("compose", err)
 	}
 	rep.Step("compose", progress.Done, fmt.Sprintf("%d service(s) running and healthy", len(services)))
+	e.pruneSelfImages(ctx, eng, o.registryImage, rep)
 
 	if p.HasService(stack.RegistryService) {
 		url := "https://" + e.RegistryAddr() + "/v2/"

@@ -14,7 +14,9 @@ type StackStatus struct {
 	Engine   *EngineInfo      `json:"engine,omitempty"`
 	State    string           `json:"state"`
 	Services []engine.Service `json:"services,omitempty"`
-	Error    string           `json:"error,omitempty"`
+	// RegistryImage is the image the registry runs and why.
+	RegistryImage *RegistryImage `json:"registry_image,omitempty"`
+	Error         string         `json:"error,omitempty"`
 }
 
 // EngineInfo names the engine the stack runs on.
@@ -47,6 +49,7 @@ func (e *Env) stackStatus(ctx context.Context) *StackStatus {
 	}
 	st.Services = services
 	st.State = stackState(services)
+	st.RegistryImage = e.runningRegistryImage(services)
 	return st
 }
 

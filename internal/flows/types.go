@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"context"
+	"io"
 	"log/slog"
 
 	"github.com/esbtui/esbtui/pki"
@@ -8,6 +10,7 @@ import (
 	"github.com/esbtui/esbtui/registryserver"
 	"github.com/esbtui/esbtui/stack"
 	"github.com/esbtui/esbtui/stack/engine"
+	"github.com/esbtui/esbtui/stack/selfimage"
 	"github.com/esbtui/esbtui/trust"
 )
 
@@ -66,8 +69,27 @@ func ParseNames(in []string) (pki.Names, error) { return pki.ParseNames(in) }
 func ParseKeyType(s string) (pki.KeyType, error) { return pki.ParseKeyType(s) }
 
 // ComputeMetrics is the registry's rates between two scrapes.
-func ComputeMetrics(prev, cur *MetricsSample) Metrics { return registryclient.ComputeMetrics(prev, cur) }
+func ComputeMetrics(prev, cur *MetricsSample) Metrics {
+	return registryclient.ComputeMetrics(prev, cur)
+}
 
 // SetLibraryLogger sends what the embedded libraries (Compose,
 // distribution) log to l; nil drops it. It never reaches the terminal.
 func SetLibraryLogger(l *slog.Logger) { stack.SetLogger(l) }
+
+// RegistryService is the registry's service name in the default project.
+const RegistryService = stack.RegistryService
+
+// SelfImageRepository is the repository of esbtui's own registry image
+// (esbtui/registry:VERSION-HASH).
+const SelfImageRepository = selfimage.Repository
+
+// RegistryServerCommand is the hidden esbtui command esbtui's registry
+// image runs.
+const RegistryServerCommand = selfimage.RegistryServerCommand
+
+// RunRegistryInContainer is that command: the registry (serve,
+// garbage-collect), its healthcheck and du, inside the registry image.
+func RunRegistryInContainer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return registryserver.RunInContainer(ctx, args, stdout, stderr)
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,13 +15,18 @@ import (
 )
 
 // Du measures paths inside a running container (`du -sb`, falling back to
-// `du -sk` × 1024) and returns the sum.
-func (e *Engine) Du(ctx context.Context, id string, paths ...string) (int64, error) {
+// `du -sk` × 1024; duCmd instead when the image has no shell) and returns
+// the sum.
+func (e *Engine) Du(ctx context.Context, id string, duCmd []string, paths ...string) (int64, error) {
 	if len(paths) == 0 {
 		return 0, nil
 	}
 	script := `du -sb "$@" 2>/dev/null || { du -sk "$@" | while read k p; do echo $((k*1024)) "$p"; done; }`
-	out, code, err := e.Exec(ctx, id, append([]string{"sh", "-c", script, "du"}, paths...))
+	argv := append([]string{"sh", "-c", script, "du"}, paths...)
+	if duCmd != nil {
+		argv = append(slices.Clip(duCmd), paths...)
+	}
+	out, code, err := e.Exec(ctx, id, argv)
 	if err != nil {
 		return 0, err
 	}

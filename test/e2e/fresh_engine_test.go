@@ -52,6 +52,14 @@ func (e *freshEngine) docker(t testing.TB, args ...string) string {
 func startFreshEngine(t *testing.T) *freshEngine {
 	t.Helper()
 	image := registryImage(t)
+	e := startEmptyEngine(t)
+	e.loadFromMachine(t, image)
+	return e
+}
+
+// startEmptyEngine starts a fresh engine with no image at all.
+func startEmptyEngine(t *testing.T) *freshEngine {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "esbfresh-")
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +90,12 @@ func startFreshEngine(t *testing.T) *freshEngine {
 		"--containerd-plugins-namespace", e.NetNS + "-plugins",
 	}
 	e.launch(t)
+	return e
+}
+
+// loadFromMachine copies image from the machine's engine into this one.
+func (e *freshEngine) loadFromMachine(t *testing.T, image string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	save := exec.CommandContext(ctx, "docker", "save", image)
@@ -100,7 +114,6 @@ func startFreshEngine(t *testing.T) *freshEngine {
 	if err := save.Wait(); err != nil {
 		t.Fatalf("docker save %s: %v", image, err)
 	}
-	return e
 }
 
 // launch starts dockerd and waits until it answers.

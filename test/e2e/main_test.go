@@ -105,24 +105,36 @@ func command(t testing.TB, ctx context.Context, env []string, args ...string) (*
 	return cmd, &stdout, &stderr
 }
 
-// binCommand is the binary with env on top of baseEnv; an E2E_NETNS=NS
+// binEnv is the environment entry naming another esbtui binary to run
+// (a static build, say); it is not passed on to the binary.
+const binEnv = "E2E_BIN="
+
+// binCommand is the binary with env on top of baseEnv; an E2E_BIN=PATH
+// entry runs that binary instead of the test run's build; an E2E_NETNS=NS
 // entry runs it inside that network namespace (nsenter, which execs it:
 // signals reach the binary itself; unlike `ip netns exec` it keeps the
 // host's /sys and its cgroup mounts).
 func binCommand(t testing.TB, ctx context.Context, env []string, args ...string) *exec.Cmd {
 	t.Helper()
-	var ns string
+	var ns, bin string
 	var rest []string
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, netnsEnv); ok {
 			ns = v
 			continue
 		}
+		if v, ok := strings.CutPrefix(kv, binEnv); ok {
+			bin = v
+			continue
+		}
 		rest = append(rest, kv)
 	}
-	name, argv := esbtuiBin(t), args
+	if bin == "" {
+		bin = esbtuiBin(t)
+	}
+	name, argv := bin, args
 	if ns != "" {
-		name, argv = "nsenter", append([]string{"--net=/var/run/netns/" + ns, esbtuiBin(t)}, args...)
+		name, argv = "nsenter", append([]string{"--net=/var/run/netns/" + ns, bin}, args...)
 	}
 	cmd := exec.CommandContext(ctx, name, argv...)
 	cmd.Env = baseEnv(rest)
@@ -202,7 +214,11 @@ type testStack struct {
 	Home    string
 	Project string
 	Port    int
-	Image   string
+	// Image is an image to push (the fixture registry image).
+	Image string
+	// RegistryImage is what the registry runs (ESB_REGISTRY_IMAGE); empty:
+	// esbtui's own image.
+	RegistryImage string
 	// Env is what every esbtui run for this stack needs.
 	Env []string
 	// DockerHost is the engine the stack runs on when it is not the
@@ -239,9 +255,23 @@ func newStack(t testing.TB) *testStack {
 
 // newStackOn is newStack on an engine of the test's own (nil: the
 // machine's engine).
+//
+// The registry runs esbtui's own image, assembled from the binary under
+// test (the product's default); the fixture image (Image) is content to
+// push. newStackWith(t, e, image) runs another registry image instead.
 func newStackOn(t testing.TB, e *freshEngine) *testStack {
 	t.Helper()
-	s := &testStack{Home: newHome(t), Project: randomName("esbe2e"), Port: freePort(t), Image: registryImage(t)}
+	s := newStackWith(t, e, "")
+	s.Image = registryImage(t)
+	return s
+}
+
+// newStackWith is a stack on e whose registry runs image
+// (ESB_REGISTRY_IMAGE=image); "" leaves ESB_REGISTRY_IMAGE unset: the stack
+// runs esbtui's own image. Image is set to image.
+func newStackWith(t testing.TB, e *freshEngine, image string) *testStack {
+	t.Helper()
+	s := &testStack{Home: newHome(t), Project: randomName("esbe2e"), Port: freePort(t), Image: image, RegistryImage: image}
 	if e != nil {
 		s.Env, s.DockerHost = e.Env(), e.Host
 	}
@@ -249,8 +279,10 @@ func newStackOn(t testing.TB, e *freshEngine) *testStack {
 		"ESB_HOME="+s.Home,
 		"ESB_PROJECT="+s.Project,
 		fmt.Sprintf("ESB_REGISTRY_PORT=%d", s.Port),
-		"ESB_REGISTRY_IMAGE="+s.Image,
 	)
+	if image != "" {
+		s.Env = append(s.Env, "ESB_REGISTRY_IMAGE="+image)
+	}
 	mustCLI(t, s.Env, "init", "--skip-trust", "--no-tui")
 	t.Cleanup(func() { s.cleanup(t) })
 	return s

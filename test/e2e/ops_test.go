@@ -144,7 +144,11 @@ func TestGCReclaimsAndRepushIsSafe(t *testing.T) {
 
 	// Control: GC without a restart, then the same re-push.
 	mustCLI(t, s.Env, "rm", goneRef, "--no-tui")
-	out, err := exec.Command("docker", "exec", s.Project+"-registry", "registry", "garbage-collect", "--delete-untagged", "/etc/distribution/config.yml").CombinedOutput()
+	registryCmd := []string{"/esbtui", "registry-server"} // esbtui's own image
+	if s.RegistryImage != "" {
+		registryCmd = []string{"registry"}
+	}
+	out, err := exec.Command("docker", append(append([]string{"exec", s.Project + "-registry"}, registryCmd...), "garbage-collect", "--delete-untagged", "/etc/distribution/config.yml")...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("control gc by docker exec: %v\n%s", err, out)
 	}

@@ -157,7 +157,7 @@ func TestStackUnhealthyService(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "sick.yaml")
 	os.WriteFile(f, []byte(`services:
   sick:
-    image: ${ESB_REGISTRY_IMAGE}
+    image: `+s.Image+`
     entrypoint: ["/bin/busybox", "sleep", "3600"]
     healthcheck:
       test: ["CMD", "/bin/busybox", "sh", "-c", "echo database not ready; exit 1"]
@@ -175,7 +175,7 @@ func TestStackUpInterrupted(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "slow.yaml")
 	os.WriteFile(f, []byte(`services:
   slow:
-    image: ${ESB_REGISTRY_IMAGE}
+    image: `+s.Image+`
     entrypoint: ["/bin/busybox", "sleep", "3600"]
     healthcheck:
       test: ["CMD", "/bin/busybox", "false"]

@@ -7,10 +7,10 @@ import (
 	"math"
 	"time"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/registryclient"
-	"github.com/esbtui/esbtui/registryserver"
 	"github.com/esbtui/esbtui/tui"
 )
 
@@ -129,10 +129,10 @@ func (b *pushBackend) ScrapeMetrics(context.Context) (*registryclient.MetricsSam
 	return sample(int(time.Now().Unix() % 1000)), nil
 }
 
-func (b *pushBackend) RegistryEvents(ctx context.Context) (<-chan registryserver.RegistryEvent, string, error) {
-	ch := make(chan registryserver.RegistryEvent)
+func (b *pushBackend) RegistryEvents(ctx context.Context) (*flows.EventsListener, error) {
+	ch := make(chan flows.RegistryEvent)
 	go func() { <-ctx.Done(); close(ch) }()
-	return ch, "127.0.0.1:5002", nil
+	return &flows.EventsListener{Events: ch, Addr: "127.0.0.1:5002", Stopped: func() error { return nil }}, nil
 }
 
 func (b *pushBackend) Note(progress.Event) {}
