@@ -22,7 +22,7 @@ import (
 )
 
 // RunInContainer is what esbtui's registry image runs (args after the
-// hidden registry-server command): distribution v3's own `registry`
+// hidden registryd command): distribution v3's own `registry`
 // command for serve CONFIG and garbage-collect CONFIG (the configuration
 // file plus REGISTRY_* variables, exactly as in registry:3), and two
 // helpers the stack needs in an image with no shell: healthcheck URL and

@@ -194,7 +194,7 @@ func RestartRegistry(ctx context.Context, e *engine.Engine, project string) erro
 
 // registryCommand finds the registry command and its config file from the
 // container's entrypoint and command (["/bin/registry"] ["serve", CONFIG],
-// or esbtui's image: ["/esbtui", "registry-server"] ["serve", CONFIG]).
+// or esbtui's image: ["/esbtui", "registryd"] ["serve", CONFIG]).
 func registryCommand(entrypoint, cmd []string) (bin []string, config string) {
 	bin, config = []string{"/bin/registry"}, "/etc/distribution/config.yml"
 	if isSelfImageEntrypoint(entrypoint) {

@@ -7,7 +7,7 @@ import (
 )
 
 // isSelfImageEntrypoint reports whether a registry container runs esbtui's
-// own image (entrypoint ["/esbtui", "registry-server"]).
+// own image (entrypoint ["/esbtui", "registryd"]).
 func isSelfImageEntrypoint(entrypoint []string) bool {
 	return slices.Equal(entrypoint, selfimage.RegistryEntrypoint())
 }

@@ -22,7 +22,7 @@ func TestSetHealthcheckTest(t *testing.T) {
 	if img := p.ServiceImage(RegistryService); img != "registry:3" {
 		t.Fatalf("default image %q, want registry:3", img)
 	}
-	test := []string{"CMD", "/esbtui", "registry-server", "healthcheck", "https://localhost:5000/"}
+	test := []string{"CMD", "/esbtui", "registryd", "healthcheck", "https://localhost:5000/"}
 	if !p.SetHealthcheckTest(RegistryService, test, time.Second) {
 		t.Fatal("no registry service")
 	}

@@ -46,11 +46,15 @@ var commandPaths = []string{
 // The tree newRootCmd builds has every command once, and nothing else: a
 // command left out of the list (or listed twice) fails here.
 func TestCommandTreeListsEveryVerb(t *testing.T) {
-	var got []string
+	var got, hidden []string
 	var walk func(c *cobra.Command, prefix string)
 	walk = func(c *cobra.Command, prefix string) {
 		for _, sub := range c.Commands() {
 			p := strings.TrimSpace(prefix + " " + sub.Name())
+			if sub.Hidden {
+				hidden = append(hidden, p)
+				continue
+			}
 			got = append(got, p)
 			walk(sub, p)
 		}
@@ -60,6 +64,10 @@ func TestCommandTreeListsEveryVerb(t *testing.T) {
 	got = append([]string{""}, got...)
 	if !slices.Equal(got, commandPaths) {
 		t.Errorf("command tree\n%q\nwant\n%q", got, commandPaths)
+	}
+	// The registry image's entrypoint: not for users, not in the help.
+	if want := []string{"registryd"}; !slices.Equal(hidden, want) {
+		t.Errorf("hidden commands %q, want %q", hidden, want)
 	}
 }
 

@@ -14,7 +14,7 @@ const ExecPath = "/esbtui"
 // RegistryServerCommand is the hidden esbtui subcommand that runs the
 // registry (distribution's `registry` command: serve, garbage-collect)
 // plus healthcheck and du for the stack's healthcheck and gc.
-const RegistryServerCommand = "registry-server"
+const RegistryServerCommand = "registryd"
 
 // RegistryConfigPath is where the image keeps the registry configuration,
 // the path registry:3 uses.

@@ -144,7 +144,7 @@ func TestGCReclaimsAndRepushIsSafe(t *testing.T) {
 
 	// Control: GC without a restart, then the same re-push.
 	mustCLI(t, s.Env, "rm", goneRef, "--no-tui")
-	registryCmd := []string{"/esbtui", "registry-server"} // esbtui's own image
+	registryCmd := []string{"/esbtui", "registryd"} // esbtui's own image
 	if s.RegistryImage != "" {
 		registryCmd = []string{"registry"}
 	}
