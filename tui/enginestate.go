@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 
+	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
 )
 
@@ -13,6 +14,7 @@ import (
 func (m *Model) setStack(s *StackState) {
 	was := m.svc.engine
 	m.svc.set(s)
+	m.reg.setStackRegistry(hasRegistryContainer(s))
 	if was == engineUnknown || was == m.svc.engine {
 		return
 	}
@@ -47,4 +49,19 @@ func shortReason(err string) string {
 		err = strings.TrimSpace(string(r[:maxReason-1])) + "…"
 	}
 	return err
+}
+
+// hasRegistryContainer: the stack runs a registry container, whose
+// notifications the events listener receives (the in-process registry
+// sends none).
+func hasRegistryContainer(s *StackState) bool {
+	if s == nil || s.EngineErr != "" {
+		return false
+	}
+	for _, svc := range s.Services {
+		if svc.Name == flows.RegistryService {
+			return true
+		}
+	}
+	return false
 }

@@ -379,3 +379,17 @@ func TestRegistryEventsOffIsProminent(t *testing.T) {
 	h.keys("r")
 	h.until("the warning cleared", func(m *Model) bool { return !strings.Contains(plainView(m), "events off") })
 }
+
+// TestRegistryEventsOffQuietWithoutAContainer: with no engine (the
+// in-process registry, which sends no notifications) the listener's
+// failure stays a Log line; the Registry pane keeps its ✓.
+func TestRegistryEventsOffQuietWithoutAContainer(t *testing.T) {
+	st := healthyState()
+	st.Stack = &StackState{EngineErr: "the Docker engine cannot be reached", Serving: true}
+	f := &fake{state: st, eventsErr: errors.New("stack: the Docker engine at unix:///nope is not running")}
+	h := newHarness(t, f, 80, 24)
+	h.until("the Log line", func(m *Model) bool { return strings.Contains(logText(m), "registry events: not listening") })
+	if v := plainView(h.m); strings.Contains(v, "events off") {
+		t.Errorf("the pane warns about events with no registry container:\n%s", v)
+	}
+}

@@ -40,9 +40,12 @@ type registryPane struct {
 	metricsErr string
 	// eventsOff says why the registry's live events are not received
 	// (the listener could not start), with the fix; empty while listening.
-	eventsOff string
-	load      registryLoader
-	rev       int
+	// It shows only while the stack runs a registry container
+	// (stackRegistry): without one there are no events to miss.
+	eventsOff     string
+	stackRegistry bool
+	load          registryLoader
+	rev           int
 }
 
 func (p *registryPane) title() string { return "Registry" }
@@ -269,6 +272,22 @@ func (p *registryPane) openTags(repo string, tags []string) {
 	p.rev++
 }
 
+// setStackRegistry says whether the stack runs a registry container.
+func (p *registryPane) setStackRegistry(on bool) {
+	if p.stackRegistry != on {
+		p.stackRegistry = on
+		p.rev++
+	}
+}
+
+// eventsWarning is the events-off reason to show, if any.
+func (p *registryPane) eventsWarning() string {
+	if !p.stackRegistry {
+		return ""
+	}
+	return p.eventsOff
+}
+
 // setEventsOff shows (reason non-empty) or clears the pane's warning that
 // live registry events are off.
 func (p *registryPane) setEventsOff(reason string) {
@@ -322,7 +341,7 @@ func (p *registryPane) level() int {
 		return lvlNone
 	case !p.st.Reachable:
 		return lvlBad
-	case p.eventsOff != "":
+	case p.eventsWarning() != "":
 		return lvlWarn
 	}
 	return lvlOK
@@ -336,7 +355,7 @@ func (p *registryPane) status(st *styles) string {
 		return st.mark(lvlNone, "not available")
 	case !p.st.Reachable:
 		return st.mark(lvlBad, "unreachable")
-	case p.eventsOff != "":
+	case p.eventsWarning() != "":
 		return st.mark(lvlWarn, plural(len(p.repos), "repo", "repos")+" · events off")
 	}
 	return st.mark(lvlOK, plural(len(p.repos), "repo", "repos"))
@@ -370,9 +389,9 @@ func (p *registryPane) body(f paneFrame) []string {
 	if p.err != "" {
 		lines = append(lines, st.bad.Render(symBad+" "+p.err))
 	}
-	if p.eventsOff != "" {
+	if why := p.eventsWarning(); why != "" {
 		// Whole, wrapped: the reason carries the fix.
-		lines = append(lines, wrapIndent(st.mark(lvlWarn, "live events off: "), p.eventsOff, w, "  ", nil)...)
+		lines = append(lines, wrapIndent(st.mark(lvlWarn, "live events off: "), why, w, "  ", nil)...)
 	}
 	lines = append(lines, p.metricsBody(st, w)...)
 	switch p.mode {
