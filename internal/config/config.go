@@ -77,6 +77,9 @@ type Config struct {
 	Retention Retention
 	// ProjectFile is the esb.yaml that was read, if any.
 	ProjectFile string
+	// TrustContainers are the compose services esb.yaml opts in to
+	// esbtui's CA bundle (trust.containers).
+	TrustContainers TrustContainers
 	// SudoUID is the user who ran esbtui through sudo (SUDO_UID), -1 when
 	// not under sudo: root may use that user's own certificate directory.
 	SudoUID int
@@ -114,6 +117,7 @@ func Load() (Config, error) {
 		c.ComposeFiles = pf.Compose
 		c.Names, c.NameOrigins = pf.Names, pf.NameOrigins
 		c.Retention = pf.Retention
+		c.TrustContainers = pf.Trust.Containers
 		c.FunctionsDir = pf.Functions
 		if pf.Registry != "" {
 			c.Registry = pf.Registry
