@@ -1,0 +1,183 @@
+package e2e
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// containerTrustCompose is the user's compose file of the container-trust
+// test: Debian and FROM-scratch Go services opted in (esb.yaml and the
+// label), the same images not opted in, and the plan's variant (the CA in
+// /usr/local/share/ca-certificates + update-ca-certificates). The registry
+// gets the alias esb-registry (a name in its certificate) on the network.
+const containerTrustCompose = `services:
+  registry:
+    networks:
+      internal_network:
+        aliases: [esb-registry]
+  deb:
+    image: %[1]s
+    networks: [internal_network]
+  gocli:
+    image: %[2]s
+    labels:
+      esb.trust: "true"
+    networks: [internal_network]
+  plaindeb:
+    image: %[1]s
+    networks: [internal_network]
+  plaingo:
+    image: %[2]s
+    networks: [internal_network]
+  plan:
+    image: %[1]s
+    command: ["sh", "-c", "update-ca-certificates >/dev/null && touch /tmp/ready && exec sleep infinity"]
+    volumes:
+      - ${ESB_CERT_DIR}/rootCA.crt:/usr/local/share/ca-certificates/esbtui-rootCA.crt:ro
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 1s
+      retries: 60
+    networks: [internal_network]
+`
+
+const registryV2 = "https://esb-registry:5000/v2/"
+
+// containerTrustStack brings up a stack with containerTrustCompose and
+// esb.yaml opting in "deb".
+func containerTrustStack(t *testing.T) *testStack {
+	t.Helper()
+	deb, gocli := debianImage(t), goClientImage(t)
+	s := newStack(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(fmt.Sprintf(containerTrustCompose, deb, gocli)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "esb.yaml"), []byte("compose: [compose.yaml]\ntrust:\n  containers: [deb]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.Env = append(s.Env, "ESB_PROJECT_FILE="+filepath.Join(dir, "esb.yaml"))
+	res := mustCLI(t, s.Env, "up", "--no-tui")
+	if !strings.Contains(res.Stdout+res.Stderr, "deb, gocli trust esbtui's CA") {
+		t.Errorf("up does not say which services trust the CA:\n%s", res)
+	}
+	return s
+}
+
+// serviceContainer is the container ID of service in s's project.
+func (s *testStack) serviceContainer(t *testing.T, service string) string {
+	t.Helper()
+	out, err := s.dockerCmd("ps", "-q", "--filter", "label=com.docker.compose.project="+s.Project, "--filter", "label=com.docker.compose.service="+service).Output()
+	id := strings.TrimSpace(string(out))
+	if err != nil || id == "" || strings.Contains(id, "\n") {
+		t.Fatalf("container of service %s: %q %v", service, id, err)
+	}
+	return id
+}
+
+// execIn runs argv in service's container; it returns the combined output
+// and the exit code.
+func (s *testStack) execIn(t *testing.T, service string, env []string, argv ...string) (string, int) {
+	t.Helper()
+	args := []string{"exec"}
+	for _, e := range env {
+		args = append(args, "-e", e)
+	}
+	args = append(append(args, s.serviceContainer(t, service)), argv...)
+	out, err := s.dockerCmd(args...).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(out), ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("docker %v: %v", args, err)
+	}
+	return string(out), 0
+}
+
+var (
+	curlArgv   = []string{"curl", "-sS", "-o", "/dev/null", "--max-time", "15", registryV2}
+	pythonArgv = []string{"python3", "-c", "import urllib.request, sys; print(urllib.request.urlopen(sys.argv[1], timeout=15).status)", registryV2}
+	goArgv     = []string{"/tlsget", registryV2}
+	// caNames lists the common names of the CA certificates OpenSSL loads
+	// by default (what Python's default context sees).
+	caNamesArgv = []string{"python3", "-c", "import ssl; c = ssl.create_default_context(); print('\\n'.join(dict(x[0] for x in s['subject']).get('commonName', '') for s in c.get_ca_certs()))"}
+)
+
+// TestContainerTrustServices: with no change to the images or their
+// commands, curl, Python's urllib and a static Go client in opted-in
+// services verify the stack's registry over the compose network; the same
+// images not opted in refuse it; the plan's update-ca-certificates variant
+// works; the opted-in bundle still holds the public roots.
+func TestContainerTrustServices(t *testing.T) {
+	s := containerTrustStack(t)
+	caCN := caCommonName(t, s.CACert())
+
+	for _, tc := range []struct {
+		service string
+		env     []string
+		argv    []string
+		trusts  bool
+		refusal string
+	}{
+		{"deb", nil, curlArgv, true, ""},
+		{"deb", nil, pythonArgv, true, ""},
+		// Without the variables: the system bundle path alone.
+		{"deb", []string{"CURL_CA_BUNDLE=", "SSL_CERT_FILE="}, curlArgv, true, ""},
+		{"gocli", nil, goArgv, true, ""},
+		{"gocli", []string{"SSL_CERT_FILE="}, goArgv, true, ""},
+		{"plan", nil, curlArgv, true, ""},
+		{"plan", nil, pythonArgv, true, ""},
+		{"plaindeb", nil, curlArgv, false, "certificate"},
+		{"plaindeb", nil, pythonArgv, false, "CERTIFICATE_VERIFY_FAILED"},
+		{"plaingo", nil, goArgv, false, "x509:"},
+	} {
+		out, code := s.execIn(t, tc.service, tc.env, tc.argv...)
+		switch {
+		case tc.trusts && code != 0:
+			t.Errorf("%s %v %v: exit %d, want it to verify the registry:\n%s", tc.service, tc.env, tc.argv[0], code, out)
+		case !tc.trusts && (code == 0 || !strings.Contains(out, tc.refusal)):
+			t.Errorf("%s %v: exit %d, want a refusal naming %q (the service did not opt in):\n%s", tc.service, tc.argv[0], code, tc.refusal, out)
+		}
+	}
+
+	// The opted-in bundle is a superset: public roots (ISRG Root X1) and
+	// the CA; the plain image has the public roots only.
+	out, code := s.execIn(t, "deb", nil, caNamesArgv...)
+	if code != 0 || !strings.Contains(out, "ISRG Root X1") || !strings.Contains(out, caCN) {
+		t.Errorf("deb's default CA list lacks ISRG Root X1 or esbtui's CA %q (exit %d):\n%.600s", caCN, code, out)
+	}
+	out, code = s.execIn(t, "plaindeb", nil, caNamesArgv...)
+	if code != 0 || !strings.Contains(out, "ISRG Root X1") || strings.Contains(out, caCN) {
+		t.Errorf("plaindeb's default CA list: want ISRG Root X1 and not esbtui's CA (exit %d):\n%.600s", code, out)
+	}
+	// The variables are set in opted-in services only.
+	if out, _ := s.execIn(t, "deb", nil, "sh", "-c", "echo $NODE_EXTRA_CA_CERTS $JAVA_TOOL_OPTIONS"); !strings.Contains(out, "/etc/esbtui/ca-bundle.pem -Djavax.net.ssl.trustStore=/etc/esbtui/ca-truststore.p12") {
+		t.Errorf("deb's variables: %q", out)
+	}
+	if out, _ := s.execIn(t, "plaindeb", nil, "sh", "-c", "echo x${NODE_EXTRA_CA_CERTS}${SSL_CERT_FILE}x"); strings.TrimSpace(out) != "xx" {
+		t.Errorf("plaindeb got variables: %q", out)
+	}
+}
+
+// caCommonName is the CN of the CA certificate at path.
+func caCommonName(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := pem.Decode(data)
+	if b == nil {
+		t.Fatalf("%s: no PEM", path)
+	}
+	c, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Subject.CommonName
+}
