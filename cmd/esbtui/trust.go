@@ -52,6 +52,7 @@ ESB_TRUST_ROOT=DIR prefixes every store path (a sandbox for tests and CI).`,
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  status,
 	})
+	cmd.AddCommand(newTrustContainersCmd(a))
 	for _, op := range []trust.Op{trust.OpInstall, trust.OpUninstall} {
 		var dryRun bool
 		short := map[trust.Op]string{

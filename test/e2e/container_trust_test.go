@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -161,6 +162,54 @@ func TestContainerTrustServices(t *testing.T) {
 	}
 	if out, _ := s.execIn(t, "plaindeb", nil, "sh", "-c", "echo x${NODE_EXTRA_CA_CERTS}${SSL_CERT_FILE}x"); strings.TrimSpace(out) != "xx" {
 		t.Errorf("plaindeb got variables: %q", out)
+	}
+}
+
+// TestTrustContainersReports: `esbtui trust containers` finds, from inside
+// each container, which services trust the CA — with curl where the image
+// has it, by reading the bundle out of a FROM-scratch image — and exits 0
+// since every opted-in service does.
+func TestTrustContainersReports(t *testing.T) {
+	s := containerTrustStack(t)
+	res := mustCLI(t, s.Env, "trust", "containers", "--json")
+	var rep struct {
+		Services []struct {
+			Service, Method, Detail string
+			OptedIn                 bool `json:"opted_in"`
+			Trusted                 bool
+		}
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, res)
+	}
+	want := map[string]struct {
+		opted, trusted bool
+		method, detail string
+	}{
+		"deb":      {true, true, "curl", "curl in the container verified https://esb-registry:5000/v2/"},
+		"gocli":    {true, true, "bundle", "/etc/ssl/certs/ca-certificates.crt holds esbtui's CA"},
+		"plaindeb": {false, false, "curl", "curl in the container refused https://esb-registry:5000/v2/"},
+		"plaingo":  {false, false, "", "no system CA bundle in the container"},
+		"plan":     {false, true, "curl", "curl in the container verified"},
+	}
+	seen := 0
+	for _, got := range rep.Services {
+		w, ok := want[got.Service]
+		if !ok {
+			continue
+		}
+		seen++
+		if got.OptedIn != w.opted || got.Trusted != w.trusted || got.Method != w.method || !strings.Contains(got.Detail, w.detail) {
+			t.Errorf("%s: %+v, want %+v", got.Service, got, w)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("reported %d of the %d services:\n%s", seen, len(want), res.Stdout)
+	}
+	text := mustCLI(t, s.Env, "trust", "containers")
+	t.Logf("esbtui trust containers:\n%s", text.Stdout)
+	if !strings.Contains(text.Stdout, "SERVICE") || !strings.Contains(text.Stdout, "plaindeb") {
+		t.Errorf("text output:\n%s", text)
 	}
 }
 
