@@ -23,6 +23,9 @@ Services opt in to esbtui's CA with esb.yaml's trust.containers (all, or a list)
 or the compose label esb.trust: "true"; ` + "`esbtui up`" + ` then mounts the bundle.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("store") {
+				return &usageError{errString("--store names host trust stores: trust containers checks the stack's containers")}
+			}
 			rep, err := a.env.ContainerTrust(cmd.Context())
 			if err != nil {
 				return err
