@@ -13,8 +13,8 @@ import (
 )
 
 // containerTrustCompose is the user's compose file of the container-trust
-// test: Debian and FROM-scratch Go services opted in (esb.yaml and the
-// label), the same images not opted in, and the plan's variant (the CA in
+// test: Debian (read_only) and FROM-scratch Go services opted in (esb.yaml
+// and the label; the Go one sets a variable of its own), the same images not opted in, and the plan's variant (the CA in
 // /usr/local/share/ca-certificates + update-ca-certificates). The registry
 // gets the alias esb-registry (a name in its certificate) on the network.
 const containerTrustCompose = `services:
@@ -24,11 +24,14 @@ const containerTrustCompose = `services:
         aliases: [esb-registry]
   deb:
     image: %[1]s
+    read_only: true
     networks: [internal_network]
   gocli:
     image: %[2]s
     labels:
       esb.trust: "true"
+    environment:
+      NODE_EXTRA_CA_CERTS: /mine.pem
     networks: [internal_network]
   plaindeb:
     image: %[1]s
@@ -67,6 +70,9 @@ func containerTrustStack(t *testing.T) *testStack {
 	res := mustCLI(t, s.Env, "up", "--no-tui")
 	if !strings.Contains(res.Stdout+res.Stderr, "deb, gocli trust esbtui's CA") {
 		t.Errorf("up does not say which services trust the CA:\n%s", res)
+	}
+	if !strings.Contains(res.Stdout+res.Stderr, "service gocli: NODE_EXTRA_CA_CERTS is already set in its environment, esbtui leaves it") {
+		t.Errorf("up does not warn that gocli sets NODE_EXTRA_CA_CERTS itself:\n%s", res)
 	}
 	return s
 }
