@@ -26,7 +26,7 @@ or the compose label esb.trust: "true"; ` + "`esbtui up`" + ` then mounts the bu
 			if cmd.Flags().Changed("store") {
 				return &usageError{errString("--store names host trust stores: trust containers checks the stack's containers")}
 			}
-			rep, err := a.env.ContainerTrust(cmd.Context())
+			rep, err := a.env.ContainerTrust(cmd.Context(), false)
 			if err != nil {
 				return err
 			}

@@ -65,11 +65,12 @@ func (r *ContainerTrustReport) OK() bool {
 // maxBundleRead bounds a system bundle read from a container.
 const maxBundleRead = 8 << 20
 
-// ContainerTrust checks, for each running service of the project, whether
-// it trusts esbtui's CA: a TLS handshake to the registry from inside the
-// container with its own curl or python3, else the system bundle read from
-// the container (which must hold the CA).
-func (e *Env) ContainerTrust(ctx context.Context) (*ContainerTrustReport, error) {
+// ContainerTrust checks, for each running service of the project (only
+// those that opt in when optedOnly), whether it trusts esbtui's CA: a TLS
+// handshake to the registry from inside the container with its own curl
+// or python3, else the system bundle read from the container (which must
+// hold the CA).
+func (e *Env) ContainerTrust(ctx context.Context, optedOnly bool) (*ContainerTrustReport, error) {
 	ca, err := e.Certs.LoadUsableCA(e.Now())
 	if err != nil {
 		return nil, fmt.Errorf("trust containers: load the CA: %w", err)
@@ -96,7 +97,7 @@ func (e *Env) ContainerTrust(ctx context.Context) (*ContainerTrustReport, error)
 	}
 	sort.Slice(services, func(i, j int) bool { return services[i].Name < services[j].Name })
 	for _, s := range services {
-		if s.State != "running" {
+		if s.State != "running" || (optedOnly && !opted[s.Name]) {
 			continue
 		}
 		st := e.checkContainerTrust(ctx, eng, s, ca.Cert)

@@ -14,7 +14,8 @@ import (
 
 // containerTrustCompose is the user's compose file of the container-trust
 // test: Debian (read_only) and FROM-scratch Go services opted in (esb.yaml
-// and the label; the Go one sets a variable of its own), the same images not opted in, and the plan's variant (the CA in
+// and the label; the Go one sets a variable of its own), one opted in that
+// hides the system bundle under its own tmpfs and points curl there, the same images not opted in, and the plan's variant (the CA in
 // /usr/local/share/ca-certificates + update-ca-certificates). The registry
 // gets the alias esb-registry (a name in its certificate) on the network.
 const containerTrustCompose = `services:
@@ -38,6 +39,16 @@ const containerTrustCompose = `services:
     networks: [internal_network]
   plaingo:
     image: %[2]s
+    networks: [internal_network]
+  shadowed:
+    image: %[1]s
+    labels:
+      esb.trust: "true"
+    environment:
+      CURL_CA_BUNDLE: /etc/ssl/certs/ca-certificates.crt
+    volumes:
+      - type: tmpfs
+        target: /etc/ssl/certs
     networks: [internal_network]
   plan:
     image: %[1]s
@@ -68,11 +79,14 @@ func containerTrustStack(t *testing.T) *testStack {
 	}
 	s.Env = append(s.Env, "ESB_PROJECT_FILE="+filepath.Join(dir, "esb.yaml"))
 	res := mustCLI(t, s.Env, "up", "--no-tui")
-	if !strings.Contains(res.Stdout+res.Stderr, "deb, gocli trust esbtui's CA") {
+	if !strings.Contains(res.Stdout+res.Stderr, "deb, gocli, shadowed trust esbtui's CA") {
 		t.Errorf("up does not say which services trust the CA:\n%s", res)
 	}
 	if !strings.Contains(res.Stdout+res.Stderr, "service gocli: NODE_EXTRA_CA_CERTS is already set in its environment, esbtui leaves it") {
 		t.Errorf("up does not warn that gocli sets NODE_EXTRA_CA_CERTS itself:\n%s", res)
+	}
+	if !strings.Contains(res.Stdout+res.Stderr, "service shadowed: its own tmpfs mount at /etc/ssl/certs covers /etc/ssl/certs/ca-certificates.crt") {
+		t.Errorf("up does not warn that shadowed's tmpfs hides the bundle:\n%s", res)
 	}
 	return s
 }
@@ -173,11 +187,14 @@ func TestContainerTrustServices(t *testing.T) {
 
 // TestTrustContainersReports: `esbtui trust containers` finds, from inside
 // each container, which services trust the CA — with curl where the image
-// has it, by reading the bundle out of a FROM-scratch image — and exits 0
-// since every opted-in service does.
+// has it, by reading the bundle out of a FROM-scratch image — and exits 1
+// because one opted-in service (shadowed) does not; doctor names it.
 func TestTrustContainersReports(t *testing.T) {
 	s := containerTrustStack(t)
-	res := mustCLI(t, s.Env, "trust", "containers", "--json")
+	res := runCLI(t, s.Env, "trust", "containers", "--json")
+	if res.Code != 1 {
+		t.Errorf("exit %d, want 1 (shadowed opted in and does not trust the CA):\n%s", res.Code, res)
+	}
 	var rep struct {
 		Services []struct {
 			Service, Method, Detail string
@@ -197,6 +214,7 @@ func TestTrustContainersReports(t *testing.T) {
 		"plaindeb": {false, false, "curl", "curl in the container refused https://esb-registry:5000/v2/"},
 		"plaingo":  {false, false, "", "no system CA bundle in the container"},
 		"plan":     {false, true, "curl", "curl in the container verified"},
+		"shadowed": {true, false, "curl", "curl: (77)"},
 	}
 	seen := 0
 	for _, got := range rep.Services {
@@ -212,10 +230,30 @@ func TestTrustContainersReports(t *testing.T) {
 	if seen != len(want) {
 		t.Errorf("reported %d of the %d services:\n%s", seen, len(want), res.Stdout)
 	}
-	text := mustCLI(t, s.Env, "trust", "containers")
+	text := runCLI(t, s.Env, "trust", "containers")
 	t.Logf("esbtui trust containers:\n%s", text.Stdout)
 	if !strings.Contains(text.Stdout, "SERVICE") || !strings.Contains(text.Stdout, "plaindeb") {
 		t.Errorf("text output:\n%s", text)
+	}
+
+	doc := runCLI(t, s.Env, "doctor", "--json")
+	var d struct {
+		Checks []struct{ Name, Status, Why, Fix string }
+	}
+	if err := json.Unmarshal([]byte(doc.Stdout), &d); err != nil {
+		t.Fatalf("%v\n%s", err, doc)
+	}
+	found := false
+	for _, c := range d.Checks {
+		if c.Name == "containers trust the CA" {
+			found = true
+			if c.Status != "fail" || !strings.HasPrefix(c.Why, "shadowed: curl in the container refused") || !strings.Contains(c.Fix, "esbtui trust containers") {
+				t.Errorf("doctor's container link: %+v", c)
+			}
+		}
+	}
+	if !found || doc.Code != 3 {
+		t.Errorf("doctor (exit %d) has no failing container link:\n%s", doc.Code, doc.Stdout)
 	}
 }
 
