@@ -63,7 +63,7 @@ func stackState(s *env.StackStatus) *StackState {
 func convServices(in []stack.Service) []Service {
 	out := make([]Service, 0, len(in))
 	for _, s := range in {
-		svc := Service{Name: s.Name, State: s.State, Health: s.Health, Started: s.StartedAt}
+		svc := Service{Name: s.Name, State: s.State, Health: s.Health, Started: s.StartedAt, TrustCA: s.TrustBundle != ""}
 		for _, p := range s.Ports {
 			// "127.0.0.1:5000->5000/tcp" → "127.0.0.1:5000→5000"
 			p = strings.TrimSuffix(p, "/tcp")

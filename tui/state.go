@@ -70,6 +70,9 @@ type Service struct {
 	// Detail says why a service is not healthy (last healthcheck output,
 	// exit code).
 	Detail string
+	// TrustCA: esbtui's CA bundle is mounted into the container (the
+	// service opted in; `esbtui trust containers` checks it inside).
+	TrustCA bool
 }
 
 // RegistryState is the registry the stack publishes.

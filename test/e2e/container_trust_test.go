@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -182,6 +184,35 @@ func TestContainerTrustServices(t *testing.T) {
 	}
 	if out, _ := s.execIn(t, "plaindeb", nil, "sh", "-c", "echo x${NODE_EXTRA_CA_CERTS}${SSL_CERT_FILE}x"); strings.TrimSpace(out) != "xx" {
 		t.Errorf("plaindeb got variables: %q", out)
+	}
+
+	// status (and the dashboard's Services pane) shows which containers
+	// carry the bundle: its SHA-256 from the esb.trust.bundle label.
+	res := runCLI(t, s.Env, "status", "--json") // exit 1: the host stores do not trust the CA (init --skip-trust)
+	var st struct {
+		Stack struct {
+			Services []struct {
+				Name        string
+				TrustBundle string `json:"trust_bundle"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil {
+		t.Fatalf("%v\n%s", err, res)
+	}
+	bundle, err := os.ReadFile(filepath.Join(s.Home, "trust", "ca-bundle.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(bundle)
+	for _, svc := range st.Stack.Services {
+		want := ""
+		if svc.Name == "deb" || svc.Name == "gocli" || svc.Name == "shadowed" {
+			want = hex.EncodeToString(sum[:])
+		}
+		if svc.TrustBundle != want {
+			t.Errorf("status: %s trust_bundle %q, want %q", svc.Name, svc.TrustBundle, want)
+		}
 	}
 }
 
