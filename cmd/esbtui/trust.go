@@ -249,6 +249,16 @@ func printTrust(a *app, s *env.TrustStatus) {
 			a.printf("      ! %s\n", w)
 		}
 	}
+	for _, r := range s.Runtimes {
+		mark := "-"
+		switch {
+		case r.Trusted:
+			mark = "✓"
+		case r.Set:
+			mark = "✗"
+		}
+		a.printf("  %s %-10s %s\n", mark, r.Runtime, r.Why)
+	}
 	for _, n := range s.Notes {
 		a.printf("  ! %s\n", n)
 	}

@@ -80,6 +80,9 @@ type Config struct {
 	// TrustContainers are the compose services esb.yaml opts in to
 	// esbtui's CA bundle (trust.containers).
 	TrustContainers TrustContainers
+	// RuntimeCAEnv holds the variables of RuntimeCAVars set in esbtui's
+	// environment (what the shell's runtimes trust).
+	RuntimeCAEnv map[string]string
 	// SudoUID is the user who ran esbtui through sudo (SUDO_UID), -1 when
 	// not under sudo: root may use that user's own certificate directory.
 	SudoUID int
@@ -155,6 +158,7 @@ func Load() (Config, error) {
 		c.ComposeFiles = filepath.SplitList(f)
 	}
 	c.TrustRoot = os.Getenv(EnvTrustRoot)
+	c.RuntimeCAEnv = runtimeCAEnv()
 	switch m := os.Getenv(EnvPushExport); m {
 	case "", PushExportAuto:
 		c.PushExport = PushExportAuto

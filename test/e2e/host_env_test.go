@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -47,6 +48,38 @@ func TestHostEnvTrustsTheRegistry(t *testing.T) {
 			}
 			if shell == "sh" {
 				break // one client is enough for the second shell
+			}
+		}
+	}
+
+	// trust status reports the runtimes: trusted through the environment
+	// after eval, not set before.
+	for _, withEnv := range []bool{true, false} {
+		script := `"$ESBTUI" trust status --json; true`
+		if withEnv {
+			script = `eval "$("$ESBTUI" env --shell bash)" && ` + script
+		}
+		cmd := exec.Command("bash", "-c", script)
+		cmd.Env = baseEnv(s.With("ESBTUI=" + esbtuiBin(t)))
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("trust status: %v", err)
+		}
+		var st struct {
+			Runtimes []struct {
+				Runtime, Variable, Why string
+				Trusted, Set           bool
+			}
+		}
+		if err := json.Unmarshal(out, &st); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if len(st.Runtimes) != 5 {
+			t.Fatalf("runtimes: %+v", st.Runtimes)
+		}
+		for _, r := range st.Runtimes {
+			if r.Trusted != withEnv || r.Set != withEnv {
+				t.Errorf("with esbtui env %v: %+v", withEnv, r)
 			}
 		}
 	}
