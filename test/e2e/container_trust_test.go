@@ -126,13 +126,21 @@ var (
 	curlArgv   = []string{"curl", "-sS", "-o", "/dev/null", "--max-time", "15", registryV2}
 	pythonArgv = []string{"python3", "-c", "import urllib.request, sys; print(urllib.request.urlopen(sys.argv[1], timeout=15).status)", registryV2}
 	goArgv     = []string{"/tlsget", registryV2}
+	// requests in Debian reads the system bundle, and so does Debian's node
+	// (built to use OpenSSL's store); with --use-bundled-ca node has only
+	// its own store and trusts the CA through NODE_EXTRA_CA_CERTS alone.
+	requestsArgv = []string{"python3", "-c", "import requests, sys; print(requests.get(sys.argv[1], timeout=15).status_code)", registryV2}
+	nodeScript   = `require("https").get(process.argv[1], r => process.exit(0)).on("error", e => { console.error(e.code, e.message); process.exit(1) })`
+	nodeArgv     = []string{"node", "-e", nodeScript, registryV2}
+	nodeOwnArgv  = []string{"node", "--use-bundled-ca", "-e", nodeScript, registryV2}
 	// caNames lists the common names of the CA certificates OpenSSL loads
 	// by default (what Python's default context sees).
 	caNamesArgv = []string{"python3", "-c", "import ssl; c = ssl.create_default_context(); print('\\n'.join(dict(x[0] for x in s['subject']).get('commonName', '') for s in c.get_ca_certs()))"}
 )
 
 // TestContainerTrustServices: with no change to the images or their
-// commands, curl, Python's urllib and a static Go client in opted-in
+// commands, curl, Python's urllib and requests, Node and a static Go
+// client in opted-in
 // services verify the stack's registry over the compose network; the same
 // images not opted in refuse it; the plan's update-ca-certificates variant
 // works; the opted-in bundle still holds the public roots.
@@ -149,6 +157,11 @@ func TestContainerTrustServices(t *testing.T) {
 	}{
 		{"deb", nil, curlArgv, true, ""},
 		{"deb", nil, pythonArgv, true, ""},
+		{"deb", nil, requestsArgv, true, ""},
+		{"deb", nil, nodeArgv, true, ""},
+		{"deb", nil, nodeOwnArgv, true, ""},
+		// Node's own store without NODE_EXTRA_CA_CERTS does not hold the CA.
+		{"deb", []string{"NODE_EXTRA_CA_CERTS="}, nodeOwnArgv, false, "UNABLE_TO_VERIFY_LEAF_SIGNATURE"},
 		// Without the variables: the system bundle path alone.
 		{"deb", []string{"CURL_CA_BUNDLE=", "SSL_CERT_FILE="}, curlArgv, true, ""},
 		{"gocli", nil, goArgv, true, ""},
@@ -157,6 +170,8 @@ func TestContainerTrustServices(t *testing.T) {
 		{"plan", nil, pythonArgv, true, ""},
 		{"plaindeb", nil, curlArgv, false, "certificate"},
 		{"plaindeb", nil, pythonArgv, false, "CERTIFICATE_VERIFY_FAILED"},
+		{"plaindeb", nil, requestsArgv, false, "CERTIFICATE_VERIFY_FAILED"},
+		{"plaindeb", nil, nodeArgv, false, "UNABLE_TO_VERIFY_LEAF_SIGNATURE"},
 		{"plaingo", nil, goArgv, false, "x509:"},
 	} {
 		out, code := s.execIn(t, tc.service, tc.env, tc.argv...)
@@ -164,7 +179,7 @@ func TestContainerTrustServices(t *testing.T) {
 		case tc.trusts && code != 0:
 			t.Errorf("%s %v %v: exit %d, want it to verify the registry:\n%s", tc.service, tc.env, tc.argv[0], code, out)
 		case !tc.trusts && (code == 0 || !strings.Contains(out, tc.refusal)):
-			t.Errorf("%s %v: exit %d, want a refusal naming %q (the service did not opt in):\n%s", tc.service, tc.argv[0], code, tc.refusal, out)
+			t.Errorf("%s %v %v: exit %d, want a refusal naming %q:\n%s", tc.service, tc.env, tc.argv[0], code, tc.refusal, out)
 		}
 	}
 

@@ -2,7 +2,7 @@ package e2e
 
 // Images for the container-trust tests, built here because no image can be
 // pulled: a FROM-scratch image holding a static Go client, and a Debian
-// bookworm image made by debootstrap (minbase + curl, python3,
+// bookworm image made by debootstrap (minbase + curl, python3, requests, nodejs,
 // ca-certificates). Each is tagged with a hash of its inputs and built only
 // when that tag is missing.
 
@@ -24,7 +24,7 @@ import (
 const (
 	debianSuite    = "bookworm"
 	debianMirror   = "http://deb.debian.org/debian"
-	debianPackages = "curl,python3,ca-certificates"
+	debianPackages = "curl,python3,python3-requests,nodejs,ca-certificates"
 )
 
 var (
@@ -132,7 +132,8 @@ func goClientImage(t testing.TB) string {
 }
 
 // debianImage is Debian bookworm from `debootstrap --variant=minbase` with
-// curl, python3 and ca-certificates; its command sleeps.
+// curl, python3, python3-requests, nodejs and ca-certificates; its command
+// sleeps.
 func debianImage(t testing.TB) string {
 	t.Helper()
 	debianOnce.Do(func() {
