@@ -166,6 +166,10 @@ func TestContainerTrustServices(t *testing.T) {
 		{"deb", []string{"CURL_CA_BUNDLE=", "SSL_CERT_FILE="}, curlArgv, true, ""},
 		{"gocli", nil, goArgv, true, ""},
 		{"gocli", []string{"SSL_CERT_FILE="}, goArgv, true, ""},
+		// Through the Alpine and RHEL links (dangling in the image).
+		{"gocli", []string{"SSL_CERT_FILE=/etc/ssl/cert.pem"}, goArgv, true, ""},
+		{"gocli", []string{"SSL_CERT_FILE=/etc/pki/tls/certs/ca-bundle.crt"}, goArgv, true, ""},
+		{"gocli", []string{"SSL_CERT_FILE=/etc/pki/tls/cert.pem"}, goArgv, true, ""},
 		{"plan", nil, curlArgv, true, ""},
 		{"plan", nil, pythonArgv, true, ""},
 		{"plaindeb", nil, curlArgv, false, "certificate"},

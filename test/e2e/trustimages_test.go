@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -40,6 +41,13 @@ func inputHash(parts ...[]byte) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// sortedLines sorts the ;-separated items of s (map order is random).
+func sortedLines(s string) string {
+	items := strings.Split(s, ";")
+	sort.Strings(items)
+	return strings.Join(items, ";")
 }
 
 func imageExists(tag string) bool {
@@ -95,8 +103,17 @@ func importRootfs(dir, tag string, changes ...string) error {
 	return tar.Wait()
 }
 
-// goClientImage is a FROM-scratch image holding only /tlsget (a static Go
-// HTTPS client using the system roots); its command waits.
+// distroLinks are the symbolic links Alpine and the RHEL family ship for
+// their CA bundles (dangling in the image: the targets come from mounts),
+// so the test sees the engine mount the bundle at those paths through them.
+var distroLinks = map[string]string{
+	"etc/ssl/cert.pem":                "certs/ca-certificates.crt",                      // Alpine
+	"etc/pki/tls/certs/ca-bundle.crt": "../../ca-trust/extracted/pem/tls-ca-bundle.pem", // RHEL, Fedora
+	"etc/pki/tls/cert.pem":            "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+}
+
+// goClientImage is a FROM-scratch image holding /tlsget (a static Go HTTPS
+// client using the system roots) and distroLinks; its command waits.
 func goClientImage(t testing.TB) string {
 	t.Helper()
 	goClientOnce.Do(func() {
@@ -106,7 +123,11 @@ func goClientImage(t testing.TB) string {
 			goClientErr = err
 			return
 		}
-		goClientTag = "esbtui-e2e/tlsget:" + inputHash(code, []byte(runtime.Version()))
+		links := ""
+		for k, v := range distroLinks {
+			links += k + "->" + v + ";"
+		}
+		goClientTag = "esbtui-e2e/tlsget:" + inputHash(code, []byte(runtime.Version()), []byte(sortedLines(links)))
 		if imageExists(goClientTag) {
 			return
 		}
@@ -122,6 +143,15 @@ func goClientImage(t testing.TB) string {
 		if out, err := build.CombinedOutput(); err != nil {
 			goClientErr = &toolError{argv: build.Args, out: string(out), err: err}
 			return
+		}
+		for link, target := range distroLinks {
+			p := filepath.Join(dir, filepath.FromSlash(link))
+			if goClientErr = os.MkdirAll(filepath.Dir(p), 0o755); goClientErr != nil {
+				return
+			}
+			if goClientErr = os.Symlink(target, p); goClientErr != nil {
+				return
+			}
 		}
 		goClientErr = importRootfs(dir, goClientTag, `CMD ["/tlsget", "-wait"]`)
 	})
