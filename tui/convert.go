@@ -61,7 +61,7 @@ func stackState(s *flows.StackStatus) *StackState {
 func convServices(in []flows.Service) []Service {
 	out := make([]Service, 0, len(in))
 	for _, s := range in {
-		svc := Service{Name: s.Name, State: s.State, Health: s.Health, Started: s.StartedAt}
+		svc := Service{Name: s.Name, State: s.State, Health: s.Health, Started: s.StartedAt, TrustCA: s.TrustBundle != ""}
 		if s.Name == flows.RegistryService {
 			svc.Image = registryImageNote(s.Image)
 		}

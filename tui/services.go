@@ -186,6 +186,9 @@ func (p *servicesPane) body(f paneFrame) []string {
 		if len(s.Ports) > 0 {
 			line += " " + strings.Join(s.Ports, ",")
 		}
+		if s.TrustCA {
+			line += " " + st.ok.Render("CA")
+		}
 		if !s.Started.IsZero() && s.State == "running" {
 			line += st.dim.Render(" up " + humanDuration(now.Sub(s.Started)))
 		}

@@ -72,6 +72,9 @@ type Service struct {
 	// Image is a line on the image the registry runs (esbtui's own or
 	// another), empty for other services.
 	Image string
+	// TrustCA: esbtui's CA bundle is mounted into the container (the
+	// service opted in; `esbtui trust containers` checks it inside).
+	TrustCA bool
 }
 
 // RegistryState is the registry the stack publishes.

@@ -30,16 +30,16 @@ func TestDoctorLiveLinesOnStderr(t *testing.T) {
 		t.Errorf("stdout is not the report alone:\n%s", out)
 	}
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
-	if len(lines) != 18 {
-		t.Fatalf("%d live lines, want a start and an end for each of 9 links:\n%s", len(lines), errOut)
+	if len(lines) != 20 {
+		t.Fatalf("%d live lines, want a start and an end for each of 10 links:\n%s", len(lines), errOut)
 	}
 	for _, want := range []string{"→ doctor root CA: checking", "✗ doctor root CA: broken: no root CA in ", "(fix: esbtui init)", "= doctor server certificate: skipped: root CA is broken", "✗ doctor container engine: broken: "} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	if !strings.HasPrefix(lines[0], "→ doctor root CA") || !strings.HasPrefix(lines[17], "= doctor probe push → pull → run: skipped") {
-		t.Errorf("first/last live lines: %q / %q", lines[0], lines[17])
+	if !strings.HasPrefix(lines[0], "→ doctor root CA") || !strings.HasPrefix(lines[19], "= doctor probe push → pull → run: skipped") {
+		t.Errorf("first/last live lines: %q / %q", lines[0], lines[19])
 	}
 }
 
@@ -64,7 +64,7 @@ func TestDoctorJSONEventsOnStderr(t *testing.T) {
 		}
 		n++
 	}
-	if n != 18 {
-		t.Errorf("%d events, want 18:\n%s", n, errOut)
+	if n != 20 {
+		t.Errorf("%d events, want 20:\n%s", n, errOut)
 	}
 }

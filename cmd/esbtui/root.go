@@ -38,6 +38,7 @@ With no command it opens the dashboard; when stdout is not a terminal, or with
 		newStatusCmd(a),
 		newDoctorCmd(a),
 		newAuditCmd(a),
+		newEnvCmd(a),
 		// the stack
 		newUpCmd(a),
 		newDownCmd(a),

@@ -25,6 +25,7 @@ var commandPaths = []string{
 	"copy",
 	"doctor",
 	"down",
+	"env",
 	"events",
 	"gc",
 	"init",
@@ -38,7 +39,7 @@ var commandPaths = []string{
 	"serve",
 	"status",
 	"tags",
-	"trust", "trust install", "trust status", "trust uninstall",
+	"trust", "trust containers", "trust install", "trust status", "trust uninstall",
 	"up",
 	"version",
 }

@@ -51,6 +51,7 @@ ESB_TRUST_ROOT=DIR prefixes every store path (a sandbox for tests and CI).`,
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  status,
 	})
+	cmd.AddCommand(newTrustContainersCmd(a))
 	for _, op := range []flows.TrustOp{flows.TrustInstall, flows.TrustUninstall} {
 		var dryRun bool
 		short := map[flows.TrustOp]string{
@@ -246,6 +247,16 @@ func printTrust(a *app, s *flows.TrustStatus) {
 		for _, w := range st.Warnings {
 			a.printf("      ! %s\n", w)
 		}
+	}
+	for _, r := range s.Runtimes {
+		mark := "-"
+		switch {
+		case r.Trusted:
+			mark = "✓"
+		case r.Set:
+			mark = "✗"
+		}
+		a.printf("  %s %-10s %s\n", mark, r.Runtime, r.Why)
 	}
 	for _, n := range s.Notes {
 		a.printf("  ! %s\n", n)

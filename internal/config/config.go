@@ -81,6 +81,12 @@ type Config struct {
 	Retention Retention
 	// ProjectFile is the esb.yaml that was read, if any.
 	ProjectFile string
+	// TrustContainers are the compose services esb.yaml opts in to
+	// esbtui's CA bundle (trust.containers).
+	TrustContainers TrustContainers
+	// RuntimeCAEnv holds the variables of RuntimeCAVars set in esbtui's
+	// environment (what the shell's runtimes trust).
+	RuntimeCAEnv map[string]string
 	// SudoUID is the user who ran esbtui through sudo (SUDO_UID), -1 when
 	// not under sudo: root may use that user's own certificate directory.
 	SudoUID int
@@ -124,6 +130,7 @@ func Load() (Config, error) {
 		c.ComposeFiles = pf.Compose
 		c.Names, c.NameOrigins = pf.Names, pf.NameOrigins
 		c.Retention = pf.Retention
+		c.TrustContainers = pf.Trust.Containers
 		c.FunctionsDir = pf.Functions
 		if pf.Image != "" {
 			c.RegistryImage, c.RegistryImageFrom = pf.Image, pf.Path
@@ -170,6 +177,7 @@ func Load() (Config, error) {
 		c.ComposeFiles = filepath.SplitList(f)
 	}
 	c.TrustRoot = os.Getenv(EnvTrustRoot)
+	c.RuntimeCAEnv = runtimeCAEnv()
 	switch m := os.Getenv(EnvPushExport); m {
 	case "", PushExportAuto:
 		c.PushExport = PushExportAuto

@@ -31,6 +31,7 @@ const EnvProjectFile = "ESB_PROJECT_FILE"
 //	functions: functions           # directory of functions/<name>/Dockerfile
 //	retention: {keep: 5, on_up: true}   # prune --keep 5 then gc after `up`
 //	image: registry:3              # the registry image (default: esbtui's own)
+//	trust: {containers: all}       # or [svc, ...]: mount esbtui's CA bundle
 type ProjectFile struct {
 	Path      string    `yaml:"-"`
 	Compose   []string  `yaml:"compose"`
@@ -38,6 +39,7 @@ type ProjectFile struct {
 	Names     []string  `yaml:"names"`
 	Functions string    `yaml:"functions"`
 	Retention Retention `yaml:"retention"`
+	Trust     Trust     `yaml:"trust"`
 	// NameOrigins maps each of Names to "FILE:LINE", for errors about it.
 	NameOrigins map[string]string `yaml:"-"`
 	Image       string            `yaml:"image"`
@@ -61,11 +63,16 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(pf); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up, image)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		var tc *trustContainersError
+		if errors.As(err, &tc) {
+			return nil, fmt.Errorf("config: %s:%d: %s", path, tc.line, tc.msg)
+		}
+		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers)", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if err := CheckImageRef(pf.Image); pf.Image != "" && err != nil {
 		return nil, fmt.Errorf("config: %s: image %q: %w", path, pf.Image, err)
 	}
+	pf.Trust.Containers.locate(path)
 	if err := singleDocument(path, dec); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ func doctorChain() []doctorCheck {
 		{name: "container engine", run: checkEngine},
 		{name: "engine certs.d", needs: []string{"root CA"}, run: checkCertsD},
 		{name: "stack services", needs: []string{"container engine"}, run: checkStack},
+		{name: "containers trust the CA", needs: []string{"stack services"}, run: checkContainersTrust},
 		{name: "TLS to registry (system roots)", needs: []string{"server certificate"}, run: checkTLSSystemRoots},
 		{name: "registry API /v2/", needs: []string{"TLS to registry (system roots)"}, run: checkV2},
 		{name: "probe push → pull → run", needs: []string{"container engine", "registry API /v2/"}, run: checkProbe},

@@ -17,6 +17,7 @@ func TestDoctorChainOrder(t *testing.T) {
 		"container engine",
 		"engine certs.d",
 		"stack services",
+		"containers trust the CA",
 		"TLS to registry (system roots)",
 		"registry API /v2/",
 		"probe push → pull → run",

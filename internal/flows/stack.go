@@ -196,6 +196,10 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 	}
 	rep.Step("certs", progress.Done, "CA and server certificate ready in "+e.Cfg.CertDir)
 
+	if err := e.applyContainerTrust(p, rep); err != nil {
+		return nil, fail("trust", err)
+	}
+
 	rep.Step("engine", progress.Start, "connecting to the Docker engine")
 	eng, err := e.Engine(ctx)
 	if err != nil {

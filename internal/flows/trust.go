@@ -31,6 +31,10 @@ type TrustStatus struct {
 	Problem string `json:"problem,omitempty"`
 	// Notes are facts about this machine (WSL) worth knowing.
 	Notes []string `json:"notes,omitempty"`
+	// Runtimes are the runtimes with their own store and whether esbtui's
+	// environment makes them trust the CA (`esbtui env`); they do not
+	// count towards ok.
+	Runtimes []RuntimeTrust `json:"runtimes,omitempty"`
 }
 
 // ok: every store trusts the CA or does not apply here. A store whose
@@ -76,6 +80,9 @@ func (e *Env) TrustStatus(ctx context.Context, names []string) (*TrustStatus, er
 	st.CA = trust.Fingerprint(ca.Cert)
 	for _, s := range stores {
 		st.Stores = append(st.Stores, s.Check(ctx))
+	}
+	if len(names) == 0 {
+		st.Runtimes = runtimesTrust(e.Cfg.RuntimeCAEnv, ca.Cert)
 	}
 	return st, nil
 }

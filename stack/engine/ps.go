@@ -27,6 +27,9 @@ type Service struct {
 	// HealthOutput is the output of the last healthcheck run, on one line
 	// and cleaned of control sequences.
 	HealthOutput string `json:"health_output,omitempty"`
+	// TrustBundle is the SHA-256 of esbtui's CA bundle mounted into the
+	// container (its esb.trust.bundle label), empty when it opted out.
+	TrustBundle string `json:"trust_bundle,omitempty"`
 }
 
 // OK reports whether the service is running and not unhealthy (a service
@@ -59,6 +62,7 @@ func (e *Engine) Ps(ctx context.Context, project string) ([]Service, error) {
 		s := Service{
 			Name: c.Service, Container: c.Name, ID: c.ID, Image: c.Image,
 			State: string(c.State), Health: string(c.Health), ExitCode: c.ExitCode,
+			TrustBundle: c.Labels[TrustBundleLabel],
 		}
 		for _, p := range c.Publishers {
 			if p.PublishedPort == 0 {
