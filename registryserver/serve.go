@@ -58,7 +58,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	defer app.Shutdown()
 
 	mux := http.NewServeMux()
-	mux.Handle("/v2/", app)
+	mux.Handle("/v2/", NewOCIHandler(app)) // OCI 1.1 in front of distribution (ocihandler.go)
 	// `/` answers like the registry's own alive handler, so the same
 	// healthcheck works against both.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
