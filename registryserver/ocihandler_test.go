@@ -102,8 +102,8 @@ func pushManifest(t *testing.T, c *http.Client, base, repo, ref, artifactType st
 		t.Fatalf("push the empty blob: %s", resp.Status)
 	}
 	m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest, ArtifactType: artifactType,
-		Config: ocispec.Descriptor{MediaType: empty.MediaType, Digest: empty.Digest, Size: empty.Size},
-		Layers: []ocispec.Descriptor{{MediaType: empty.MediaType, Digest: empty.Digest, Size: empty.Size}},
+		Config:  ocispec.Descriptor{MediaType: empty.MediaType, Digest: empty.Digest, Size: empty.Size},
+		Layers:  []ocispec.Descriptor{{MediaType: empty.MediaType, Digest: empty.Digest, Size: empty.Size}},
 		Subject: subject, Annotations: map[string]string{"org.example.ref": ref}}
 	m.SchemaVersion = 2
 	body, err := json.Marshal(m)
@@ -347,4 +347,33 @@ func (b basicAuth) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.SetBasicAuth(AuthUser, "s3cret")
 	return b.next.RoundTrip(r)
+}
+
+// TestNonDistributableLayers: a manifest whose non-distributable layer is
+// named by an https URL (and not pushed) is accepted by `esbtui serve`;
+// one with a plain http URL is still refused.
+func TestNonDistributableLayers(t *testing.T) {
+	addr, roots := startServe(t, pki.KeyECDSAP256)
+	c, _ := tlsClient(roots)
+	base, repo := "https://"+addr, "demo/foreign"
+	pushManifest(t, c, base, repo, "base", "", nil) // the empty config blob
+	foreign := digest.FromString("a layer the registry never holds")
+	put := func(url string) *http.Response {
+		m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest, Config: ocispec.DescriptorEmptyJSON,
+			Layers: []ocispec.Descriptor{{MediaType: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+				Digest: foreign, Size: 1234, URLs: []string{url}}}}
+		m.SchemaVersion = 2
+		body, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, _ := do(t, c, http.MethodPut, base+"/v2/"+repo+"/manifests/"+digest.FromBytes(body).String(), ocispec.MediaTypeImageManifest, body)
+		return resp
+	}
+	if resp := put("https://layers.example.com/blobs/" + foreign.Encoded()); resp.StatusCode != http.StatusCreated {
+		t.Errorf("manifest with an https non-distributable layer: %s, want 201", resp.Status)
+	}
+	if resp := put("http://layers.example.com/blobs/" + foreign.Encoded()); resp.StatusCode/100 == 2 {
+		t.Errorf("manifest with a plain-http non-distributable layer: %s, want it refused", resp.Status)
+	}
 }
