@@ -6,13 +6,16 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry/handlers"
@@ -376,4 +379,35 @@ func TestNonDistributableLayers(t *testing.T) {
 	if resp := put("http://layers.example.com/blobs/" + foreign.Encoded()); resp.StatusCode/100 == 2 {
 		t.Errorf("manifest with a plain-http non-distributable layer: %s, want it refused", resp.Status)
 	}
+}
+
+// TestReferrersOf100 pushes 100 referrers of one image to `esbtui serve`
+// and lists them through the API: all 100, each once; the median latency of
+// a listing is logged (the issue's measure, not asserted).
+func TestReferrersOf100(t *testing.T) {
+	addr, roots := startServe(t, pki.KeyECDSAP256)
+	c, _ := tlsClient(roots)
+	base, repo := "https://"+addr, "demo/many"
+	subject, _ := pushManifest(t, c, base, repo, "v1", "", nil)
+	want := map[digest.Digest]bool{}
+	for i := range 100 {
+		d, _ := pushManifest(t, c, base, repo, fmt.Sprintf("r%03d", i), "application/vnd.example.sig", &subject)
+		want[d.Digest] = true
+	}
+	var took []time.Duration
+	for range 21 {
+		start := time.Now()
+		resp, idx, _ := referrers(t, c, base, repo, subject.Digest, "")
+		took = append(took, time.Since(start))
+		if resp.StatusCode != http.StatusOK || len(idx.Manifests) != len(want) {
+			t.Fatalf("referrers: %s, %d entries; want 100", resp.Status, len(idx.Manifests))
+		}
+		for _, d := range idx.Manifests {
+			if !want[d.Digest] {
+				t.Fatalf("unexpected referrer %s", d.Digest)
+			}
+		}
+	}
+	slices.Sort(took)
+	t.Logf("listing 100 referrers through the API: median %v (of %d)", took[len(took)/2], len(took))
 }
