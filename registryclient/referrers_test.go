@@ -19,6 +19,7 @@ import (
 	orasremote "oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
+	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient/registrytest"
 	"github.com/esbtui/esbtui/registryserver"
 )
@@ -113,6 +114,22 @@ func TestInspectListsReferrers(t *testing.T) {
 			}
 			if !withAPI && fallback == 0 {
 				t.Errorf("against plain distribution: inspect never read the fallback index")
+			}
+
+			// prune never counts the fallback tag as a user's tag.
+			plan, err := c.Prune(context.Background(), PruneOptions{Registry: reg.Host(), Repos: []string{"demo/signed"}, Keep: 0, DryRun: true}, progress.Discard)
+			if err != nil {
+				t.Fatalf("prune --dry-run: %v", err)
+			}
+			for _, rp := range plan.Repos {
+				for _, a := range append(rp.Keep, rp.Delete...) {
+					if IsReferrersTag(a.Tag) {
+						t.Errorf("prune plans the referrers tag %s", a.Tag)
+					}
+				}
+				if len(rp.Delete) != 1 || rp.Delete[0].Tag != "v1" {
+					t.Errorf("prune --keep 0 plans to delete %+v, want v1 only", rp.Delete)
+				}
 			}
 		})
 	}
