@@ -59,3 +59,16 @@ func (c *Client) referrers(ctx context.Context, repo name.Repository, digest str
 	}
 	return out, nil
 }
+
+// splitReferrersTags separates referrers fallback tags from the rest.
+func splitReferrersTags(tags []string) (user, referrers []string) {
+	user = make([]string, 0, len(tags))
+	for _, t := range tags {
+		if IsReferrersTag(t) {
+			referrers = append(referrers, t)
+		} else {
+			user = append(user, t)
+		}
+	}
+	return user, referrers
+}

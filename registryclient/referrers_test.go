@@ -116,6 +116,15 @@ func TestInspectListsReferrers(t *testing.T) {
 				t.Errorf("against plain distribution: inspect never read the fallback index")
 			}
 
+			// tags lists the fallback tag apart from the user's tags.
+			tl, err := c.Tags(context.Background(), reg.Host()+"/demo/signed", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tl.Tags) != 1 || tl.Tags[0] != "v1" || len(tl.ReferrersTags) != 1 || tl.ReferrersTags[0] != tag {
+				t.Errorf("tags = %v, referrers tags = %v; want [v1] and [%s]", tl.Tags, tl.ReferrersTags, tag)
+			}
+
 			// prune never counts the fallback tag as a user's tag.
 			plan, err := c.Prune(context.Background(), PruneOptions{Registry: reg.Host(), Repos: []string{"demo/signed"}, Keep: 0, DryRun: true}, progress.Discard)
 			if err != nil {
