@@ -411,3 +411,39 @@ func TestReferrersOf100(t *testing.T) {
 	slices.Sort(took)
 	t.Logf("listing 100 referrers through the API: median %v (of %d)", took[len(took)/2], len(took))
 }
+
+// TestConcurrentReferrersAllKept: 40 referrers of one image pushed by 8
+// clients at once all end up in the index (its read-modify-write is
+// serialised).
+func TestConcurrentReferrersAllKept(t *testing.T) {
+	addr, roots := startServe(t, pki.KeyECDSAP256)
+	c, _ := tlsClient(roots)
+	base, repo := "https://"+addr, "demo/busy"
+	subject, _ := pushManifest(t, c, base, repo, "v1", "", nil)
+	const n, workers = 40, 8
+	pushed := make(chan digest.Digest, n)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				d, _ := pushManifest(t, c, base, repo, fmt.Sprintf("c%03d", i), "application/vnd.example.sig", &subject)
+				pushed <- d.Digest
+			}
+		})
+	}
+	wg.Wait()
+	close(pushed)
+	_, idx, _ := referrers(t, c, base, repo, subject.Digest, "")
+	listed := map[digest.Digest]bool{}
+	for _, d := range idx.Manifests {
+		listed[d.Digest] = true
+	}
+	for d := range pushed {
+		if !listed[d] {
+			t.Errorf("referrer %s pushed but not listed", d)
+		}
+	}
+	if len(idx.Manifests) != n {
+		t.Errorf("%d referrers listed, want %d", len(idx.Manifests), n)
+	}
+}
