@@ -49,6 +49,10 @@ type TagsResult struct {
 	// Invalid are tags the registry listed that are not valid tag names,
 	// quoted and cleaned for display; nothing else uses them.
 	Invalid []string `json:"invalid,omitempty"`
+	// ReferrersTags are the OCI 1.1 referrers fallback tags
+	// (sha256-<hex>: the index of an image's signatures and SBOMs), kept
+	// out of Tags: nobody tagged them, `inspect` lists what they hold.
+	ReferrersTags []string `json:"referrers_tags,omitempty"`
 }
 
 // Tags lists every tag of repo ("app" is taken in defaultRegistry).
@@ -70,5 +74,6 @@ func (c *Client) Tags(ctx context.Context, repo, defaultRegistry string) (*TagsR
 		return nil, notFound("repository", r.Name(), cleanErr(fmt.Errorf("registryclient: tags of %s: %w", r.Name(), err)))
 	}
 	tags, invalid := validNames(tags, validTagName(r))
-	return &TagsResult{Repository: r.Name(), Tags: tags, Pages: p.pages, Invalid: invalid}, nil
+	user, referrers := splitReferrersTags(tags)
+	return &TagsResult{Repository: r.Name(), Tags: user, Pages: p.pages, Invalid: invalid, ReferrersTags: referrers}, nil
 }

@@ -21,6 +21,11 @@ type Inspection struct {
 	Index     bool        `json:"index"`
 	Platforms []string    `json:"platforms,omitempty"`
 	Images    []ImageInfo `json:"images"`
+	// Referrers are the manifests whose subject this one is (signatures,
+	// SBOMs); ReferrersError says why they could not be listed (inspect
+	// still answers).
+	Referrers      []Referrer `json:"referrers"`
+	ReferrersError string     `json:"referrers_error,omitempty"`
 }
 
 // ImageInfo is one image manifest: its layers and the config fields people ask for.
@@ -63,6 +68,10 @@ func (c *Client) Inspect(ctx context.Context, ref, defaultRegistry string) (*Ins
 		return nil, notFound("manifest", r.Name(), c.regErr(reg, "inspect "+r.Name(), err))
 	}
 	out := &Inspection{Ref: r.Name(), Digest: desc.Digest.String(), MediaType: string(desc.MediaType), Size: desc.Size}
+	if out.Referrers, err = c.referrers(ctx, r.Context(), desc.Digest.String()); err != nil {
+		out.Referrers = []Referrer{}
+		out.ReferrersError = termtext.Clean(c.regErr(reg, "referrers of "+r.Name(), err).Error())
+	}
 	if desc.MediaType.IsIndex() {
 		out.Index = true
 		idx, err := desc.ImageIndex()

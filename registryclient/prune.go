@@ -3,6 +3,7 @@ package registryclient
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -105,11 +106,14 @@ func (c *Client) planRepo(ctx context.Context, repo, registry string, keep int) 
 	if err != nil {
 		return nil, err
 	}
-	ages := make([]TagAge, len(tags.Tags))
+	// A referrers fallback tag (sha256-<hex>) is the index of an image's
+	// signatures and SBOMs, not an image a user tagged: never pruned.
+	userTags := slices.DeleteFunc(slices.Clone(tags.Tags), IsReferrersTag)
+	ages := make([]TagAge, len(userTags))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2 * c.opts.Jobs)
 	var mu sync.Mutex
-	for i, t := range tags.Tags {
+	for i, t := range userTags {
 		g.Go(func() error {
 			ref, err := ParseReference(tags.Repository+":"+t, registry)
 			if err != nil {

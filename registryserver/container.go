@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry"
 	"github.com/sirupsen/logrus"
 
@@ -23,7 +24,7 @@ import (
 
 // RunInContainer is what esbtui's registry image runs (args after the
 // hidden registryd command): distribution v3's own `registry`
-// command for serve CONFIG and garbage-collect CONFIG (the configuration
+// command for serve CONFIG (with esbtui's OCIHandler in front) and garbage-collect CONFIG (the configuration
 // file plus REGISTRY_* variables, exactly as in registry:3), and two
 // helpers the stack needs in an image with no shell: healthcheck URL and
 // du PATH....
@@ -43,6 +44,17 @@ func RunInContainer(ctx context.Context, args []string, stdout, stderr io.Writer
 	// distribution logs through the global logrus logger, which the CLI
 	// silenced: here it is the container's log.
 	logrus.StandardLogger().SetOutput(stderr)
+	if args[0] == "serve" {
+		// distribution's serve stays as it is (TLS from the configuration
+		// and REGISTRY_* variables, the debug server with health and
+		// metrics, notifications, drain); esbtui's OCI 1.1 handler goes in
+		// front of its handler through distribution's own middleware hook.
+		// The hook is process-wide: RunInContainer is the container's
+		// entrypoint and runs once.
+		registry.RegisterHandler(func(_ *configuration.Configuration, next http.Handler) http.Handler {
+			return NewOCIHandler(next)
+		})
+	}
 	root := registry.RootCmd
 	root.SetArgs(args)
 	root.SetOut(stdout)

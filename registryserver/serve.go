@@ -58,7 +58,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	defer app.Shutdown()
 
 	mux := http.NewServeMux()
-	mux.Handle("/v2/", app)
+	mux.Handle("/v2/", NewOCIHandler(app)) // OCI 1.1 in front of distribution (ocihandler.go)
 	// `/` answers like the registry's own alive handler, so the same
 	// healthcheck works against both.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -102,8 +102,14 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	return nil
 }
 
-// serveConfig is the registry:3 image's configuration plus TLS, delete and
-// the defaults configuration.Parse would fill in.
+// NonDistributableURLAllow is the pattern the `urls` of a manifest's
+// non-distributable layers must match (the image's registry-config.yml
+// names the same).
+const NonDistributableURLAllow = "^https://"
+
+// serveConfig is the registry:3 image's configuration plus TLS, delete,
+// https URLs of non-distributable layers and the defaults
+// configuration.Parse would fill in.
 func serveConfig(o ServeOptions) *configuration.Configuration {
 	cfg := &configuration.Configuration{}
 	cfg.Version = configuration.MajorMinorVersion(0, 1)
@@ -117,6 +123,12 @@ func serveConfig(o ServeOptions) *configuration.Configuration {
 	}
 	cfg.HTTP.Addr = o.Addr
 	cfg.HTTP.Headers = map[string][]string{"X-Content-Type-Options": {"nosniff"}}
+	// Non-distributable layers (OCI 1.1): a manifest may name layers the
+	// registry does not hold by their `urls`. distribution validates those
+	// URLs against an allow list that is empty (nothing allowed: the PUT
+	// fails) unless configured; esbtui allows https URLs, never plain http.
+	// The registry itself never fetches them.
+	cfg.Validation.Manifests.URLs.Allow = []string{NonDistributableURLAllow}
 	cfg.Catalog.MaxEntries = 1000
 	cfg.Tags.MaxTags = 1000
 	return cfg

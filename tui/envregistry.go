@@ -82,6 +82,9 @@ func (b *EnvBackend) Inspect(ctx context.Context, ref string) (Image, error) {
 	if in.Index {
 		img.Platform = "index: " + strings.Join(in.Platforms, ", ")
 	}
+	for _, r := range in.Referrers {
+		img.Referrers = append(img.Referrers, Referrer{Digest: r.Digest, ArtifactType: r.ArtifactType, Size: r.Size})
+	}
 	return img, nil
 }
 

@@ -132,7 +132,8 @@ func (f *fake) Inspect(ctx context.Context, ref string) (Image, error) {
 	return Image{
 		Ref: ref, Digest: "sha256:4f1c0e9a7b2d5e8f00112233445566778899aabbccddeeff0011223344556677",
 		MediaType: "application/vnd.oci.image.manifest.v1+json", Platform: "linux/amd64", Size: 7_340_032,
-		Layers: []Layer{{Digest: "sha256:aa11bb22cc33dd44", Size: 3_600_000}, {Digest: "sha256:ee55ff6600771188", Size: 3_740_032}},
+		Layers:    []Layer{{Digest: "sha256:aa11bb22cc33dd44", Size: 3_600_000}, {Digest: "sha256:ee55ff6600771188", Size: 3_740_032}},
+		Referrers: []Referrer{{Digest: "sha256:5a5a5a5a5a5a5a5a", ArtifactType: "application/vnd.example.sbom", Size: 512}},
 	}, f.call("inspect " + ref)
 }
 

@@ -95,6 +95,25 @@ func TestKeyRegistryBrowseAndDelete(t *testing.T) {
 	h.called("gc")
 }
 
+// TestRegistryImageListsReferrers: the image view lists the image's
+// referrers (an SBOM) under its layers.
+func TestRegistryImageListsReferrers(t *testing.T) {
+	f := &fake{state: healthyState(), tags: map[string][]string{"worker": {"latest"}}}
+	h := newHarness(t, f, 120, 60)
+	h.keys("/", "w", "o", "r", "enter")
+	h.until("filtered to worker", func(m *Model) bool {
+		return !m.reg.filtering && slices.Equal(m.reg.items(), []string{"worker"})
+	})
+	h.keys("enter")
+	h.until("tags open", func(m *Model) bool { return m.reg.mode == regTags && len(m.reg.tags) == 1 })
+	h.keys("enter")
+	h.until("image open", func(m *Model) bool { return m.reg.mode == regImage && m.reg.image.Digest != "" })
+	v := plainView(h.final())
+	if !strings.Contains(v, "1 referrer") || !strings.Contains(v, "sha256:5a5a5a5a5a5a     512 B application/vnd.example") {
+		t.Errorf("the image view does not list the referrer:\n%s", v)
+	}
+}
+
 func TestKeyLogsServeRefresh(t *testing.T) {
 	f := &fake{state: engineDownState()}
 	h := newHarness(t, f, 80, 24)

@@ -448,5 +448,15 @@ func (p *registryPane) imageLines(st *styles) []string {
 	for i, l := range img.Layers {
 		lines = append(lines, fmt.Sprintf("  %2d %-19s %9s", i+1, shortDigest(l.Digest), progress.Bytes(l.Size)))
 	}
+	if len(img.Referrers) > 0 {
+		lines = append(lines, plural(len(img.Referrers), "referrer", "referrers"))
+		for _, r := range img.Referrers {
+			at := r.ArtifactType
+			if at == "" {
+				at = "-"
+			}
+			lines = append(lines, fmt.Sprintf("  %-19s %9s %s", shortDigest(r.Digest), progress.Bytes(r.Size), at))
+		}
+	}
 	return lines
 }

@@ -98,6 +98,16 @@ type Image struct {
 	Size      int64
 	Created   time.Time
 	Layers    []Layer
+	// Referrers are the manifests whose subject this is (signatures,
+	// SBOMs), through the referrers API or the fallback tag.
+	Referrers []Referrer
+}
+
+// Referrer is one manifest that refers to an image.
+type Referrer struct {
+	Digest       string
+	ArtifactType string
+	Size         int64
 }
 
 // Layer is one blob of an image.

@@ -38,6 +38,17 @@ func printInspection(a *app, in *flows.Inspection) {
 	if len(in.Platforms) > 0 {
 		a.printf("  platforms   %s\n", strings.Join(in.Platforms, ", "))
 	}
+	// Signatures, SBOMs, attestations: through the referrers API, or the
+	// fallback tag on registries without it.
+	if len(in.Referrers) > 0 {
+		a.printf("  referrers   %d\n", len(in.Referrers))
+		for _, r := range in.Referrers {
+			a.printf("    %s  %s  %s\n", r.Digest, orDash(r.ArtifactType), progress.Bytes(r.Size))
+		}
+	}
+	if in.ReferrersError != "" {
+		a.printf("  referrers   not listed: %s\n", in.ReferrersError)
+	}
 	for _, im := range in.Images {
 		a.printf("\n  %s  %s\n", orDash(im.Platform), im.Digest)
 		a.printf("    created     %s\n", im.Created.UTC().Format("2006-01-02 15:04:05 MST"))

@@ -1,0 +1,74 @@
+package registryclient
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/esbtui/esbtui/internal/termtext"
+)
+
+// Referrer is one manifest whose subject is the inspected one: a
+// signature, an SBOM, an attestation.
+type Referrer struct {
+	Digest       string            `json:"digest"`
+	MediaType    string            `json:"media_type"`
+	ArtifactType string            `json:"artifact_type,omitempty"`
+	Size         int64             `json:"size"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+}
+
+// maxReferrers bounds how many referrers inspect lists.
+const maxReferrers = 1000
+
+// fallbackTagPattern is the OCI 1.1 referrers tag schema's tag of a
+// sha256 subject: an index of referrers, not an image a user tagged.
+var fallbackTagPattern = regexp.MustCompile(`^sha256-[0-9a-f]{64}$`)
+
+// IsReferrersTag reports whether tag is a referrers fallback tag.
+func IsReferrersTag(tag string) bool { return fallbackTagPattern.MatchString(tag) }
+
+// referrers lists the referrers of repo@digest: through the referrers API
+// when the registry has it (esbtui's does), else through the tag-schema
+// fallback index (registry:3 and others), as ggcr does. Text the registry
+// sent is cleaned for the terminal.
+func (c *Client) referrers(ctx context.Context, repo name.Repository, digest string) ([]Referrer, error) {
+	idx, err := remote.Referrers(repo.Digest(digest), c.remoteOptions(ctx)...)
+	if err != nil {
+		return nil, err
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, err
+	}
+	out := []Referrer{}
+	for i, d := range im.Manifests {
+		if i == maxReferrers {
+			break
+		}
+		r := Referrer{Digest: d.Digest.String(), MediaType: termtext.Clean(string(d.MediaType)), ArtifactType: termtext.Clean(d.ArtifactType), Size: d.Size}
+		if len(d.Annotations) > 0 {
+			r.Annotations = map[string]string{}
+			for k, v := range d.Annotations {
+				r.Annotations[termtext.Clean(k)] = termtext.Clean(v)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// splitReferrersTags separates referrers fallback tags from the rest.
+func splitReferrersTags(tags []string) (user, referrers []string) {
+	user = make([]string, 0, len(tags))
+	for _, t := range tags {
+		if IsReferrersTag(t) {
+			referrers = append(referrers, t)
+		} else {
+			user = append(user, t)
+		}
+	}
+	return user, referrers
+}
