@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/esbtui/esbtui/internal/termtext"
 )
 
 // output prints a command's result on stdout: doc as indented JSON with
@@ -47,5 +49,7 @@ func (a *app) printErr(err error) {
 		fmt.Fprintln(a.stderr, string(b))
 		return
 	}
-	fmt.Fprintf(a.stderr, "esbtui: %v\n", err)
+	// Errors may quote outside text (a registry's message, a name from a
+	// certificate): it never drives the terminal.
+	fmt.Fprintf(a.stderr, "esbtui: %s\n", termtext.CleanLines(err.Error()))
 }

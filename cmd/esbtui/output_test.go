@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/esbtui/esbtui/internal/progress"
 )
 
 type failingWriter struct{ err error }
@@ -46,5 +48,18 @@ func TestOutputWriteError(t *testing.T) {
 	err := a.output(map[string]int{"n": 1}, func() { t.Error("text printed with --json") })
 	if !errors.Is(err, closed) || !strings.Contains(err.Error(), "write JSON") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// TestTextOutputIsClean: an error or a progress event quoting outside text
+// with escape sequences reaches the terminal without them.
+func TestTextOutputIsClean(t *testing.T) {
+	var errb bytes.Buffer
+	a := newApp(strings.NewReader(""), io.Discard, &errb)
+	a.printErr(errors.New("registry said \x1b]0;pwned\x07\x1b[2Jno"))
+	p := &plainLines{w: &errb}
+	p.Emit(progress.Event{Op: "push", Item: "repo\x1b[31m", Status: progress.Failed, Err: "\x9b2Jboom"})
+	if out := errb.String(); bytes.IndexByte([]byte(out), 0x1b) >= 0 || bytes.IndexByte([]byte(out), 0x07) >= 0 || bytes.IndexByte([]byte(out), 0x9b) >= 0 || strings.ContainsRune(out, '\u009b') {
+		t.Fatalf("control sequences reached the terminal: %q", out)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/internal/termtext"
 )
 
 // sink prints progress events for a headless run: plain lines, or JSON lines
@@ -43,7 +44,8 @@ func (p *plainLines) Emit(e progress.Event) {
 	if e.Err != "" {
 		msg += ": " + e.Err
 	}
-	fmt.Fprintf(p.w, "%s %s: %s\n", symbol(e.Status), label, msg)
+	// Event text may quote outside text (registry, engine, containers).
+	fmt.Fprintf(p.w, "%s %s: %s\n", symbol(e.Status), termtext.Clean(label), termtext.Clean(msg))
 }
 
 type jsonLines struct {
