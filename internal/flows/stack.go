@@ -196,10 +196,6 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 	}
 	rep.Step("certs", progress.Done, "CA and server certificate ready in "+e.Cfg.CertDir)
 
-	if err := e.applyContainerTrust(p, rep); err != nil {
-		return nil, fail("trust", err)
-	}
-
 	rep.Step("engine", progress.Start, "connecting to the Docker engine")
 	eng, err := e.Engine(ctx)
 	if err != nil {
@@ -215,9 +211,18 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 		}
 		o.registryImage = &ri
 		e.recordRegistryImage(ri)
+		// The project again, now with the chosen image: everything below
+		// changes this one.
 		if p, err = e.LoadStack(ctx, o); err != nil {
 			return nil, fail("compose-file", err)
 		}
+		if err := e.checkExposure(p); err != nil {
+			return nil, fail("compose-file", err)
+		}
+	}
+
+	if err := e.applyContainerTrust(p, rep); err != nil {
+		return nil, fail("trust", err)
 	}
 
 	if p.HasService(stack.RegistryService) {
