@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/safefile"
@@ -14,14 +13,14 @@ import (
 	"github.com/esbtui/esbtui/stack/engine"
 )
 
-// How the registry's files reach the engine. A local engine (a unix socket
-// or a Windows named pipe on this machine) bind-mounts them from the
-// certificate and auth directories; any other engine (DOCKER_HOST tcp:// or
-// ssh://, a context pointing elsewhere) gets them through the API, in two
-// named volumes filled by engine.FillVolumes and mounted read-only at the
-// same in-container paths. ESB_ENGINE_FILES=bind|copy overrides the guess
-// (a local socket whose engine runs elsewhere, as in a VM or a container
-// without esbtui's files). The CA key never goes: only the server
+// How the registry's files reach the engine. An engine that shares this
+// machine's filesystem (a local socket and its data root here, see
+// engine.SeesOurFiles) bind-mounts them from the certificate and auth
+// directories; any other engine (DOCKER_HOST tcp:// or ssh://, a context
+// pointing elsewhere, a socket mounted into the container esbtui runs in)
+// gets them through the API, in two named volumes filled by
+// engine.FillVolumes and mounted read-only at the same in-container paths.
+// ESB_ENGINE_FILES=bind|copy overrides the guess. The CA key never goes: only the server
 // certificate and key, the CA certificate and the htpasswd.
 
 // In-container directories the default project mounts the files at.
@@ -35,17 +34,15 @@ const maxDeliveredFile = 1 << 20
 
 // engineFilesCopied reports whether the registry's files go through the
 // API to eng, and why.
-func (e *Env) engineFilesCopied(eng *engine.Engine) (bool, string) {
+func (e *Env) engineFilesCopied(ctx context.Context, eng *engine.Engine) (bool, string) {
 	switch e.Cfg.EngineFiles {
 	case config.EngineFilesCopy:
 		return true, config.EnvEngineFiles + "=copy"
 	case config.EngineFilesBind:
 		return false, config.EnvEngineFiles + "=bind"
 	}
-	if strings.HasPrefix(eng.Host, "unix://") || strings.HasPrefix(eng.Host, "npipe://") {
-		return false, "the engine is local (" + eng.Host + ")"
-	}
-	return true, "the engine is remote (" + eng.Host + ")"
+	local, why := eng.SeesOurFiles(ctx)
+	return !local, why
 }
 
 // registryFileVolumes are the project's volumes that hold the files:
@@ -117,7 +114,7 @@ func (e *Env) refreshRegistryAuthFile(ctx context.Context) error {
 		return nil
 	}
 	defer eng.Close()
-	if copied, _ := e.engineFilesCopied(eng); !copied {
+	if copied, _ := e.engineFilesCopied(ctx, eng); !copied {
 		return nil
 	}
 	services, err := eng.Ps(ctx, e.Cfg.Project)
@@ -141,4 +138,3 @@ func (e *Env) removeRegistryFileVolumes(ctx context.Context, eng *engine.Engine)
 	}
 	return nil
 }
-

@@ -218,7 +218,7 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 		if p, err = e.LoadStack(ctx, o); err != nil {
 			return nil, fail("compose-file", err)
 		}
-		if copied, why := e.engineFilesCopied(eng); copied {
+		if copied, why := e.engineFilesCopied(ctx, eng); copied {
 			rep.Step("files", progress.Start, "copying the certificate, key and htpasswd to the engine through its API ("+why+")")
 			// The helper is a container of the registry image: one compose
 			// would pull anyway when the engine lacks it (esbtui's own is

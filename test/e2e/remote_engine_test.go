@@ -121,13 +121,21 @@ func mustOutputStr(t *testing.T, name string, args ...string) string {
 }
 
 // TestStackOnAnEngineWithoutEsbtuisFiles: esbtui runs where the engine
-// cannot see its files (inside a container, ESB_HOME in that container's
-// filesystem). With ESB_ENGINE_FILES=copy the certificate, key and
-// htpasswd go through the API: the stack comes up healthy, serves the
-// server certificate of the CA created in the container, mounts nothing
-// from a host path, and `auth rotate` takes effect without a restart.
+// cannot see its files (inside a container with the engine's socket,
+// ESB_HOME in that container's filesystem). The certificate, key and
+// htpasswd go through the API — found by itself (auto: the engine's data
+// root is not in esbtui's filesystem) and forced (ESB_ENGINE_FILES=copy):
+// the stack comes up healthy, serves the server certificate of the CA
+// created in the container, mounts nothing from a host path, and `auth
+// rotate` takes effect without a restart.
 func TestStackOnAnEngineWithoutEsbtuisFiles(t *testing.T) {
-	c := newContainedESB(t, "ESB_ENGINE_FILES=copy")
+	for name, env := range map[string][]string{"auto": nil, "copy": {"ESB_ENGINE_FILES=copy"}} {
+		t.Run(name, func(t *testing.T) { stackWithoutEsbtuisFiles(t, env) })
+	}
+}
+
+func stackWithoutEsbtuisFiles(t *testing.T, env []string) {
+	c := newContainedESB(t, env...)
 	c.must(t, "init", "--skip-trust", "--no-tui")
 	out := c.must(t, "up", "--auth", "--no-tui")
 	if !strings.Contains(out, "through its API") {
@@ -187,5 +195,29 @@ func TestStackOnAnEngineWithoutEsbtuisFiles(t *testing.T) {
 	out = c.must(t, "auth", "rotate", "--no-tui")
 	if !strings.Contains(out, "new password accepted, old one refused") {
 		t.Errorf("auth rotate did not take effect on the running registry:\n%s", out)
+	}
+}
+
+// TestLocalEngineKeepsBindMounts: an engine that shares esbtui's
+// filesystem (the machine's own) still gets the files as read-only bind
+// mounts of the certificate directory, and no file volume is made.
+func TestLocalEngineKeepsBindMounts(t *testing.T) {
+	s := newStack(t)
+	mustCLI(t, s.Env, "up", "--no-tui")
+	var mounts []struct{ Type, Source, Destination string }
+	if err := json.Unmarshal([]byte(docker(t, "inspect", "--format", "{{json .Mounts}}", s.Project+"-registry")), &mounts); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range mounts {
+		if m.Destination == "/certs/server.key" && m.Type == "bind" && m.Source == filepath.Join(s.Home, "certs", "server.key") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("registry mounts %+v: want server.key bind-mounted from %s", mounts, s.Home)
+	}
+	if v := docker(t, "volume", "ls", "-q", "--filter", "name="+s.Project+"_registry-certs"); v != "" {
+		t.Errorf("a local engine got a file volume: %s", v)
 	}
 }
