@@ -221,3 +221,23 @@ func TestLocalEngineKeepsBindMounts(t *testing.T) {
 		t.Errorf("a local engine got a file volume: %s", v)
 	}
 }
+
+// TestCopiedFilesOnTheDistributionImage: the copied files serve a
+// registry:3-like image too (its helper container is created from that
+// image), with auth and rotation.
+func TestCopiedFilesOnTheDistributionImage(t *testing.T) {
+	s := newStackWith(t, nil, registryImage(t))
+	env := s.With("ESB_ENGINE_FILES=copy")
+	up := mustCLI(t, env, "up", "--auth", "--no-tui")
+	if !strings.Contains(up.Stdout+up.Stderr, "through its API") {
+		t.Fatalf("up did not copy the files: %s", up)
+	}
+	out := docker(t, "inspect", "--format", "{{range .Mounts}}{{.Type}}:{{.Destination}} {{end}}", s.Project+"-registry")
+	if strings.Contains(out, "bind:") || !strings.Contains(out, "volume:/certs") {
+		t.Errorf("registry mounts %s: want /certs from a volume, no bind mount", out)
+	}
+	rot := mustCLI(t, env, "auth", "rotate", "--no-tui")
+	if !strings.Contains(rot.Stdout+rot.Stderr, "new password accepted, old one refused") {
+		t.Errorf("auth rotate did not take effect: %s", rot)
+	}
+}
