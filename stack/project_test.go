@@ -104,3 +104,38 @@ func TestDefaultsStillWork(t *testing.T) {
 		t.Errorf("services %v", got)
 	}
 }
+
+// TestUseFileVolumes: the registry's bind mounts of the certificates and
+// the auth directory become read-only external volumes at the same paths;
+// the data volume stays.
+func TestUseFileVolumes(t *testing.T) {
+	dir := t.TempDir()
+	p, err := LoadProject(context.Background(), ProjectOptions{Name: "esbtest", DefaultDir: filepath.Join(dir, "stack"), Env: testEnv(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.UseFileVolumes(RegistryService, map[string]string{"/certs": "esbtest_registry-certs", "/auth": "esbtest_registry-auth"}) {
+		t.Fatal("no registry service")
+	}
+	got := map[string]string{}
+	for _, v := range p.p.Services[RegistryService].Volumes {
+		if v.Type == "bind" {
+			t.Errorf("bind mount left: %s → %s", v.Source, v.Target)
+		}
+		if v.Target == "/certs" || v.Target == "/auth" {
+			if !v.ReadOnly {
+				t.Errorf("%s is writable", v.Target)
+			}
+			got[v.Target] = v.Source
+		}
+		if v.Target == "/var/lib/registry" {
+			got[v.Target] = v.Source
+		}
+	}
+	if got["/certs"] != "esbtest_registry-certs" || got["/auth"] != "esbtest_registry-auth" || got["/var/lib/registry"] == "" {
+		t.Errorf("mounts %v", got)
+	}
+	if vol := p.p.Volumes["esbtest_registry-certs"]; !bool(vol.External) || vol.Name != "esbtest_registry-certs" {
+		t.Errorf("volume %+v: want external", vol)
+	}
+}

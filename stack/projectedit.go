@@ -1,6 +1,9 @@
 package stack
 
 import (
+	"path"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -44,4 +47,51 @@ func (p *Project) SetHealthcheckTest(name string, test []string, interval time.D
 	s.HealthCheck = &hc
 	p.p.Services[name] = s
 	return true
+}
+
+// UseFileVolumes replaces a service's bind mounts at or under each target
+// directory with a read-only mount of a named volume (target → volume
+// name), declared in the project as external (esbtui creates and fills it
+// through the engine API, see engine.FillVolumes). It is how the registry's
+// certificate, key and htpasswd reach an engine that does not share
+// esbtui's filesystem: the same in-container paths, no host path. It
+// reports whether the service exists.
+func (p *Project) UseFileVolumes(name string, targets map[string]string) bool {
+	s, ok := p.p.Services[name]
+	if !ok {
+		return false
+	}
+	var vols []types.ServiceVolumeConfig
+	for _, v := range s.Volumes {
+		if v.Type == types.VolumeTypeBind && coveredBy(v.Target, targets) {
+			continue
+		}
+		vols = append(vols, v)
+	}
+	keys := make([]string, 0, len(targets))
+	for target := range targets {
+		keys = append(keys, target)
+	}
+	sort.Strings(keys)
+	if p.p.Volumes == nil {
+		p.p.Volumes = types.Volumes{}
+	}
+	for _, target := range keys {
+		vol := targets[target]
+		vols = append(vols, types.ServiceVolumeConfig{Type: types.VolumeTypeVolume, Source: vol, Target: target, ReadOnly: true})
+		p.p.Volumes[vol] = types.VolumeConfig{Name: vol, External: true}
+	}
+	s.Volumes = vols
+	p.p.Services[name] = s
+	return true
+}
+
+func coveredBy(target string, dirs map[string]string) bool {
+	t := path.Clean(target)
+	for d := range dirs {
+		if d = path.Clean(d); t == d || strings.HasPrefix(t, d+"/") {
+			return true
+		}
+	}
+	return false
 }

@@ -39,6 +39,18 @@ const (
 	// EnvHostGateway overrides the host address containers reach as
 	// host.docker.internal (where registry events are received).
 	EnvHostGateway = "ESB_HOST_GATEWAY"
+	// EnvEngineFiles chooses how the registry's certificate, key and
+	// htpasswd reach the engine: bind (bind mounts of esbtui's files: the
+	// engine shares this machine's filesystem), copy (a volume filled
+	// through the API) or auto (bind for a unix:// engine, else copy).
+	EnvEngineFiles = "ESB_ENGINE_FILES"
+)
+
+// Engine file delivery modes (ESB_ENGINE_FILES).
+const (
+	EngineFilesAuto = "auto"
+	EngineFilesBind = "bind"
+	EngineFilesCopy = "copy"
 )
 
 // Push export modes (ESB_PUSH_EXPORT).
@@ -105,6 +117,10 @@ type Config struct {
 	// RegistryImageFrom says where RegistryImage came from
 	// ("ESB_REGISTRY_IMAGE" or the esb.yaml path).
 	RegistryImageFrom string
+	// EngineFiles is how the registry's files reach the engine
+	// (ESB_ENGINE_FILES): EngineFilesAuto, EngineFilesBind or
+	// EngineFilesCopy.
+	EngineFiles string
 }
 
 // Load resolves the configuration from the environment.
@@ -186,6 +202,14 @@ func Load() (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("config: %s=%q: want %s, %s or %s", EnvPushExport, m, PushExportAuto, PushExportSave, PushExportLayerStore)
 	}
+	switch m := os.Getenv(EnvEngineFiles); m {
+	case "", EngineFilesAuto:
+		c.EngineFiles = EngineFilesAuto
+	case EngineFilesBind, EngineFilesCopy:
+		c.EngineFiles = m
+	default:
+		return Config{}, fmt.Errorf("config: %s=%q: want %s, %s or %s", EnvEngineFiles, m, EngineFilesAuto, EngineFilesBind, EngineFilesCopy)
+	}
 	if g := os.Getenv(EnvHostGateway); g != "" {
 		a, err := netip.ParseAddr(g)
 		if err != nil || a.Zone() != "" {
@@ -210,6 +234,7 @@ func FromHome(home string) Config {
 		RegistryPort: DefaultRegistryPort,
 		SudoUID:      -1,
 		PushExport:   PushExportAuto,
+		EngineFiles:  EngineFilesAuto,
 	}
 }
 

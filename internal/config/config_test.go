@@ -58,3 +58,23 @@ func TestLoadResolvesFlowVariablesOnce(t *testing.T) {
 		t.Setenv(k, "")
 	}
 }
+
+// TestLoadEngineFiles: ESB_ENGINE_FILES is auto unless set to bind or copy;
+// anything else is an error naming the variable.
+func TestLoadEngineFiles(t *testing.T) {
+	t.Setenv(EnvHome, t.TempDir())
+	t.Setenv(EnvProjectFile, "")
+	for v, want := range map[string]string{"": EngineFilesAuto, "auto": EngineFilesAuto, "bind": EngineFilesBind, "copy": EngineFilesCopy} {
+		t.Setenv(EnvEngineFiles, v)
+		if c, err := Load(); err != nil || c.EngineFiles != want {
+			t.Errorf("%s=%q: %q %v; want %q", EnvEngineFiles, v, c.EngineFiles, err, want)
+		}
+	}
+	t.Setenv(EnvEngineFiles, "volume")
+	if _, err := Load(); err == nil || !strings.Contains(err.Error(), EnvEngineFiles) {
+		t.Errorf("%s=volume: %v; want an error naming it", EnvEngineFiles, err)
+	}
+	if FromHome("/x").EngineFiles != EngineFilesAuto {
+		t.Error("FromHome: want auto")
+	}
+}

@@ -190,6 +190,9 @@ func (e *Env) AuthRotate(ctx context.Context, sink progress.Sink) (*AuthStatus, 
 		return nil, fmt.Errorf("auth rotate: %w (the new password is in %s: run `esbtui auth rotate` again)", err, e.passwordFile())
 	}
 	rep.Step("htpasswd", progress.Done, "new password for "+registryserver.AuthUser+" in "+e.passwordFile())
+	if err := e.refreshRegistryAuthFile(ctx); err != nil {
+		return nil, fmt.Errorf("auth rotate: %w (the new password is in %s: run `esbtui auth rotate` again, or `esbtui up`)", err, e.passwordFile())
+	}
 	where, err := registryclient.DockerLogin(e.Cfg.Registry, registryserver.AuthUser, password)
 	if err != nil {
 		return nil, fmt.Errorf("auth rotate: %w", err)

@@ -219,6 +219,25 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 		if err := e.checkExposure(p); err != nil {
 			return nil, fail("compose-file", err)
 		}
+		if copied, why := e.engineFilesCopied(ctx, eng); copied {
+			rep.Step("files", progress.Start, "copying the certificate, key and htpasswd to the engine through its API ("+why+")")
+			// The helper is a container of the registry image: one compose
+			// would pull anyway when the engine lacks it (esbtui's own is
+			// loaded above).
+			if have, err := eng.HasImage(ctx, ri.Ref); err != nil || !have {
+				if err == nil {
+					err = eng.PullImage(ctx, ri.Ref, rep.Sink)
+				}
+				if err != nil {
+					return nil, fail("files", err)
+				}
+			}
+			if err := e.deliverRegistryFiles(ctx, eng, ri.Ref, false); err != nil {
+				return nil, fail("files", err)
+			}
+			e.useRegistryFileVolumes(p)
+			rep.Step("files", progress.Done, "copied into the volumes "+e.Cfg.Project+"_registry-certs and "+e.Cfg.Project+"_registry-auth")
+		}
 	}
 
 	if err := e.applyContainerTrust(p, rep); err != nil {
@@ -293,6 +312,12 @@ func (e *Env) Down(ctx context.Context, o StackOptions, volumes bool, sink progr
 		rep.Emit(progress.Event{Step: "compose", Status: progress.Failed, Err: err.Error()})
 		e.Log.Error("stack down", "project", e.Cfg.Project, "error", err.Error())
 		return err
+	}
+	if volumes {
+		if err := e.removeRegistryFileVolumes(ctx, eng); err != nil {
+			rep.Emit(progress.Event{Step: "compose", Status: progress.Failed, Err: err.Error()})
+			return err
+		}
 	}
 	msg := "removed containers and networks (volume kept)"
 	if volumes {
