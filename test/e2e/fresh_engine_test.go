@@ -186,22 +186,11 @@ func TestEventsOnAFirstStartedEngine(t *testing.T) {
 	s := newStackOn(t, fe)
 	mustCLI(t, s.Env, "up", "--no-tui")
 
-	ev := startCLI(t, s.Env, "events", "--json")
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(ev.stderr.String(), "listening") {
-		if time.Now().After(deadline) {
-			t.Fatalf("esbtui events did not start listening on a first-started engine: %s / %s", ev.stdout, ev.stderr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	var listen struct {
-		Listening string `json:"listening"`
-	}
-	json.Unmarshal([]byte(strings.TrimSpace(ev.stderr.String())), &listen)
+	ev, listening := startEvents(t, s.Env)
 	gw := fe.docker(t, "network", "inspect", "bridge", "--format", "{{index .Options \"com.docker.network.bridge.name\"}}")
 	addr := strings.TrimSpace(string(mustOutput(t, "ip", "netns", "exec", fe.NetNS, "ip", "-4", "-o", "addr", "show", gw)))
-	if host := strings.Split(listen.Listening, ":")[0]; host == "" || !strings.Contains(addr, " "+host+"/") {
-		t.Errorf("listening on %q; want the address of the bridge %s (%s)", listen.Listening, gw, addr)
+	if host := strings.Split(listening, ":")[0]; host == "" || !strings.Contains(addr, " "+host+"/") {
+		t.Errorf("listening on %q; want the address of the bridge %s (%s)", listening, gw, addr)
 	}
 
 	src := randomName("esbfresh-src") + ":v1"
@@ -212,7 +201,7 @@ func TestEventsOnAFirstStartedEngine(t *testing.T) {
 	mustCLI(t, s.Env, "rm", ref, "--no-tui")
 
 	seen := map[string]bool{}
-	deadline = time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !(seen["push"] && seen["pull"] && seen["delete"]) {
 		for _, line := range strings.Split(ev.stdout.String(), "\n") {
 			var e struct{ Action, Kind, Repository string }

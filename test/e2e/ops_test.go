@@ -373,20 +373,9 @@ func timeV2(t *testing.T, tr http.RoundTripper, addr, password string, n int) ti
 func TestRegistryEvents(t *testing.T) {
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
-	ev := startCLI(t, s.Env, "events", "--json")
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(ev.stderr.String(), "listening") {
-		if time.Now().After(deadline) {
-			t.Fatalf("esbtui events did not start listening: %s / %s", ev.stdout, ev.stderr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	var listen struct {
-		Listening string `json:"listening"`
-	}
-	json.Unmarshal([]byte(strings.TrimSpace(ev.stderr.String())), &listen)
-	if resp, err := http.Post("http://"+listen.Listening+"/events", "application/json", strings.NewReader(`{"events":[]}`)); err != nil || resp.StatusCode != 401 {
-		t.Fatalf("a POST without the token to %s: %v %v; want 401", listen.Listening, resp, err)
+	ev, listening := startEvents(t, s.Env)
+	if resp, err := http.Post("http://"+listening+"/events", "application/json", strings.NewReader(`{"events":[]}`)); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("a POST without the token to %s: %v %v; want 401", listening, resp, err)
 	}
 
 	tr := caTransport(t, s.CACert())
@@ -404,7 +393,7 @@ func TestRegistryEvents(t *testing.T) {
 		UserAgent                             string `json:"user_agent"`
 	}
 	seen := map[string]evJSON{}
-	deadline = time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for len(seen) < 3 {
 		for _, line := range strings.Split(ev.stdout.String(), "\n") {
 			var e evJSON
@@ -426,4 +415,25 @@ func TestRegistryEvents(t *testing.T) {
 	if code := ev.interrupt(10 * time.Second); code != 0 {
 		t.Errorf("esbtui events exit code %d after Ctrl-C", code)
 	}
+}
+
+// startEvents starts `esbtui events --json` and waits until it listens;
+// it returns the process and the address it listens on.
+func startEvents(t *testing.T, env []string) (*bgCLI, string) {
+	t.Helper()
+	ev := startCLI(t, env, "events", "--json")
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(ev.stderr.String(), "listening") {
+		if time.Now().After(deadline) {
+			t.Fatalf("esbtui events did not start listening: %s / %s", ev.stdout, ev.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var listen struct {
+		Listening string `json:"listening"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(ev.stderr.String())), &listen); err != nil || listen.Listening == "" {
+		t.Fatalf("esbtui events' first line %q: %v", ev.stderr.String(), err)
+	}
+	return ev, listen.Listening
 }
