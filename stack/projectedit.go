@@ -49,6 +49,19 @@ func (p *Project) SetHealthcheckTest(name string, test []string, interval time.D
 	return true
 }
 
+// SetNeverPull sets a service's pull_policy to "never": its image was
+// loaded into the engine and is published nowhere, so compose must not
+// try a registry for it when it is missing (it fails with "No such image").
+func (p *Project) SetNeverPull(name string) bool {
+	s, ok := p.p.Services[name]
+	if !ok {
+		return false
+	}
+	s.PullPolicy = types.PullPolicyNever
+	p.p.Services[name] = s
+	return true
+}
+
 // UseFileVolumes replaces a service's bind mounts at or under each target
 // directory with a read-only mount of a named volume (target → volume
 // name), declared in the project as external (esbtui creates and fills it

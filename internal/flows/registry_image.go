@@ -81,6 +81,16 @@ func (e *Env) ensureRegistryImage(ctx context.Context, eng *engine.Engine, rep p
 	return ri, nil
 }
 
+// selfImageVanished reports whether up's registry image is esbtui's own
+// and the engine no longer has it.
+func (e *Env) selfImageVanished(ctx context.Context, eng *engine.Engine, ri *RegistryImage) bool {
+	if ri == nil || ri.Source != ImageSourceSelf {
+		return false
+	}
+	have, err := eng.HasImage(ctx, ri.Ref)
+	return err == nil && !have
+}
+
 // pruneSelfImages runs after compose up replaced the registry container:
 // older esbtui registry images that no container uses any more go.
 func (e *Env) pruneSelfImages(ctx context.Context, eng *engine.Engine, ri *RegistryImage, rep progress.Reporter) {
@@ -147,6 +157,8 @@ func applyRegistryImage(p *stack.Project, ri *RegistryImage) {
 	// to probe every second, so up sees the registry healthy ~1 s after it
 	// starts instead of after the first 3 s interval.
 	p.SetHealthcheckTest(stack.RegistryService, selfimage.RegistryHealthcheck(), time.Second)
+	// esbtui's image exists only where up loaded it: no registry has it.
+	p.SetNeverPull(stack.RegistryService)
 }
 
 // registryImageFile records up's choice for status ($ESB_HOME/stack).

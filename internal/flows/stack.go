@@ -255,7 +255,18 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 	}
 
 	rep.Step("compose", progress.Start, "creating and starting services")
+	beforeComposeUp(ctx, eng, o.registryImage, 0)
 	services, err := stack.Up(ctx, eng, p, stack.UpOptions{WaitTimeout: o.WaitTimeout}, rep.Sink)
+	if err != nil && e.selfImageVanished(ctx, eng, o.registryImage) {
+		// Another esbtui (another version, another ESB_HOME) pruned this
+		// binary's image between its load and compose's create: load it
+		// again and start once more.
+		rep.Step("image", progress.Warning, o.registryImage.Ref+" was removed while the stack started (another esbtui pruned it); loading it again")
+		if _, lerr := e.ensureRegistryImage(ctx, eng, rep); lerr != nil {
+			return services, fail("image", lerr)
+		}
+		services, err = stack.Up(ctx, eng, p, stack.UpOptions{WaitTimeout: o.WaitTimeout}, rep.Sink)
+	}
 	if err != nil {
 		return services, fail("compose", err)
 	}

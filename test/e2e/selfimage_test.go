@@ -293,3 +293,23 @@ func TestForeignEngineFallsBackToRegistry3(t *testing.T) {
 		}
 	}
 }
+
+// TestUpReloadsItsImagePrunedByAnother: another esbtui (another version,
+// another ESB_HOME) prunes esbtui images no container uses after its own
+// up — including this binary's, if it lands between this up's load and
+// compose's create (seen in CI with two suites on one engine). up loads
+// the image again and starts; compose never tries Docker Hub for it.
+func TestUpReloadsItsImagePrunedByAnother(t *testing.T) {
+	s := newStackWith(t, nil, "")
+	s.Env = append(s.Env, binEnv+esbtuiTestTagBin(t), "ESB_TEST_HOOK=remove-self-image")
+	up := mustCLI(t, s.Env, "up", "--no-tui")
+	if !strings.Contains(up.Stdout, "was removed while the stack started (another esbtui pruned it); loading it again") {
+		t.Fatalf("up did not say it reloaded its image: %s", up)
+	}
+	if strings.Contains(up.Stdout, "Pulling") {
+		t.Errorf("compose tried to pull esbtui's image: %s", up)
+	}
+	if image, health, _ := registryStatus(t, s); !strings.HasPrefix(image, "esbtui/registry:") || health != "healthy" {
+		t.Fatalf("status after up: %q %q", image, health)
+	}
+}
