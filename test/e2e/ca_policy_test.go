@@ -12,6 +12,7 @@ import (
 // `trust install` refuses a rootCA.crt with a second certificate appended,
 // writing nothing into the sandboxed system store.
 func TestCAPolicyFromTheBinary(t *testing.T) {
+	t.Parallel()
 	root := trustSandbox(t)
 	home := newHome(t)
 	env := []string{"ESB_HOME=" + home, "ESB_TRUST_ROOT=" + root}

@@ -145,6 +145,7 @@ var (
 // images not opted in refuse it; the plan's update-ca-certificates variant
 // works; the opted-in bundle still holds the public roots.
 func TestContainerTrustServices(t *testing.T) {
+	t.Parallel()
 	s := containerTrustStack(t)
 	caCN := caCommonName(t, s.CACert())
 
@@ -240,6 +241,7 @@ func TestContainerTrustServices(t *testing.T) {
 // has it, by reading the bundle out of a FROM-scratch image — and exits 1
 // because one opted-in service (shadowed) does not; doctor names it.
 func TestTrustContainersReports(t *testing.T) {
+	t.Parallel()
 	s := containerTrustStack(t)
 	res := runCLI(t, s.Env, "trust", "containers", "--json")
 	if res.Code != 1 {

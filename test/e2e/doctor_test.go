@@ -36,6 +36,7 @@ func runDoctor(t *testing.T, env []string) (doctorDoc, cliResult) {
 // start and end reach stderr live (JSON lines with --json, plain lines
 // otherwise) while stdout keeps the report.
 func TestDoctorOnTheRealStack(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	root := trustSandbox(t)
 	env := s.With("ESB_TRUST_ROOT=" + root)

@@ -29,6 +29,7 @@ func run(t *testing.T, name string, args ...string) {
 // unless-stopped) healthy again. The dashboard then still gets the
 // registry's events, answers keys and quits with q and exit status 0.
 func TestEngineRestartWhileWatching(t *testing.T) {
+	t.Parallel()
 	fe := startFreshEngine(t)
 	s := newStackOn(t, fe)
 	mustCLI(t, s.Env, "up", "--no-tui")

@@ -80,6 +80,7 @@ func waitUploading(t *testing.T, b *bgCLI, timeout time.Duration) {
 // image pulls back into the engine with the same ID (config digest) and the
 // registry serves the digest the push reported.
 func TestRegistryKilledMidPush(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	tag, id := bigImage(t, 6, 48)
@@ -216,6 +217,7 @@ func pauseDuring(t *testing.T, container string, d time.Duration, listing <-chan
 // paused, not that "TLS handshake failed"; after the drop everything lists
 // again.
 func TestCatalogNetworkDrop(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	container := s.Project + "-registry"

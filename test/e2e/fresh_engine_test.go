@@ -175,6 +175,7 @@ func (e *freshEngine) restart(t *testing.T, during func()) {
 // receives a push, a pull and a delete made through the registry; `status`
 // is healthy.
 func TestEventsOnAFirstStartedEngine(t *testing.T) {
+	t.Parallel()
 	fe := startFreshEngine(t)
 	var ipam []map[string]string
 	json.Unmarshal([]byte(fe.docker(t, "network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}")), &ipam)
@@ -232,6 +233,7 @@ func mustOutput(t testing.TB, name string, args ...string) []byte {
 // started for the first time, brings the stack up with u and shows a push
 // made by another client (the CLI) in its Log pane as a registry event.
 func TestDashboardEventsOnAFirstStartedEngine(t *testing.T) {
+	t.Parallel()
 	fe := startFreshEngine(t)
 	st := newStackOn(t, fe)
 	st.Env = append(st.Env, "ESB_TRUST_ROOT="+t.TempDir())

@@ -17,6 +17,7 @@ import (
 // registry; without it they refuse it (the stack's CA is in no host store:
 // init --skip-trust).
 func TestHostEnvTrustsTheRegistry(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	url := fmt.Sprintf("https://%s/v2/", s.Addr())

@@ -11,6 +11,7 @@ import (
 // none needs the Docker engine: every refusal comes before it.
 
 func TestProjectFileBoundsFromBinary(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	zero := filepath.Join(dir, "esb.yaml")
 	if err := os.Symlink("/dev/zero", zero); err != nil {
@@ -42,6 +43,7 @@ func TestProjectFileBoundsFromBinary(t *testing.T) {
 }
 
 func TestUpRefusesComposeFilePublishingTheRegistry(t *testing.T) {
+	t.Parallel()
 	home := newHome(t)
 	f := filepath.Join(t.TempDir(), "compose.yaml")
 	os.WriteFile(f, []byte("services:\n  registry:\n    ports: [\"[::]:5000:5000\"]\n"), 0o644)
@@ -52,6 +54,7 @@ func TestUpRefusesComposeFilePublishingTheRegistry(t *testing.T) {
 }
 
 func TestOwnFilesAreNotFollowedFromBinary(t *testing.T) {
+	t.Parallel()
 	home := newHome(t)
 	env := []string{"ESB_HOME=" + home}
 	victim := filepath.Join(t.TempDir(), "victim")
@@ -80,6 +83,7 @@ func TestOwnFilesAreNotFollowedFromBinary(t *testing.T) {
 }
 
 func TestInitRefusesAnotherUsersCertDir(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Fatal("needs root to chown the cert dir to another user (./test/run runs as root)")
 	}
@@ -104,6 +108,7 @@ func TestInitRefusesAnotherUsersCertDir(t *testing.T) {
 // sequences: `up` (which reports the unhealthy service with its last health
 // output), `status` and `logs` print them without the sequences.
 func TestContainerTextIsCleanedFromBinary(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	f := filepath.Join(t.TempDir(), "compose.yaml")
 	os.WriteFile(f, []byte(`services:

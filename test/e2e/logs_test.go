@@ -10,6 +10,7 @@ import (
 // when the engine ends the stream (here: the container restarts), without
 // repeating lines, until Ctrl-C.
 func TestLogsFollowSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	f := startCLI(t, s.Env, "logs", "registry", "-f", "--no-tui")

@@ -58,6 +58,7 @@ func parseEvents(t *testing.T, stderr string) []event {
 // function → push with progress → docker rmi → pull from the registry →
 // run it and read its output.
 func TestPlanVerification(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	root := helloFunction(t, "hello from the esbtui registry")
@@ -163,6 +164,7 @@ func TestPlanVerification(t *testing.T) {
 // TestBuildErrorInStream: a failing Dockerfile step is an error with the
 // builder's message, not a silent success.
 func TestBuildErrorInStream(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	root := t.TempDir()
 	dir := filepath.Join(root, "functions", "broken")
@@ -181,6 +183,7 @@ func TestBuildErrorInStream(t *testing.T) {
 // TestBuildComposeService: a compose service with a build: section is a
 // function too; its build args reach the Dockerfile.
 func TestBuildComposeService(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	root := helloFunction(t, "hello from compose")

@@ -86,6 +86,7 @@ func (d *digestMismatch) Error() string {
 // notes/registry.md). The control shows the case is real: gc by plain
 // `docker exec` without a restart, then the same re-push, reads back broken.
 func TestGCReclaimsAndRepushIsSafe(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	tr := caTransport(t, s.CACert())
@@ -176,6 +177,7 @@ type metricsJSON struct {
 // positive p95 and at least the pushed bytes in and pulled bytes out;
 // --interval over a quiet second shows the window's (zero) traffic only.
 func TestMetricsAfterPushes(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	tr := caTransport(t, s.CACert())
@@ -371,6 +373,7 @@ func timeV2(t *testing.T, tr http.RoundTripper, addr, password string, n int) ti
 // delete show up as event lines; the listener refuses requests without the
 // registry's token.
 func TestRegistryEvents(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	ev, listening := startEvents(t, s.Env)

@@ -58,6 +58,7 @@ func trickyImage(t *testing.T, tag, top string) {
 // digest either way; a pull brings back files, links, modes and deletions;
 // a changed top layer compresses and sends only that layer.
 func TestPushFromLayerStore(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	tag := randomName("esbe2e-tricky") + ":1"

@@ -21,6 +21,7 @@ import (
 // (garbage-collect --delete-untagged: the SBOM is untagged, the referrers
 // index that holds it is tagged).
 func TestReferrersThroughTheStack(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	tr := caTransport(t, s.CACert())

@@ -30,6 +30,7 @@ import (
 // certificate esbtui's own CA signed for other.test fails on the host
 // name, and the server never sees a request, let alone the credentials.
 func TestCLIRefusesACertificateForAnotherHost(t *testing.T) {
+	t.Parallel()
 	home := newHome(t)
 	mustCLI(t, []string{"ESB_HOME=" + home}, "init", "--skip-trust", "--no-tui")
 	ca, err := pki.NewStore(filepath.Join(home, "certs")).LoadCA()

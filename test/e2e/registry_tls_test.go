@@ -55,6 +55,7 @@ func opensslConnect(t *testing.T, addr, caFile string, args ...string) (string, 
 // but CBC suites, or at most TLS 1.1, gets no connection, from Go and from
 // OpenSSL alike; and the registry says it took the configured suites.
 func TestStackRegistryOffersAEADOnly(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	addr := fmt.Sprintf("127.0.0.1:%d", s.Port)

@@ -129,6 +129,7 @@ func mustOutputStr(t *testing.T, name string, args ...string) string {
 // created in the container, mounts nothing from a host path, and `auth
 // rotate` takes effect without a restart.
 func TestStackOnAnEngineWithoutEsbtuisFiles(t *testing.T) {
+	t.Parallel()
 	for name, env := range map[string][]string{"auto": nil, "copy": {"ESB_ENGINE_FILES=copy"}} {
 		t.Run(name, func(t *testing.T) { stackWithoutEsbtuisFiles(t, env) })
 	}
@@ -202,6 +203,7 @@ func stackWithoutEsbtuisFiles(t *testing.T, env []string) {
 // filesystem (the machine's own) still gets the files as read-only bind
 // mounts of the certificate directory, and no file volume is made.
 func TestLocalEngineKeepsBindMounts(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	var mounts []struct{ Type, Source, Destination string }
@@ -226,6 +228,7 @@ func TestLocalEngineKeepsBindMounts(t *testing.T) {
 // registry:3-like image too (its helper container is created from that
 // image), with auth and rotation.
 func TestCopiedFilesOnTheDistributionImage(t *testing.T) {
+	t.Parallel()
 	s := newStackWith(t, nil, registryImage(t))
 	env := s.With("ESB_ENGINE_FILES=copy")
 	up := mustCLI(t, env, "up", "--auth", "--no-tui")

@@ -12,6 +12,7 @@ import (
 // TestRetentionOnUp: esb.yaml's retention {keep: 1, on_up: true} prunes
 // every repository to one tag and garbage-collects after `esbtui up`.
 func TestRetentionOnUp(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	dir := t.TempDir()
 	pf := filepath.Join(dir, "esb.yaml")

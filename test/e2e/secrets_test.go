@@ -41,6 +41,7 @@ func keyBodyLines(t *testing.T, path string) []string {
 // and for the registry passwords (before and after rotate) and the
 // htpasswd hash: none may appear.
 func TestNoSecretsInOutputs(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	root := trustSandbox(t)
 	env := s.With("ESB_TRUST_ROOT="+root, "SSL_CERT_FILE="+filepath.Join(root, "etc/ssl/certs/ca-certificates.crt"),

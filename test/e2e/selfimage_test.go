@@ -90,6 +90,7 @@ func registryStatus(t testing.TB, s *testStack) (image, health, why string) {
 // the stack's own registry); a second up reuses the image; gc sweeps with
 // the same image and a re-push pulls again.
 func TestSelfImageOnAnEmptyEngine(t *testing.T) {
+	t.Parallel()
 	for _, build := range []string{"cgo", "static"} {
 		t.Run(build, func(t *testing.T) {
 			fe := startEmptyEngine(t)
@@ -195,6 +196,7 @@ func TestSelfImageOnAnEmptyEngine(t *testing.T) {
 // back; every image pushed under either is still there, digest-correct
 // (both use distribution's filesystem layout on the same volume).
 func TestSwitchRegistryImageKeepsContent(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	if image, _, _ := registryStatus(t, s); !strings.HasPrefix(image, "esbtui/registry:") {
@@ -274,6 +276,7 @@ func esbtuiTestTagBin(t testing.TB) string {
 // esbtui's image and runs registry:3 (here the fixture tagged registry:3 in
 // an engine of the test's own: nothing is pulled); status says the same.
 func TestForeignEngineFallsBackToRegistry3(t *testing.T) {
+	t.Parallel()
 	fe := startFreshEngine(t)
 	fe.docker(t, "tag", registryImage(t), "registry:3")
 	s := newStackWith(t, fe, "")
@@ -300,6 +303,7 @@ func TestForeignEngineFallsBackToRegistry3(t *testing.T) {
 // compose's create (seen in CI with two suites on one engine). up loads
 // the image again and starts; compose never tries Docker Hub for it.
 func TestUpReloadsItsImagePrunedByAnother(t *testing.T) {
+	t.Parallel()
 	s := newStackWith(t, nil, "")
 	s.Env = append(s.Env, binEnv+esbtuiTestTagBin(t), "ESB_TEST_HOOK=remove-self-image")
 	up := mustCLI(t, s.Env, "up", "--no-tui")

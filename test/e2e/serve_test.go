@@ -18,6 +18,7 @@ import (
 // trusting only our CA; Ctrl-C stops it cleanly; nothing but our own lines
 // reaches the terminal; the blobs are under $ESB_HOME/registry.
 func TestServePushPull(t *testing.T) {
+	t.Parallel()
 	home := newHome(t)
 	port := freePort(t)
 	env := []string{"ESB_HOME=" + home, "ESB_REGISTRY_PORT=" + itoa(port)}

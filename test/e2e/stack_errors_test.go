@@ -30,6 +30,7 @@ func wantFail(t *testing.T, env []string, subs []string, args ...string) cliResu
 
 // TestStackEngineNotRunning points DOCKER_HOST at a socket nobody serves.
 func TestStackEngineNotRunning(t *testing.T) {
+	t.Parallel()
 	home := newHome(t)
 	env := []string{"ESB_HOME=" + home, "ESB_REGISTRY_PORT=" + itoa(freePort(t)), "DOCKER_HOST=unix://" + filepath.Join(home, "dead.sock")}
 	mustCLI(t, env, "init", "--skip-trust", "--no-tui")
@@ -44,6 +45,7 @@ func TestStackEngineNotRunning(t *testing.T) {
 // TestStackEnginePermissionDenied runs esbtui as nobody against the real
 // engine socket (root:docker 0660).
 func TestStackEnginePermissionDenied(t *testing.T) {
+	t.Parallel()
 	if os.Getuid() != 0 {
 		t.Fatal("this test switches to the nobody user: run it as root (./test/run does)")
 	}
@@ -83,6 +85,7 @@ func TestStackEnginePermissionDenied(t *testing.T) {
 // TestStackEngineTooOld serves an engine API that answers /_ping with API
 // version 1.38 (Docker 18.06) on a unix socket.
 func TestStackEngineTooOld(t *testing.T) {
+	t.Parallel()
 	home := newHome(t)
 	sock := filepath.Join(home, "old.sock")
 	ln, err := net.Listen("unix", sock)
@@ -108,6 +111,7 @@ func TestStackEngineTooOld(t *testing.T) {
 // TestStackPortTaken occupies the registry port with a process (this test)
 // and then with another container, and checks up names each.
 func TestStackPortTaken(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
@@ -128,6 +132,7 @@ func TestStackPortTaken(t *testing.T) {
 
 // TestStackCertsMissing runs up on a home without `esbtui init`.
 func TestStackCertsMissing(t *testing.T) {
+	t.Parallel()
 	home := newHome(t)
 	env := []string{"ESB_HOME=" + home, "ESB_REGISTRY_PORT=" + itoa(freePort(t)), "ESB_PROJECT=" + randomName("esbe2e")}
 	wantFail(t, env, []string{"no certificates", "esbtui init"}, "up", "--no-tui")
@@ -136,6 +141,7 @@ func TestStackCertsMissing(t *testing.T) {
 // TestStackComposeFileErrors: a user compose file with a syntax error, and
 // one with an undefined variable, are reported with file and line.
 func TestStackComposeFileErrors(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "broken.yaml")
@@ -153,6 +159,7 @@ func TestStackComposeFileErrors(t *testing.T) {
 // TestStackUnhealthyService: a service whose healthcheck always fails makes
 // up fail naming it with its last health output.
 func TestStackUnhealthyService(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	f := filepath.Join(t.TempDir(), "sick.yaml")
 	os.WriteFile(f, []byte(`services:
@@ -171,6 +178,7 @@ func TestStackUnhealthyService(t *testing.T) {
 // TestStackUpInterrupted: Ctrl-C while up waits for health leaves
 // containers that `down` removes.
 func TestStackUpInterrupted(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	f := filepath.Join(t.TempDir(), "slow.yaml")
 	os.WriteFile(f, []byte(`services:

@@ -98,6 +98,7 @@ type upJSON struct {
 // roots → push → down (volume kept) → up again, the image is still there →
 // down --volumes --yes removes the volume.
 func TestStackUpDownKeepsData(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 
 	res := mustCLI(t, s.Env, "up", "--json")
@@ -179,6 +180,7 @@ func TestStackUpDownKeepsData(t *testing.T) {
 // after the registry's first passing healthcheck, and can read the CA;
 // `esbtui logs agent` shows what it printed.
 func TestStackAgentWaitsForHealthyRegistry(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	f := filepath.Join(t.TempDir(), "agent.yaml")
 	// The fixture image is the agent (it has busybox; the registry runs

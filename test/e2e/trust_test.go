@@ -41,6 +41,7 @@ func storeState(t *testing.T, out string, store string) string {
 // CA (real update-ca-certificates); a tool failing half way through a
 // multi-store uninstall is reported per store; uninstall cleans up.
 func TestTrustCLI(t *testing.T) {
+	t.Parallel()
 	root := trustSandbox(t)
 	home := newHome(t)
 	env := []string{"ESB_HOME=" + home, "ESB_TRUST_ROOT=" + root}

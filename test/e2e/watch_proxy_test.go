@@ -74,6 +74,7 @@ func (p *engineProxy) down() {
 // case of a dockerd restart with the stack down), `status --watch` still
 // says the engine is back instead of staying "unreachable".
 func TestWatchResyncsWithNothingChanged(t *testing.T) {
+	t.Parallel()
 	home := newHome(t)
 	p := newEngineProxy(t)
 	env := []string{"ESB_HOME=" + home, "ESB_PROJECT=" + randomName("esbwatch"), "DOCKER_HOST=unix://" + p.path}
