@@ -284,3 +284,26 @@ func (s *Store) inspectSigning(now time.Time) CertInfo {
 	}
 	return info
 }
+
+// RootCert reads rootCA.crt alone (no key needed): the trust anchor for
+// verifying signatures. It must be one CA certificate.
+func (s *Store) RootCert() (*x509.Certificate, error) {
+	data, err := s.readFile(CACertFile, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &MissingError{Path: s.Path(CACertFile), Fix: "run `esbtui init`"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := singleCertPEM(data); err != nil {
+		return nil, &CorruptError{Path: s.Path(CACertFile), Why: err.Error(), Fix: "remove everything but the CA certificate"}
+	}
+	c, err := ParseCertPEM(data)
+	if err != nil {
+		return nil, &CorruptError{Path: s.Path(CACertFile), Why: err.Error(), Fix: "restore it from a backup"}
+	}
+	if !c.IsCA {
+		return nil, &CorruptError{Path: s.Path(CACertFile), Why: "not a CA certificate", Fix: "restore the root certificate from a backup"}
+	}
+	return c, nil
+}
