@@ -153,12 +153,29 @@ func reasons(err error) []string {
 			continue
 		}
 		seen[line] = true
-		out = append(out, line)
+		out = append(out, line+explain(line))
 	}
 	if len(out) == 0 {
 		out = []string{clean(err.Error())}
 	}
 	return out
+}
+
+// hints say in esbtui's words what notation's terse reasons mean.
+var hints = []struct{ notation, hint string }{
+	{"content descriptor mismatch", "the signature is for another image digest, not this one"},
+	{"does not contain any trusted certificate", "signed with a certificate that does not chain to esbtui's rootCA.crt (another CA)"},
+	{"expired", "the signing certificate has expired; sign again (`esbtui sign`) with a current certificate"},
+	{"not yet valid", "the signing certificate is not valid yet (check the clock)"},
+}
+
+func explain(reason string) string {
+	for _, h := range hints {
+		if strings.Contains(reason, h.notation) {
+			return " (" + h.hint + ")"
+		}
+	}
+	return ""
 }
 
 // clean makes text that came from a registry (certificate subjects, error
