@@ -433,4 +433,3 @@ func hasTag(tags []string, want string) bool {
 	}
 	return false
 }
-
