@@ -159,7 +159,10 @@ func signCases(t *testing.T, s *testStack, full bool) {
 
 	// Tamper: another image pushed under the signed tag.
 	other := randomImage(t, tr, app)
-	mustFail(t, s.Env, []string{"has no signature", other, "tag now points at other content"}, "verify", app)
+	res = mustFail(t, s.Env, []string{"has no signature", other, "tag now points at other content"}, "verify", app, "--json")
+	if !hasEvent(parseEvents(t, res.Stderr), "verify", "failed", "has no signature") {
+		t.Fatalf("verify --json: no verify/failed event in\n%s", res.Stderr)
+	}
 
 	// Unsigned: pull --verify and verify: required refuse it, nothing loaded.
 	unsigned := s.Addr() + "/e2e/unsigned:v1"
@@ -192,6 +195,10 @@ func signCases(t *testing.T, s *testStack, full bool) {
 		t.Fatalf("build --sign --json: %v\n%s", err, res.Stdout)
 	}
 	mustCLI(t, required, "verify", s.Addr()+"/hello:latest")
+	// The progress events the dashboard's Log pane renders say so.
+	if !hasEvent(parseEvents(t, res.Stderr), "sign", "done", "signed "+s.Addr()+"/hello@"+built[0].Push.Digest) {
+		t.Fatalf("build --sign: no sign/done event in\n%s", res.Stderr)
+	}
 
 	// Signatures esbtui must reject, made here with notation-go.
 	caCert, caKey := loadStackCA(t, s)
@@ -423,6 +430,16 @@ func listTags(t *testing.T, tr http.RoundTripper, addr, repo string) []string {
 		t.Fatal(err)
 	}
 	return out.Tags
+}
+
+// hasEvent reports an event of op with status whose message holds msg.
+func hasEvent(evs []event, op, status, msg string) bool {
+	for _, e := range evs {
+		if e.Op == op && e.Status == status && strings.Contains(e.Message, msg) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasTag(tags []string, want string) bool {
