@@ -33,6 +33,6 @@ certificate or a signature for another digest fail with the reason (exit 1).`,
 func printVerified(a *app, v *flows.Verified) {
 	a.printf("✓ verified %s\n", v.Ref)
 	a.printf("  digest       %s\n", v.Digest)
-	a.printf("  policy       strict, trust store esbtui's CA, scope %s\n", v.Repository)
+	a.printf("  policy       %s, trust store esbtui's CA, scope %s\n", v.Level, v.Repository)
 	printIdentity(a, v.Identity)
 }
