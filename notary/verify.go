@@ -115,11 +115,11 @@ func Verify(ctx context.Context, target oras.GraphTarget, repository, reference 
 		MaxSignatureAttempts: maxSignatures,
 	})
 	if err != nil {
-		var rf notation.ErrorSignatureRetrievalFailed
+		var rf notation.SignatureRetrievalFailedError
 		if errors.As(err, &rf) && strings.Contains(rf.Msg, "no signature is associated") {
 			return nil, &UnsignedError{Ref: ref, Digest: dig}
 		}
-		var vf notation.ErrorVerificationFailed
+		var vf notation.VerificationFailedError
 		if errors.As(err, &vf) {
 			return nil, &VerifyError{Ref: ref, Digest: dig, Reasons: reasons(err)}
 		}
