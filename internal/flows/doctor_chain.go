@@ -159,6 +159,9 @@ func checkProbe(ctx context.Context, e *Env, d *doctorRun) Check {
 		}
 		return Check{Status: CheckFail, Why: fmt.Sprintf("%s: %s", step, firstLine(err.Error())), Fix: fix}
 	}
+	if e.Cfg.VerifyRequired {
+		return Check{Status: CheckOK, Why: fmt.Sprintf("pushed, signed, pulled back with its signature verified (verify: required), ran and deleted a probe image in %s", time.Since(start).Round(10*time.Millisecond))}
+	}
 	return Check{Status: CheckOK, Why: fmt.Sprintf("pushed, pulled back, ran and deleted a probe image in %s", time.Since(start).Round(10*time.Millisecond))}
 }
 

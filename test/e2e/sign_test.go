@@ -183,6 +183,19 @@ func signCases(t *testing.T, s *testStack, full bool) {
 	os.WriteFile(filepath.Join(fnDir, "Dockerfile"), []byte("FROM "+unsigned+" AS base\nFROM base\n"), 0o644)
 	mustFail(t, required, []string{"refused: base image " + unsigned, "has no signature"}, "build", "based", "--dir", fnRoot)
 
+	// With verify: required the doctor's probe is signed and pulled back
+	// verified.
+	probe := ""
+	doc, _ := runDoctor(t, required)
+	for _, c := range doc.Checks {
+		if c.Name == "probe push → pull → run" {
+			probe = c.Status + ": " + c.Why
+		}
+	}
+	if !strings.HasPrefix(probe, "ok: ") || !strings.Contains(probe, "signature verified") {
+		t.Fatalf("doctor with verify: required: probe %q, want ok with its signature verified", probe)
+	}
+
 	// build --sign signs what it pushed.
 	root := helloFunction(t, "signed hello")
 	res = mustCLI(t, s.Env, "build", "hello", "--dir", root, "--sign", "--json")
