@@ -28,9 +28,12 @@ type Signed struct {
 	// Digest is the image manifest that was signed.
 	Digest string `json:"digest"`
 	// Signature is the digest of the signature manifest in the registry.
-	Signature string `json:"signature"`
+	Signature string `json:"signature,omitempty"`
 	// Envelope is the signature's media type.
 	Envelope string `json:"envelope"`
+	// Existing: the image already had this signer's valid signature and
+	// was not signed again (Signature is then unknown).
+	Existing bool `json:"existing,omitempty"`
 	Identity
 }
 

@@ -30,9 +30,15 @@ what gets signed. Verify with esbtui verify REF or the notation CLI.`,
 }
 
 func printSigned(a *app, s *flows.Signed) {
-	a.printf("signed %s\n", s.Ref)
+	if s.Existing {
+		a.printf("already signed %s (not signed again)\n", s.Ref)
+	} else {
+		a.printf("signed %s\n", s.Ref)
+	}
 	a.printf("  digest       %s\n", s.Digest)
-	a.printf("  signature    %s (%s)\n", s.Signature, s.Envelope)
+	if s.Signature != "" {
+		a.printf("  signature    %s (%s)\n", s.Signature, s.Envelope)
+	}
 	printIdentity(a, s.Identity)
 }
 

@@ -103,11 +103,41 @@ func (e *Env) Verify(ctx context.Context, ref string, sink progress.Sink) (*Veri
 }
 
 // SignPushed signs what a push just wrote, by digest (the content pushed,
-// whatever the tag points at by now).
+// whatever the tag points at by now). An unchanged image rebuilt and
+// pushed again already carries a valid signature by the current signing
+// certificate: it is not signed again, so repeated builds (esb.yaml sign:
+// true) do not pile up signatures on one digest.
 func (e *Env) SignPushed(ctx context.Context, pr *registryclient.PushResult, sink progress.Sink) (*Signed, error) {
 	r, err := registryclient.ParseReference(pr.Ref, e.Cfg.Registry)
 	if err != nil {
 		return nil, err
 	}
-	return e.Sign(ctx, r.Context().Name()+"@"+pr.Digest, sink)
+	ref := r.Context().Name() + "@" + pr.Digest
+	if s := e.existingSignature(ctx, ref); s != nil {
+		progress.Reporter{Op: "sign", Sink: sink}.Step("sign", progress.Skipped, fmt.Sprintf("%s is already signed by %q (certificate %s…)", ref, s.Subject, s.Fingerprint[:16]))
+		return s, nil
+	}
+	return e.Sign(ctx, ref, sink)
+}
+
+// existingSignature is ref's signature by the current signing certificate,
+// verified, or nil (none, not verifiable, or any error: then sign).
+func (e *Env) existingSignature(ctx context.Context, ref string) *Signed {
+	signer, err := e.Certs.LoadSigner(e.Now())
+	if err != nil {
+		return nil
+	}
+	root, err := e.Certs.RootCert()
+	if err != nil {
+		return nil
+	}
+	r, repo, err := e.signTarget(ctx, ref)
+	if err != nil {
+		return nil
+	}
+	v, err := notary.Verify(ctx, repo, r.Context().Name(), r.Identifier(), root)
+	if err != nil || v.Fingerprint != pki.Fingerprint(signer.Chain[0]) {
+		return nil
+	}
+	return &Signed{Ref: v.Ref, Repository: v.Repository, Digest: v.Digest, Envelope: v.Envelope, Identity: v.Identity, Existing: true}
 }

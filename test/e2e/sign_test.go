@@ -216,6 +216,20 @@ func signCases(t *testing.T, s *testStack, full bool) {
 	if !hasEvent(parseEvents(t, res.Stderr), "sign", "done", "signed "+s.Addr()+"/hello@"+built[0].Push.Digest) {
 		t.Fatalf("build --sign: no sign/done event in\n%s", res.Stderr)
 	}
+	// Built and pushed again unchanged: already signed, not signed again.
+	res = mustCLI(t, s.Env, "build", "hello", "--dir", root, "--sign", "--json")
+	var again []struct {
+		Signature struct {
+			Digest   string `json:"digest"`
+			Existing bool   `json:"existing"`
+		} `json:"signature"`
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &again); err != nil || len(again) != 1 || !again[0].Signature.Existing || again[0].Signature.Digest != built[0].Push.Digest {
+		t.Fatalf("second build --sign: %v\n%s", err, res.Stdout)
+	}
+	if n := referrerCount(t, tr, s.Addr(), "hello", built[0].Push.Digest); n != 1 {
+		t.Fatalf("after two builds of the same image: %d signatures, want 1", n)
+	}
 
 	// Signatures esbtui must reject, made here with notation-go.
 	caCert, caKey := loadStackCA(t, s)
@@ -447,6 +461,24 @@ func listTags(t *testing.T, tr http.RoundTripper, addr, repo string) []string {
 		t.Fatal(err)
 	}
 	return out.Tags
+}
+
+// referrerCount is how many referrers the registry's referrers API lists
+// for repo@digest.
+func referrerCount(t *testing.T, tr http.RoundTripper, addr, repo, digest string) int {
+	t.Helper()
+	resp, err := (&http.Client{Transport: tr}).Get("https://" + addr + "/v2/" + repo + "/referrers/" + digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var idx struct {
+		Manifests []json.RawMessage `json:"manifests"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&idx); err != nil {
+		t.Fatalf("referrers of %s@%s: %v", repo, digest, err)
+	}
+	return len(idx.Manifests)
 }
 
 // hasEvent reports an event of op with status whose message holds msg.
