@@ -43,6 +43,10 @@ type Result struct {
 	// LeafReason says why the server certificate was issued ("missing",
 	// "expires in 12 days", "rotation requested", ...), empty if kept.
 	LeafReason string `json:"server_reason,omitempty"`
+	// SigningIssued and SigningReason are the same for the code-signing
+	// certificate.
+	SigningIssued bool   `json:"signing_issued"`
+	SigningReason string `json:"signing_reason,omitempty"`
 	// Warnings: what a new CA's extra public names let a leaked key sign,
 	// a server certificate cut short by the CA's expiry.
 	Warnings []string `json:"warnings,omitempty"`
@@ -185,7 +189,7 @@ func (s *Store) ensure(ctx context.Context, o Options, sink progress.Sink, force
 	}
 	if reason == "" {
 		rep.Step("server", progress.Skipped, "server certificate is valid and covers every name")
-		return res, nil
+		return s.ensureSigningIn(res, ca, now, rep)
 	}
 	// Keep names a previous run added (e.g. with --name), as long as this CA
 	// still permits them.
@@ -215,6 +219,22 @@ func (s *Store) ensure(ctx context.Context, o Options, sink progress.Sink, force
 	}
 	res.LeafIssued, res.LeafReason = true, reason
 	rep.Step("server", progress.Done, fmt.Sprintf("issued %s for %s", s.Path(ServerCertFile), strings.Join(names.Strings(), ", ")))
+	return s.ensureSigningIn(res, ca, now, rep)
+}
+
+// ensureSigningIn completes Ensure with the code-signing certificate. A
+// signing pair esbtui cannot read is reported, not replaced: the server
+// certificate is still usable, so it is a warning here and an error only
+// when signing.
+func (s *Store) ensureSigningIn(res *Result, ca *CA, now time.Time, rep progress.Reporter) (*Result, error) {
+	sr, err := s.ensureSigning(ca, now, rep, "")
+	if err != nil {
+		w := "code-signing certificate: " + err.Error()
+		res.Warnings = append(res.Warnings, w)
+		rep.Step("signing", progress.Warning, w)
+		return res, nil
+	}
+	res.SigningIssued, res.SigningReason = sr.Issued, sr.Reason
 	return res, nil
 }
 

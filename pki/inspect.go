@@ -14,7 +14,7 @@ import (
 
 // CertInfo describes one certificate file of the store.
 type CertInfo struct {
-	Role        string    `json:"role"` // "ca" or "server"
+	Role        string    `json:"role"` // "ca", "server" or "signing"
 	File        string    `json:"file"`
 	KeyFile     string    `json:"key_file"`
 	Present     bool      `json:"present"`
@@ -48,10 +48,15 @@ type Report struct {
 	Dir    string   `json:"dir"`
 	CA     CertInfo `json:"ca"`
 	Server CertInfo `json:"server"`
+	// Signing is the code-signing certificate (absent in a store made
+	// before signing existed: a warning, not a failure).
+	Signing CertInfo `json:"signing"`
 }
 
 // OK reports that both certificates are present and sound.
-func (r Report) OK() bool { return r.CA.OK() && r.Server.OK() }
+func (r Report) OK() bool {
+	return r.CA.OK() && r.Server.OK() && (!r.Signing.Present || r.Signing.OK())
+}
 
 // Fingerprint is the SHA-256 of the certificate's DER, as colon-free hex.
 func Fingerprint(c *x509.Certificate) string {
@@ -64,6 +69,7 @@ func (s *Store) Inspect(now time.Time) Report {
 	r := Report{Dir: s.Dir}
 	r.CA = s.inspectCA(now)
 	r.Server = s.inspectServer(now, r.CA)
+	r.Signing = s.inspectSigning(now)
 	if err := s.checkDirPerm(); err != nil {
 		r.CA.Warnings = append(r.CA.Warnings, err.Error())
 	}

@@ -27,7 +27,18 @@ type Pulled struct {
 // docker-save tarball tagged ref, which `docker load` and the engine's
 // ImageLoad accept. Layers stay compressed: nothing is recompressed.
 func (c *Client) Pull(ctx context.Context, ref, defaultRegistry string, w io.Writer, sink progress.Sink) (*Pulled, error) {
-	r, img, err := c.remoteImage(ctx, ref, defaultRegistry)
+	return c.pull(ctx, ref, "", defaultRegistry, w, sink)
+}
+
+// PullPinned is Pull of ref's content at digest: the tarball is tagged
+// ref, but what is fetched is repo@digest, so what was checked (a
+// verified signature) is what is loaded even if the tag moves meanwhile.
+func (c *Client) PullPinned(ctx context.Context, ref, digest, defaultRegistry string, w io.Writer, sink progress.Sink) (*Pulled, error) {
+	return c.pull(ctx, ref, digest, defaultRegistry, w, sink)
+}
+
+func (c *Client) pull(ctx context.Context, ref, pin, defaultRegistry string, w io.Writer, sink progress.Sink) (*Pulled, error) {
+	r, img, err := c.remoteImagePinned(ctx, ref, pin, defaultRegistry)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +102,11 @@ func (c *Client) PullLayout(ctx context.Context, ref, defaultRegistry, dir strin
 }
 
 func (c *Client) remoteImage(ctx context.Context, ref, defaultRegistry string) (name.Reference, v1.Image, error) {
+	return c.remoteImagePinned(ctx, ref, "", defaultRegistry)
+}
+
+// remoteImagePinned is remoteImage fetching repo@pin when pin is set.
+func (c *Client) remoteImagePinned(ctx context.Context, ref, pin, defaultRegistry string) (name.Reference, v1.Image, error) {
 	r, err := ParseReference(ref, defaultRegistry)
 	if err != nil {
 		return nil, nil, err
@@ -98,7 +114,15 @@ func (c *Client) remoteImage(ctx context.Context, ref, defaultRegistry string) (
 	if _, err := c.probe(ctx, r.Context().Registry); err != nil {
 		return nil, nil, err
 	}
-	img, err := remote.Image(r, c.remoteOptions(ctx)...)
+	fetch := r
+	if pin != "" {
+		d, err := name.NewDigest(r.Context().Name() + "@" + pin)
+		if err != nil {
+			return nil, nil, &BadReferenceError{Ref: pin, Err: err}
+		}
+		fetch = d
+	}
+	img, err := remote.Image(fetch, c.remoteOptions(ctx)...)
 	if err != nil {
 		return nil, nil, notFound("manifest", r.Name(), c.regErr(r.Context().Registry, "pull "+r.Name(), err))
 	}

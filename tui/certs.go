@@ -79,9 +79,15 @@ func (p *certPane) body(f paneFrame) []string {
 	if !p.loaded {
 		return []string{st.dim.Render("reading " + p.rep.Dir)}
 	}
-	ca, srv := p.rep.CA, p.rep.Server
+	ca, srv, sig := p.rep.CA, p.rep.Server, p.rep.Signing
 	lines := []string{certLine(st, "root CA", ca, w), certLine(st, "server ", srv, w)}
-	for _, c := range []flows.CertInfo{ca, srv} {
+	shown := []flows.CertInfo{ca, srv}
+	// The code-signing certificate, once there is one (image signatures).
+	if sig.Present {
+		lines = append(lines, certLine(st, "signing", sig, w))
+		shown = append(shown, sig)
+	}
+	for _, c := range shown {
 		for _, pr := range c.Problems {
 			lines = append(lines, st.bad.Render(symBad+" "+pr))
 		}

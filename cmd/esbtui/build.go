@@ -18,7 +18,10 @@ func newBuildCmd(a *app) *cobra.Command {
 in the files given with -f — through the engine (BuildKit when the engine has it,
 the classic builder otherwise), tags it localhost:5000/NAME:latest (the configured
 registry; the bare name when none is configured) and pushes it the fast way
-(see esbtui push). With no NAME it builds them all. --no-push stops after the tag.`,
+(see esbtui push). With no NAME it builds them all. --no-push stops after the tag.
+--sign (or esb.yaml sign: true) signs each pushed image (see esbtui sign). With
+esb.yaml verify: required, base images FROM the configured registry must carry
+a valid signature or the build is refused.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Names = args
 			o.Stack = sf.options()
@@ -38,12 +41,16 @@ registry; the bare name when none is configured) and pushes it the fast way
 					if r.Push != nil {
 						printPush(a, r.Push)
 					}
+					if r.Signature != nil {
+						printSigned(a, r.Signature)
+					}
 				}
 			})
 		},
 	}
 	sf.add(cmd)
 	cmd.Flags().BoolVar(&o.NoPush, "no-push", false, "build and tag only")
+	cmd.Flags().BoolVar(&o.Sign, "sign", false, "sign each pushed image (esb.yaml: sign: true)")
 	cmd.Flags().StringVar(&o.Root, "dir", "", "project directory holding functions/ (default: working directory)")
 	return cmd
 }

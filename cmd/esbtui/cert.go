@@ -35,11 +35,21 @@ func certShowCmd(a *app) *cobra.Command {
 
 func certRotateCmd(a *app) *cobra.Command {
 	var cf certFlags
+	var signing bool
 	cmd := &cobra.Command{
 		Use:   "rotate",
-		Short: "Reissue the server certificate with a new key now (the CA is never touched)",
+		Short: "Reissue the server certificate (or, with --signing, the code-signing certificate) with a new key now (the CA is never touched)",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if signing {
+				res, err := a.env.RotateSigning(cmd.Context(), a.sink())
+				if err != nil {
+					return err
+				}
+				return a.output(res, func() {
+					a.printf("issued a new code-signing certificate %s; signatures made before keep verifying (each carries its certificate)\n", res.File)
+				})
+			}
 			o, err := cf.options()
 			if err != nil {
 				return err
@@ -54,6 +64,7 @@ func certRotateCmd(a *app) *cobra.Command {
 		},
 	}
 	cf.add(cmd)
+	cmd.Flags().BoolVar(&signing, "signing", false, "rotate the code-signing certificate and key instead of the server's")
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 // newPushCmd builds `esbtui push`.
 func newPushCmd(a *app) *cobra.Command {
 	var to string
+	var sign bool
 	cmd := &cobra.Command{
 		Use:   "push IMAGE",
 		Short: "Push an engine image to the registry: export once, compress each layer once, upload in parallel",
@@ -19,19 +20,33 @@ uploads the rest concurrently over HTTP/1.1, with live per-layer progress.
 IMAGE without a registry goes to the local registry under the same name
 (app → localhost:5000/app:latest); --to chooses another destination.
 $ESB_HOME/cache/layers.json remembers each layer's compressed digest, so an
-unchanged layer is never compressed again.`,
+unchanged layer is never compressed again. --sign signs the pushed image (see
+esbtui sign).`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := a.env.Push(cmd.Context(), args[0], to, a.sink())
 			if err != nil {
 				return regErr(err)
 			}
-			return a.output(res, func() {
+			if !sign {
+				return a.output(res, func() { printPush(a, res) })
+			}
+			sr, err := a.env.SignPushed(cmd.Context(), res, a.sink())
+			if err != nil {
+				return regErr(err)
+			}
+			out := struct {
+				*flows.PushResult
+				Signature *flows.Signed `json:"signature"`
+			}{res, sr}
+			return a.output(out, func() {
 				printPush(a, res)
+				printSigned(a, sr)
 			})
 		},
 	}
 	cmd.Flags().StringVar(&to, "to", "", "destination reference (default: the local registry, same name)")
+	cmd.Flags().BoolVar(&sign, "sign", false, "sign the pushed image with esbtui's code-signing certificate")
 	return cmd
 }
 

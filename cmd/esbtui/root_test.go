@@ -38,10 +38,12 @@ var commandPaths = []string{
 	"push",
 	"rm",
 	"serve",
+	"sign",
 	"status",
 	"tags",
 	"trust", "trust containers", "trust install", "trust status", "trust uninstall",
 	"up",
+	"verify",
 	"version",
 }
 

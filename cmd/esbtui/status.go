@@ -52,15 +52,17 @@ func printSnapshot(a *app, s flows.Snapshot) {
 
 func printCertReport(a *app, r flows.CertReport) {
 	a.printf("Certificates (%s)\n", r.Dir)
-	for _, c := range []flows.CertInfo{r.CA, r.Server} {
+	for _, c := range []flows.CertInfo{r.CA, r.Server, r.Signing} {
 		printCert(a, c)
 	}
 }
 
 func printCert(a *app, c flows.CertInfo) {
-	name := map[string]string{"ca": "root CA", "server": "server"}[c.Role]
+	name := map[string]string{"ca": "root CA", "server": "server", "signing": "signing"}[c.Role]
 	mark := "✓"
 	switch {
+	case !c.Present && len(c.Problems) == 0:
+		mark = "!"
 	case !c.OK():
 		mark = "✗"
 	case len(c.Warnings) > 0:
@@ -81,8 +83,11 @@ func printCert(a *app, c flows.CertInfo) {
 		a.printf("      sha256    %s\n", c.Fingerprint)
 		a.printf("      key       %s\n", tick(c.KeyMatch, "matches "+c.KeyFile, "does not match"))
 		chain := "self-signed"
-		if c.Role == "server" {
+		switch c.Role {
+		case "server":
 			chain = tick(c.ChainValid, "verifies against the CA (constraints cover every name)", "fails: "+c.ChainError)
+		case "signing":
+			chain = tick(c.ChainValid, "verifies against the CA for code signing", "fails: "+c.ChainError)
 		}
 		a.printf("      chain     %s\n", chain)
 	}

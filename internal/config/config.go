@@ -121,6 +121,12 @@ type Config struct {
 	// (ESB_ENGINE_FILES): EngineFilesAuto, EngineFilesBind or
 	// EngineFilesCopy.
 	EngineFiles string
+	// SignBuilds signs every image `esbtui build` pushes (esb.yaml sign).
+	SignBuilds bool
+	// VerifyRequired makes pull, build (base images from the registry)
+	// and doctor refuse images without a valid signature (esb.yaml
+	// verify: required).
+	VerifyRequired bool
 }
 
 // Load resolves the configuration from the environment.
@@ -148,6 +154,8 @@ func Load() (Config, error) {
 		c.Retention = pf.Retention
 		c.TrustContainers = pf.Trust.Containers
 		c.FunctionsDir = pf.Functions
+		c.SignBuilds = pf.Sign
+		c.VerifyRequired = pf.Verify == VerifyRequired
 		if pf.Image != "" {
 			c.RegistryImage, c.RegistryImageFrom = pf.Image, pf.Path
 		}

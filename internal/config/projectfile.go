@@ -32,6 +32,8 @@ const EnvProjectFile = "ESB_PROJECT_FILE"
 //	retention: {keep: 5, on_up: true}   # prune --keep 5 then gc after `up`
 //	image: registry:3              # the registry image (default: esbtui's own)
 //	trust: {containers: all}       # or [svc, ...]: mount esbtui's CA bundle
+//	sign: true                     # sign every image build pushes
+//	verify: required               # pull/build/doctor refuse unsigned images
 type ProjectFile struct {
 	Path      string    `yaml:"-"`
 	Compose   []string  `yaml:"compose"`
@@ -43,7 +45,15 @@ type ProjectFile struct {
 	// NameOrigins maps each of Names to "FILE:LINE", for errors about it.
 	NameOrigins map[string]string `yaml:"-"`
 	Image       string            `yaml:"image"`
+	// Sign signs every image `esbtui build` pushes (Notary Project).
+	Sign bool `yaml:"sign"`
+	// Verify is "required" (pull, build's local base images and doctor
+	// refuse images without a valid signature) or "" / "optional".
+	Verify string `yaml:"verify"`
 }
+
+// VerifyRequired is the one value of verify that turns verification on.
+const VerifyRequired = "required"
 
 // Retention is the registry's tag retention policy.
 type Retention struct {
@@ -67,7 +77,7 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 		if errors.As(err, &tc) {
 			return nil, fmt.Errorf("config: %s:%d: %s", path, tc.line, tc.msg)
 		}
-		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers, sign, verify)", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if err := CheckImageRef(pf.Image); pf.Image != "" && err != nil {
 		return nil, fmt.Errorf("config: %s: image %q: %w", path, pf.Image, err)
@@ -75,6 +85,11 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 	pf.Trust.Containers.locate(path)
 	if err := singleDocument(path, dec); err != nil {
 		return nil, err
+	}
+	switch pf.Verify {
+	case "", "optional", VerifyRequired:
+	default:
+		return nil, fmt.Errorf("config: %s:%d: verify is %q: use `verify: required` (refuse unsigned images) or leave it out", path, keyLine(data, "verify"), pf.Verify)
 	}
 	if pf.Retention.Keep < 0 {
 		return nil, fmt.Errorf("config: %s: retention.keep is %d: give 1 or more, or leave it out", path, pf.Retention.Keep)

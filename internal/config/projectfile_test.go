@@ -9,7 +9,7 @@ import (
 
 func TestProjectFile(t *testing.T) {
 	dir := t.TempDir()
-	data := []byte("compose: [dev/compose.yaml, /abs/other.yaml]\nregistry: localhost:5443\nnames: [api.test]\nfunctions: fns\nretention: {keep: 3, on_up: true}\n")
+	data := []byte("compose: [dev/compose.yaml, /abs/other.yaml]\nregistry: localhost:5443\nnames: [api.test]\nfunctions: fns\nretention: {keep: 3, on_up: true}\nsign: true\nverify: required\n")
 	p := filepath.Join(dir, "esb.yaml")
 	os.WriteFile(p, data, 0o644)
 	t.Chdir(dir)
@@ -23,7 +23,8 @@ func TestProjectFile(t *testing.T) {
 	}
 	if c.ProjectFile != p || c.Registry != "localhost:5443" || c.RegistryPort != 5443 || c.FunctionsDir != filepath.Join(dir, "fns") ||
 		c.Retention.Keep != 3 || !c.Retention.OnUp || len(c.Names) != 1 ||
-		len(c.ComposeFiles) != 2 || c.ComposeFiles[0] != filepath.Join(dir, "dev/compose.yaml") || c.ComposeFiles[1] != "/abs/other.yaml" {
+		len(c.ComposeFiles) != 2 || c.ComposeFiles[0] != filepath.Join(dir, "dev/compose.yaml") || c.ComposeFiles[1] != "/abs/other.yaml" ||
+		!c.SignBuilds || !c.VerifyRequired {
 		t.Fatalf("%+v", c)
 	}
 	// The environment wins over the file.
@@ -45,6 +46,8 @@ func TestProjectFileErrors(t *testing.T) {
 		{"registry: localhost:5000/team\n", "has a path \"/team\""},
 		{"names: api.test\n", "line 1"},
 		{"compose: [\"\"]\n", "empty"},
+		{"sign: true\nverify: yes-please\n", "esb.yaml:2: verify is \"yes-please\": use `verify: required`"},
+		{"sign: maybe\n", "line 1"},
 	} {
 		_, err := ParseProjectFile("/p/esb.yaml", []byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "/p/esb.yaml") {

@@ -20,6 +20,8 @@ type BuildOptions struct {
 	Names []string
 	// NoPush stops after the build and tag.
 	NoPush bool
+	// Sign signs each pushed image (also on with esb.yaml `sign: true`).
+	Sign bool
 	// Root is the project directory holding functions/ (default: esb.yaml's
 	// functions, else ./functions).
 	Root string
@@ -34,6 +36,8 @@ type BuildResult struct {
 	Image    string                     `json:"image"`
 	ImageID  string                     `json:"image_id"`
 	Push     *registryclient.PushResult `json:"push,omitempty"`
+	// Signature is set when the pushed image was signed.
+	Signature *Signed `json:"signature,omitempty"`
 }
 
 // Functions lists what `esbtui build` can build: functions/<name> with a
@@ -74,6 +78,10 @@ func (e *Env) Build(ctx context.Context, o BuildOptions, sink progress.Sink) ([]
 	if err != nil {
 		return nil, err
 	}
+	sign := o.Sign || e.Cfg.SignBuilds
+	if sign && o.NoPush {
+		return nil, fmt.Errorf("build: signing needs the pushed image (signatures live in the registry): drop --no-push, or --sign (esb.yaml sign: true)")
+	}
 	eng, err := e.Engine(ctx)
 	if err != nil {
 		return nil, err
@@ -81,6 +89,11 @@ func (e *Env) Build(ctx context.Context, o BuildOptions, sink progress.Sink) ([]
 	defer eng.Close()
 	var out []BuildResult
 	for _, fn := range fns {
+		if e.Cfg.VerifyRequired {
+			if err := e.verifyBaseImages(ctx, fn, sink); err != nil {
+				return out, err
+			}
+		}
 		image := e.ImageRef(fn.Name)
 		id, err := eng.Build(ctx, fn, []string{image}, sink)
 		if err != nil {
@@ -95,6 +108,13 @@ func (e *Env) Build(ctx context.Context, o BuildOptions, sink progress.Sink) ([]
 				return out, err
 			}
 			res.Push = pr
+			if sign {
+				sr, err := e.SignPushed(ctx, pr, sink)
+				if err != nil {
+					return out, err
+				}
+				res.Signature = sr
+			}
 		}
 		out = append(out, res)
 	}

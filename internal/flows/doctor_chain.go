@@ -159,6 +159,9 @@ func checkProbe(ctx context.Context, e *Env, d *doctorRun) Check {
 		}
 		return Check{Status: CheckFail, Why: fmt.Sprintf("%s: %s", step, firstLine(err.Error())), Fix: fix}
 	}
+	if e.Cfg.VerifyRequired {
+		return Check{Status: CheckOK, Why: fmt.Sprintf("pushed, signed, pulled back with its signature verified (verify: required), ran and deleted a probe image in %s", time.Since(start).Round(10*time.Millisecond))}
+	}
 	return Check{Status: CheckOK, Why: fmt.Sprintf("pushed, pulled back, ran and deleted a probe image in %s", time.Since(start).Round(10*time.Millisecond))}
 }
 
@@ -181,14 +184,26 @@ func runProbe(ctx context.Context, e *Env, eng *engine.Engine, registry string) 
 		pr.CloseWithError(err)
 		return "load the probe image into the engine", err
 	}
-	if _, err := e.Push(ctx, ref, ref, progress.Discard); err != nil {
+	pushed, err := e.Push(ctx, ref, ref, progress.Discard)
+	if err != nil {
 		return "push " + ref, err
 	}
 	defer e.Delete(context.WithoutCancel(ctx), ref)
+	// verify: required — the pull below refuses unsigned images, so the
+	// probe is signed like a build would be: the check covers signing
+	// and verification end to end.
+	if e.Cfg.VerifyRequired {
+		if _, err := e.SignPushed(ctx, pushed, progress.Discard); err != nil {
+			return "sign " + ref + " (verify: required)", err
+		}
+	}
 	if err := eng.RemoveImage(ctx, ref); err != nil {
 		return "remove the probe from the engine", err
 	}
 	if _, err := e.Pull(ctx, ref, progress.Discard); err != nil {
+		if e.Cfg.VerifyRequired {
+			return "pull " + ref + " back, verifying its signature (verify: required)", err
+		}
 		return "pull " + ref + " back", err
 	}
 	res, err := eng.RunOnce(ctx, ref)

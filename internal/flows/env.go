@@ -100,6 +100,17 @@ func (e *Env) InitCerts(ctx context.Context, o pki.Options, sink progressSink) (
 	return res, err
 }
 
+// RotateSigning issues a new code-signing key and certificate.
+func (e *Env) RotateSigning(ctx context.Context, sink progressSink) (*pki.SigningResult, error) {
+	res, err := e.Certs.RotateSigning(ctx, e.certOptions(pki.Options{}), sink)
+	if err != nil {
+		e.Log.Error("certs rotate --signing", "dir", e.Cfg.CertDir, "error", err.Error())
+		return nil, err
+	}
+	e.record("signing_cert.issued", map[string]any{"file": res.File, "reason": res.Reason})
+	return res, nil
+}
+
 // RotateCerts reissues the server certificate with a new key.
 func (e *Env) RotateCerts(ctx context.Context, o pki.Options, sink progressSink) (*pki.Result, error) {
 	o = e.certOptions(o)
@@ -121,6 +132,9 @@ func (e *Env) recordCerts(op string, res *pki.Result, err error) {
 	}
 	if res.LeafIssued {
 		e.record("server_cert.issued", map[string]any{"file": e.Certs.Path(pki.ServerCertFile), "reason": res.LeafReason})
+	}
+	if res.SigningIssued {
+		e.record("signing_cert.issued", map[string]any{"file": e.Certs.Path(pki.SigningCertFile), "reason": res.SigningReason})
 	}
 }
 
