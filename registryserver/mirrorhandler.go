@@ -5,7 +5,6 @@ import (
 	"expvar"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -62,7 +61,8 @@ func (h *mirrorHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.cache.touch(d)
 		}
 	}
-	h.next.ServeHTTP(&outageWriter{ResponseWriter: w, h: h, head: r.Method == http.MethodHead}, r)
+	ctx, note := withUpstreamNote(r.Context())
+	h.next.ServeHTTP(&outageWriter{ResponseWriter: w, h: h, note: note, head: r.Method == http.MethodHead}, r.WithContext(ctx))
 	if kind == "blobs" {
 		h.cache.afterRead()
 	}
@@ -137,6 +137,7 @@ func proxyCounters() (blobs, manifests proxy.Metrics) {
 type outageWriter struct {
 	http.ResponseWriter
 	h        *mirrorHandler
+	note     *upstreamNote
 	head     bool
 	once     sync.Once
 	replaced bool
@@ -144,13 +145,13 @@ type outageWriter struct {
 
 func (o *outageWriter) WriteHeader(code int) {
 	o.once.Do(func() {
-		if code >= 400 && code != http.StatusUnauthorized {
-			if down, why := o.h.tr.down(); down {
+		if code >= 400 {
+			msg := o.note.get()
+			if msg == "" {
+				msg = o.h.tr.problem()
+			}
+			if msg != "" {
 				o.replaced = true
-				msg := why
-				if !strings.HasPrefix(msg, "upstream ") {
-					msg = "upstream " + o.h.tr.upstream + " unreachable: " + why
-				}
 				hdr := o.ResponseWriter.Header()
 				hdr.Del("Content-Length")
 				hdr.Set("Content-Type", "application/json")
@@ -161,7 +162,7 @@ func (o *outageWriter) WriteHeader(code int) {
 				o.ResponseWriter.WriteHeader(code)
 				if !o.head {
 					_ = json.NewEncoder(o.ResponseWriter).Encode(map[string]any{"errors": []map[string]any{{
-						"code": "UNAVAILABLE", "message": msg + " (this image is not in the cache; cached images still pull)",
+						"code": "UNAVAILABLE", "message": msg + " (not in the cache: only cached images pull while the upstream fails)",
 					}}})
 				}
 				return

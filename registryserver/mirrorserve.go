@@ -30,7 +30,7 @@ func setUpMirror(ctx context.Context, dir string) (func(http.Handler) http.Handl
 			return nil, fmt.Errorf("mirror: set %s: %w", k, err)
 		}
 	}
-	tr := newUpstreamTransport(mc.MirrorSettings, mc.roots)
+	tr := newUpstreamTransport(mc.MirrorSettings, mc.roots, mc.creds != nil)
 	http.DefaultTransport = tr
 	root := os.Getenv("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY")
 	if root == "" {

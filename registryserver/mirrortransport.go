@@ -37,20 +37,24 @@ const (
 type upstreamTransport struct {
 	base     *http.Transport
 	upstream string // "docker.io (https://registry-1.docker.io)"
+	name     string // "docker.io"
+	hasLogin bool
 
 	requests atomic.Uint64
 
-	mu          sync.Mutex
-	lastErr     string
-	lastErrAt   time.Time
-	lastOK      time.Time
-	downUntil   time.Time
-	reachable   *bool
-	checkedAt   time.Time
-	now         func() time.Time
+	mu        sync.Mutex
+	lastErr   string
+	lastErrAt time.Time
+	lastOK    time.Time
+	downUntil time.Time
+	reachable *bool
+	// loginMissing says the upstream asks for a login the cache lacks.
+	loginMissing string
+	checkedAt    time.Time
+	now          func() time.Time
 }
 
-func newUpstreamTransport(s MirrorSettings, roots *x509.CertPool) *upstreamTransport {
+func newUpstreamTransport(s MirrorSettings, roots *x509.CertPool, hasLogin bool) *upstreamTransport {
 	d := &net.Dialer{Timeout: mirrorDialTimeout, KeepAlive: 30 * time.Second}
 	base := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -65,6 +69,8 @@ func newUpstreamTransport(s MirrorSettings, roots *x509.CertPool) *upstreamTrans
 	return &upstreamTransport{
 		base:     base,
 		upstream: fmt.Sprintf("%s (%s)", s.Upstream, s.RemoteURL),
+		name:     s.Upstream,
+		hasLogin: hasLogin,
 		now:      time.Now,
 	}
 }
@@ -81,33 +87,112 @@ func (e *UpstreamDownError) Error() string {
 
 func (e *UpstreamDownError) Unwrap() error { return e.Err }
 
+// upstreamNote collects what went wrong upstream while serving one client
+// request (the proxy passes the request's context to every upstream
+// call), so the answer to that request can say it.
+type upstreamNote struct {
+	mu  sync.Mutex
+	msg string
+}
+
+type upstreamNoteKey struct{}
+
+func withUpstreamNote(ctx context.Context) (context.Context, *upstreamNote) {
+	n := &upstreamNote{}
+	return context.WithValue(ctx, upstreamNoteKey{}, n), n
+}
+
+func (n *upstreamNote) set(msg string) {
+	n.mu.Lock()
+	n.msg = msg
+	n.mu.Unlock()
+}
+
+func (n *upstreamNote) get() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.msg
+}
+
 func (t *upstreamTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.requests.Add(1)
+	note, _ := r.Context().Value(upstreamNoteKey{}).(*upstreamNote)
+	tell := func(msg string) {
+		if note != nil {
+			note.set(msg)
+		}
+	}
 	t.mu.Lock()
 	until := t.downUntil
 	last := t.lastErr
 	t.mu.Unlock()
 	if t.now().Before(until) {
-		return nil, &UpstreamDownError{Upstream: t.upstream, Err: fmt.Errorf("%s (not retried for %s)", last, mirrorBreakerCoolDown)}
+		err := &UpstreamDownError{Upstream: t.upstream, Err: fmt.Errorf("%s (not retried for %s)", last, mirrorBreakerCoolDown)}
+		tell(shortError(err))
+		return nil, err
 	}
 	resp, err := t.base.RoundTrip(r)
 	if err != nil {
 		t.failed(err, connectFailure(err))
-		return nil, &UpstreamDownError{Upstream: t.upstream, Err: err}
+		err := &UpstreamDownError{Upstream: t.upstream, Err: err}
+		tell(shortError(err))
+		return nil, err
+	}
+	refused := func(why string) error {
+		return fmt.Errorf("upstream %s refused %s %s: HTTP %d%s", t.upstream, r.Method, redactURL(r.URL), resp.StatusCode, why)
 	}
 	switch {
 	case resp.StatusCode >= 500:
-		t.failed(fmt.Errorf("%s %s: HTTP %d", r.Method, redactURL(r.URL), resp.StatusCode), false)
+		err := refused("")
+		t.failed(err, false)
+		tell(shortError(err))
 	case resp.StatusCode == http.StatusUnauthorized && r.URL.Path == "/v2/":
-		// The challenge every client gets first: not a failure.
-		t.reached(nil)
+		// The challenge every client gets first: not a failure, unless it
+		// asks for a password and the cache has none.
+		if !t.hasLogin && strings.HasPrefix(strings.ToLower(resp.Header.Get("WWW-Authenticate")), "basic") {
+			err := refused(": it asks for a login and the cache has none (run `docker login " + t.name + "`, then `esbtui up`)")
+			t.reached(err)
+			t.setLoginMissing(shortError(err))
+			tell(shortError(err))
+		} else {
+			t.reached(nil)
+			t.setLoginMissing("")
+		}
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests:
 		// Reached, but refused: worth saying (quota, a wrong login).
-		t.reached(fmt.Errorf("%s %s: HTTP %d (the upstream refused the cache's request: check the login for it in your Docker config, or its pull limit)", r.Method, redactURL(r.URL), resp.StatusCode))
+		err := refused(": check the login for it in your Docker config (`docker login " + t.name + "`), or its pull limit")
+		t.reached(err)
+		tell(shortError(err))
 	default:
 		t.reached(nil)
+		if r.URL.Path == "/v2/" {
+			t.setLoginMissing("")
+		}
 	}
 	return resp, nil
+}
+
+// setLoginMissing records (msg) or clears ("") that the upstream wants a
+// login the cache does not have. distribution pings /v2/ without the
+// client request's context, so the answer to that request learns it here.
+func (t *upstreamTransport) setLoginMissing(msg string) {
+	t.mu.Lock()
+	t.loginMissing = msg
+	t.mu.Unlock()
+}
+
+// problem is why requests to the upstream fail now, "" when they should
+// not: unreachable, or a login it asks for and the cache lacks.
+func (t *upstreamTransport) problem() string {
+	if down, why := t.down(); down {
+		if !strings.HasPrefix(why, "upstream ") {
+			why = "upstream " + t.upstream + " unreachable: " + why
+		}
+		return why
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.loginMissing
 }
 
 // connectFailure: the upstream could not be reached at all (as opposed to

@@ -336,6 +336,9 @@ func TestMirrorPullThrough(t *testing.T) {
 	if st2.Hits < st1.Hits+3 || st2.Misses != st1.Misses || st2.BytesFromUpstream != st1.BytesFromUpstream || st2.BytesFromCache < uint64(n) {
 		t.Errorf("stats after the second pull: %+v; want ≥3 more hits, no more misses, ≥%d bytes from cache", st2, n)
 	}
+	if st2.TTL != time.Hour || st2.MaxSize != 1<<30 {
+		t.Errorf("the running cache's ttl %s and max size %d; esb.yaml says 1h and 1GiB", st2.TTL, st2.MaxSize)
+	}
 	if !st2.UpstreamChecked || !st2.UpstreamReachable {
 		t.Errorf("upstream reachability after pulls: %+v", st2)
 	}
@@ -395,8 +398,8 @@ func TestMirrorPullThrough(t *testing.T) {
 }
 
 // TestMirrorAnonymousRefused: without a login for an authenticated
-// upstream the mirror cannot fetch, and says why (401) instead of
-// pretending the image does not exist.
+// upstream the mirror cannot fetch, and says why (it asks for a login)
+// instead of answering that the image does not exist.
 func TestMirrorAnonymousRefused(t *testing.T) {
 	m := startMirrorStack(t, false)
 	m.up.seed(t, "library/small", 1<<20)
@@ -406,7 +409,13 @@ func TestMirrorAnonymousRefused(t *testing.T) {
 	}
 	st := m.statuses(t, false)
 	t.Logf("pull error: %v; status: %+v", err, st)
-	if !strings.Contains(st.LastError, "401") && !strings.Contains(st.LastError, "unauthorized") {
-		t.Errorf("last error %q does not say the upstream refused the anonymous request", st.LastError)
+	if !strings.Contains(st.LastError, "HTTP 401") || !strings.Contains(st.LastError, "docker login "+m.up.Name) {
+		t.Errorf("last error %q does not say the upstream asks for a login", st.LastError)
+	}
+	if !strings.Contains(err.Error(), "upstream "+m.up.Name) || !strings.Contains(err.Error(), "asks for a login") {
+		t.Errorf("the pull error %q does not say the upstream asks for a login the cache lacks", err)
+	}
+	if !strings.Contains(m.upOutput, "anonymous") {
+		t.Errorf("up did not say the mirror has no login:\n%s", m.upOutput)
 	}
 }
