@@ -127,7 +127,7 @@ func TestUpstreamTransportOutage(t *testing.T) {
 	if down, _ := tr.down(); down {
 		t.Error("still down after a probe reached the upstream")
 	}
-	if st := tr.state(); st.reachable == nil || !*st.reachable || st.requests < 4 {
+	if st := tr.state(); st.reachable == nil || !*st.reachable || st.requests != 3 { // the breaker sent nothing
 		t.Errorf("state: %+v", st)
 	}
 }
@@ -165,5 +165,49 @@ func TestLoadMirrorConfigRefusesHostileFiles(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", name, err, c.want)
 		}
+	}
+}
+
+// TestTagChecksWindow: a repeated HEAD of the same tag within the window is
+// answered from the upstream's last answer (no request upstream); after
+// the window, with another Accept, or for a digest, it goes upstream.
+func TestTagChecksWindow(t *testing.T) {
+	heads := 0
+	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		heads++
+		w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("a", 64))
+		w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+		w.Header().Set("Content-Length", "123")
+	}))
+	defer up.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(up.Certificate())
+	tr := newUpstreamTransport(MirrorSettings{Upstream: "up.test", RemoteURL: up.URL}, pool, false)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tr.now = func() time.Time { return now }
+	head := func(path, accept string) *http.Response {
+		req, _ := http.NewRequest(http.MethodHead, up.URL+path, nil)
+		req.Header.Set("Accept", accept)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	head("/v2/library/a/manifests/latest", "x")
+	resp := head("/v2/library/a/manifests/latest", "x")
+	if heads != 1 || resp.Header.Get("Docker-Content-Digest") == "" || resp.ContentLength != 123 {
+		t.Errorf("repeat within the window: %d upstream HEADs, answer %v", heads, resp.Header)
+	}
+	head("/v2/library/a/manifests/latest", "y")
+	head("/v2/library/a/manifests/sha256:"+strings.Repeat("b", 64), "x")
+	if heads != 3 {
+		t.Errorf("another Accept and a digest: %d upstream HEADs, want 3", heads)
+	}
+	now = now.Add(tagCheckWindow + time.Second)
+	head("/v2/library/a/manifests/latest", "x")
+	if heads != 4 {
+		t.Errorf("after the window: %d upstream HEADs, want 4", heads)
 	}
 }

@@ -41,6 +41,7 @@ type upstreamTransport struct {
 	hasLogin bool
 
 	requests atomic.Uint64
+	tags     tagChecks
 
 	mu        sync.Mutex
 	lastErr   string
@@ -64,7 +65,7 @@ func newUpstreamTransport(s MirrorSettings, roots *x509.CertPool, hasLogin bool)
 		ResponseHeaderTimeout: mirrorHeaderTimeout,
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   16,
-		ForceAttemptHTTP2:     true,
+		ForceAttemptHTTP2:     false,
 	}
 	return &upstreamTransport{
 		base:     base,
@@ -115,7 +116,6 @@ func (n *upstreamNote) get() string {
 }
 
 func (t *upstreamTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	t.requests.Add(1)
 	note, _ := r.Context().Value(upstreamNoteKey{}).(*upstreamNote)
 	tell := func(msg string) {
 		if note != nil {
@@ -131,7 +131,14 @@ func (t *upstreamTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		tell(shortError(err))
 		return nil, err
 	}
+	if resp := t.tags.lookup(r, t.now()); resp != nil {
+		return resp, nil
+	}
+	t.requests.Add(1)
 	resp, err := t.base.RoundTrip(r)
+	if err == nil {
+		t.tags.store(r, resp, t.now())
+	}
 	if err != nil {
 		t.failed(err, connectFailure(err))
 		err := &UpstreamDownError{Upstream: t.upstream, Err: err}

@@ -324,13 +324,14 @@ func TestMirrorPullThrough(t *testing.T) {
 
 	// Second pull: nothing read from upstream (a tag is revalidated with a
 	// HEAD, which reads no content and costs no Docker Hub quota).
-	blobs, gets := m.up.BlobGets.Load(), m.up.ManifestGets.Load()
+	blobs, gets, heads := m.up.BlobGets.Load(), m.up.ManifestGets.Load(), m.up.ManifestHeads.Load()
 	if _, err := pullAll(ctx, t, m.ref("library/small:latest"), m.s.CACert()); err != nil {
 		t.Fatalf("second pull: %v", err)
 	}
 	if b, g := m.up.BlobGets.Load()-blobs, m.up.ManifestGets.Load()-gets; b != 0 || g != 0 {
 		t.Errorf("second pull read from upstream: %d blob GETs, %d manifest GETs", b, g)
 	}
+	t.Logf("second pull: %d manifest HEADs upstream (tag checks older than 30 s)", m.up.ManifestHeads.Load()-heads)
 	st2 := m.statuses(t, false)
 	t.Logf("after the second pull: %+v", st2)
 	if st2.Hits < st1.Hits+3 || st2.Misses != st1.Misses || st2.BytesFromUpstream != st1.BytesFromUpstream || st2.BytesFromCache < uint64(n) {

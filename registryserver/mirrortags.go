@@ -1,0 +1,88 @@
+package registryserver
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// A pull asks for the same tag several times (docker: HEAD then GET; a
+// compose project: every service on the same base image), and
+// distribution's proxy asks the upstream each time (a HEAD of the tag's
+// manifest, to follow a moving tag). The mirror answers a repeated HEAD
+// of the same tag, with the same Accept, from the upstream's answer of at
+// most tagCheckWindow ago: a tag that moves upstream is seen at most that
+// much later, and a burst of pulls costs one round trip.
+const (
+	tagCheckWindow = 30 * time.Second
+	maxTagChecks   = 4096
+)
+
+// tagManifestPath is /v2/<name>/manifests/<tag> (a tag, not a digest).
+var tagManifestPath = regexp.MustCompile(`^/v2/.+/manifests/[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+
+type tagCheck struct {
+	at     time.Time
+	header http.Header
+}
+
+type tagChecks struct {
+	mu sync.Mutex
+	m  map[string]tagCheck
+}
+
+func tagCheckKey(r *http.Request) (string, bool) {
+	if r.Method != http.MethodHead || !tagManifestPath.MatchString(r.URL.Path) || r.URL.RawQuery != "" {
+		return "", false
+	}
+	return r.URL.Host + r.URL.Path + "\n" + strings.Join(r.Header.Values("Accept"), ","), true
+}
+
+// lookup answers r from a recent upstream answer, or returns nil.
+func (c *tagChecks) lookup(r *http.Request, now time.Time) *http.Response {
+	key, ok := tagCheckKey(r)
+	if !ok {
+		return nil
+	}
+	c.mu.Lock()
+	tc, ok := c.m[key]
+	c.mu.Unlock()
+	if !ok || now.Sub(tc.at) > tagCheckWindow || now.Before(tc.at) {
+		return nil
+	}
+	return &http.Response{
+		Status: "200 OK", StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: tc.header.Clone(), Body: http.NoBody, ContentLength: headerLength(tc.header), Request: r,
+	}
+}
+
+// store keeps a successful HEAD of a tag that carries its digest.
+func (c *tagChecks) store(r *http.Request, resp *http.Response, now time.Time) {
+	key, ok := tagCheckKey(r)
+	if !ok || resp.StatusCode != http.StatusOK || resp.Header.Get("Docker-Content-Digest") == "" {
+		return
+	}
+	h := http.Header{}
+	for _, k := range []string{"Content-Type", "Content-Length", "Docker-Content-Digest", "Etag"} {
+		if v := resp.Header.Get(k); v != "" {
+			h.Set(k, v)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxTagChecks {
+		c.m = map[string]tagCheck{}
+	}
+	c.m[key] = tagCheck{at: now, header: h}
+}
+
+func headerLength(h http.Header) int64 {
+	n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
