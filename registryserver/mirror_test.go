@@ -195,8 +195,8 @@ func TestTagChecksWindow(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	head("/v2/library/a/manifests/latest", "x")
-	resp := head("/v2/library/a/manifests/latest", "x")
+	head("/v2/library/a/manifests/latest", "x, z")
+	resp := head("/v2/library/a/manifests/latest", "z,x")
 	if heads != 1 || resp.Header.Get("Docker-Content-Digest") == "" || resp.ContentLength != 123 {
 		t.Errorf("repeat within the window: %d upstream HEADs, answer %v", heads, resp.Header)
 	}
@@ -206,7 +206,7 @@ func TestTagChecksWindow(t *testing.T) {
 		t.Errorf("another Accept and a digest: %d upstream HEADs, want 3", heads)
 	}
 	now = now.Add(tagCheckWindow + time.Second)
-	head("/v2/library/a/manifests/latest", "x")
+	head("/v2/library/a/manifests/latest", "x,z")
 	if heads != 4 {
 		t.Errorf("after the window: %d upstream HEADs, want 4", heads)
 	}

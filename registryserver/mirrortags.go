@@ -3,6 +3,7 @@ package registryserver
 import (
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,7 +39,16 @@ func tagCheckKey(r *http.Request) (string, bool) {
 	if r.Method != http.MethodHead || !tagManifestPath.MatchString(r.URL.Path) || r.URL.RawQuery != "" {
 		return "", false
 	}
-	return r.URL.Host + r.URL.Path + "\n" + strings.Join(r.Header.Values("Accept"), ","), true
+	// distribution lists its media types from a map: the same set comes
+	// in any order.
+	var accept []string
+	for _, v := range r.Header.Values("Accept") {
+		for _, t := range strings.Split(v, ",") {
+			accept = append(accept, strings.TrimSpace(t))
+		}
+	}
+	sort.Strings(accept)
+	return r.URL.Host + r.URL.Path + "\n" + strings.Join(accept, ","), true
 }
 
 // lookup answers r from a recent upstream answer, or returns nil.
