@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -209,5 +210,35 @@ func TestTagChecksWindow(t *testing.T) {
 	head("/v2/library/a/manifests/latest", "x,z")
 	if heads != 4 {
 		t.Errorf("after the window: %d upstream HEADs, want 4", heads)
+	}
+}
+
+// TestPingAnsweredWithinWindow: distribution's ping of an upstream without
+// auth is answered from the last 200 within the window.
+func TestPingAnsweredWithinWindow(t *testing.T) {
+	pings := 0
+	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pings++
+		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+		w.Write([]byte("{}"))
+	}))
+	defer up.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(up.Certificate())
+	tr := newUpstreamTransport(MirrorSettings{Upstream: "up.test", RemoteURL: up.URL}, pool, false)
+	for i := 0; i < 3; i++ {
+		req, _ := http.NewRequest(http.MethodGet, up.URL+"/v2/", nil)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != "{}" || resp.Header.Get("Docker-Distribution-Api-Version") == "" {
+			t.Errorf("ping %d: %d %q %v", i, resp.StatusCode, body, resp.Header)
+		}
+	}
+	if pings != 1 {
+		t.Errorf("%d pings reached the upstream, want 1", pings)
 	}
 }

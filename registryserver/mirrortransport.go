@@ -98,6 +98,10 @@ type upstreamNote struct {
 
 type upstreamNoteKey struct{}
 
+// freshKey marks a request that must reach the upstream (a probe), never
+// answered from the recent checks.
+type freshKey struct{}
+
 func withUpstreamNote(ctx context.Context) (context.Context, *upstreamNote) {
 	n := &upstreamNote{}
 	return context.WithValue(ctx, upstreamNoteKey{}, n), n
@@ -131,8 +135,10 @@ func (t *upstreamTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		tell(shortError(err))
 		return nil, err
 	}
-	if resp := t.tags.lookup(r, t.now()); resp != nil {
-		return resp, nil
+	if _, fresh := r.Context().Value(freshKey{}).(bool); !fresh {
+		if resp := t.tags.lookup(r, t.now()); resp != nil {
+			return resp, nil
+		}
 	}
 	t.requests.Add(1)
 	resp, err := t.base.RoundTrip(r)
@@ -218,6 +224,7 @@ func (t *upstreamTransport) failed(err error, connect bool) {
 	now := t.now()
 	t.lastErr, t.lastErrAt = shortError(err), now
 	if connect {
+		t.tags.clear()
 		no := false
 		t.reachable, t.checkedAt = &no, now
 		t.downUntil = now.Add(mirrorBreakerCoolDown)
@@ -255,6 +262,7 @@ func (t *upstreamTransport) probe(ctx context.Context, remote string) {
 	t.mu.Lock()
 	t.downUntil = time.Time{} // an explicit probe always tries
 	t.mu.Unlock()
+	ctx = context.WithValue(ctx, freshKey{}, true)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(remote, "/")+"/v2/", nil)
 	if err != nil {
 		return
