@@ -242,3 +242,54 @@ func TestPingAnsweredWithinWindow(t *testing.T) {
 		t.Errorf("%d pings reached the upstream, want 1", pings)
 	}
 }
+
+// TestCheckedTagServedByDigest: a tag request is turned into a request by
+// digest only when the upstream confirmed the tag within the window, the
+// cache's tag points at that digest, and the client accepts its type.
+func TestCheckedTagServedByDigest(t *testing.T) {
+	root := t.TempDir()
+	d := digest.FromString("manifest")
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tr := newUpstreamTransport(MirrorSettings{Upstream: "up.test", RemoteURL: "https://up.test"}, x509.NewCertPool(), false)
+	tr.now = func() time.Time { return now }
+	h := &mirrorHandler{tr: tr, cache: newMirrorCache(root, 0)}
+	const mt = "application/vnd.oci.image.index.v1+json"
+	check := func(accept string) bool {
+		r := httptest.NewRequest(http.MethodGet, "https://localhost/v2/library/a/manifests/latest", nil)
+		if accept != "" {
+			r.Header.Set("Accept", accept)
+		}
+		got, ok := h.checkedTag(r, "library/a", "latest")
+		return ok && got == d
+	}
+	if check(mt) {
+		t.Fatal("rewritten with no upstream check")
+	}
+	up := httptest.NewRequest(http.MethodHead, "https://up.test/v2/library/a/manifests/latest", nil)
+	tr.tags.store(up, &http.Response{StatusCode: 200, Header: http.Header{"Docker-Content-Digest": {d.String()}, "Content-Type": {mt}}}, now)
+	if check(mt) {
+		t.Error("rewritten while the cache has no such tag")
+	}
+	link := filepath.Join(root, "docker/registry/v2/repositories/library/a/_manifests/tags/latest/current")
+	if err := os.MkdirAll(link, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(link, "link"), []byte(d.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !check("application/vnd.docker.distribution.manifest.v2+json, " + mt) {
+		t.Error("not rewritten though everything matches")
+	}
+	if check("application/vnd.docker.distribution.manifest.v2+json") || check("") {
+		t.Error("rewritten for a client that does not accept the manifest's type")
+	}
+	now = now.Add(tagCheckWindow + time.Second)
+	if check(mt) {
+		t.Error("rewritten after the window")
+	}
+	for p, want := range map[string]bool{"/v2/library/a/blobs/sha256:ab": true, "/v2/a/manifests/x": true, "/v2/../x/manifests/y": false, "/v2/a/tags/list": false} {
+		if _, _, _, ok := splitMirrorPath(p); ok != want {
+			t.Errorf("splitMirrorPath(%q) ok = %v", p, ok)
+		}
+	}
+}

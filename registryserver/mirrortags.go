@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/opencontainers/go-digest"
 )
 
 // A pull asks for the same tag several times (docker: HEAD then GET; a
@@ -34,6 +36,8 @@ type tagCheck struct {
 type tagChecks struct {
 	mu sync.Mutex
 	m  map[string]tagCheck
+	// byPath is the last answer for a tag path, whatever the Accept.
+	byPath map[string]tagCheck
 }
 
 // pingKey is the key of distribution's ping of the upstream's /v2/.
@@ -108,8 +112,29 @@ func (c *tagChecks) store(r *http.Request, resp *http.Response, now time.Time) {
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxTagChecks {
 		c.m = map[string]tagCheck{}
+		c.byPath = map[string]tagCheck{}
 	}
 	c.m[key] = tagCheck{at: now, header: h}
+	if !ping {
+		c.byPath[r.URL.Path] = tagCheck{at: now, header: h}
+	}
+}
+
+// fresh is the digest and media type the upstream gave for the tag at
+// path (/v2/<name>/manifests/<tag>) within the window.
+func (c *tagChecks) fresh(path string, now time.Time) (digest.Digest, string, bool) {
+	c.mu.Lock()
+	tc, ok := c.byPath[path]
+	c.mu.Unlock()
+	if !ok || now.Sub(tc.at) > tagCheckWindow || now.Before(tc.at) {
+		return "", "", false
+	}
+	d, err := digest.Parse(tc.header.Get("Docker-Content-Digest"))
+	if err != nil {
+		return "", "", false
+	}
+	mt, _, _ := strings.Cut(tc.header.Get("Content-Type"), ";")
+	return d, strings.TrimSpace(mt), true
 }
 
 func headerLength(h http.Header) int64 {
@@ -123,6 +148,6 @@ func headerLength(h http.Header) int64 {
 // clear forgets every check (the upstream failed: nothing it said stands).
 func (c *tagChecks) clear() {
 	c.mu.Lock()
-	c.m = nil
+	c.m, c.byPath = nil, nil
 	c.mu.Unlock()
 }
