@@ -293,3 +293,34 @@ func TestCheckedTagServedByDigest(t *testing.T) {
 		}
 	}
 }
+
+// TestUpstreamTransportBoundsSilentUpstream: an upstream that accepts the
+// connection and then says nothing (a black hole behind a proxy, a hung
+// server) fails on the TLS handshake bound, naming the upstream, instead
+// of hanging the pull.
+func TestUpstreamTransportBoundsSilentUpstream(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	s := MirrorSettings{Upstream: "silent.test", RemoteURL: "https://" + ln.Addr().String()}
+	tr := newUpstreamTransport(s, x509.NewCertPool(), false)
+	req, _ := http.NewRequest(http.MethodGet, s.RemoteURL+"/v2/", nil)
+	_, err = tr.RoundTrip(req)
+	if err == nil || !strings.Contains(err.Error(), "upstream silent.test") || !strings.Contains(err.Error(), "handshake timeout") {
+		t.Fatalf("silent upstream: %v", err)
+	}
+	if down, _ := tr.down(); !down {
+		t.Error("a handshake timeout did not mark the upstream down")
+	}
+}
