@@ -34,6 +34,7 @@ const EnvProjectFile = "ESB_PROJECT_FILE"
 //	trust: {containers: all}       # or [svc, ...]: mount esbtui's CA bundle
 //	sign: true                     # sign every image build pushes
 //	verify: required               # pull/build/doctor refuse unsigned images
+//	mirrors: [{upstream: docker.io}]  # pull-through caches (mirrors.go)
 type ProjectFile struct {
 	Path      string    `yaml:"-"`
 	Compose   []string  `yaml:"compose"`
@@ -50,7 +51,12 @@ type ProjectFile struct {
 	// Verify is "required" (pull, build's local base images and doctor
 	// refuse images without a valid signature) or "" / "optional".
 	Verify string `yaml:"verify"`
+	// Mirrors are the pull-through caches, as written (ports may be 0).
+	Mirrors []Mirror `yaml:"mirrors"`
 }
+
+// projectFileKeys lists esb.yaml's keys for the unknown-key error.
+const projectFileKeys = "compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers, sign, verify, mirrors"
 
 // VerifyRequired is the one value of verify that turns verification on.
 const VerifyRequired = "required"
@@ -77,7 +83,11 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 		if errors.As(err, &tc) {
 			return nil, fmt.Errorf("config: %s:%d: %s", path, tc.line, tc.msg)
 		}
-		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers, sign, verify)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		var me *mirrorError
+		if errors.As(err, &me) {
+			return nil, fmt.Errorf("config: %s:%d: %s", path, me.line, me.msg)
+		}
+		return nil, fmt.Errorf("config: %s: %s (keys: %s)", path, strings.TrimPrefix(err.Error(), "yaml: "), projectFileKeys)
 	}
 	if err := CheckImageRef(pf.Image); pf.Image != "" && err != nil {
 		return nil, fmt.Errorf("config: %s: image %q: %w", path, pf.Image, err)
@@ -102,6 +112,9 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 			return nil, fmt.Errorf("config: %s:%d: registry %q: %w", path, keyLine(data, "registry"), pf.Registry, err)
 		}
 	}
+	if err := CheckMirrors(pf.Mirrors); err != nil {
+		return nil, fmt.Errorf("config: %s:%d: %w", path, keyLine(data, "mirrors"), err)
+	}
 	dir := filepath.Dir(path)
 	for i, f := range pf.Compose {
 		if f == "" {
@@ -109,6 +122,11 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 		}
 		if !filepath.IsAbs(f) {
 			pf.Compose[i] = filepath.Join(dir, f)
+		}
+	}
+	for i, m := range pf.Mirrors {
+		if m.CA != "" && !filepath.IsAbs(m.CA) {
+			pf.Mirrors[i].CA = filepath.Join(dir, m.CA)
 		}
 	}
 	if pf.Functions != "" && !filepath.IsAbs(pf.Functions) {
