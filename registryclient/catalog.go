@@ -53,6 +53,8 @@ type TagsResult struct {
 	// (sha256-<hex>: the index of an image's signatures and SBOMs), kept
 	// out of Tags: nobody tagged them, `inspect` lists what they hold.
 	ReferrersTags []string `json:"referrers_tags,omitempty"`
+	// Details describe each tag (kind, signed); only TagDetails fills them.
+	Details []TagInfo `json:"details,omitempty"`
 }
 
 // Tags lists every tag of repo ("app" is taken in defaultRegistry).
