@@ -15,6 +15,9 @@ type CatalogResult struct {
 	// Invalid are names the registry listed that are not valid repository
 	// names, quoted and cleaned for display; nothing else uses them.
 	Invalid []string `json:"invalid,omitempty"`
+	// Kinds say what each repository holds (image, chart, …); filled by
+	// RepoKinds, absent for catalogs too large to describe.
+	Kinds map[string]Kind `json:"kinds,omitempty"`
 }
 
 // Catalog lists every repository of registry, paging with n = PageSize
