@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -267,32 +268,24 @@ func TestArtifactsAndReferrersThroughTheStack(t *testing.T) {
 		t.Errorf("after rm, tags/list = %v, want none", got)
 	}
 
-	// A chart (what `helm push` writes) is a chart in tags, inspect, catalog.
-	charts := orasAt(t, tr, s.Addr(), "charts/demo")
-	ctx := context.Background()
-	cfg, err := oras.PushBytes(ctx, charts, "application/vnd.cncf.helm.config.v1+json", []byte(`{"name":"demo","version":"0.1.0","appVersion":"1.2.3","apiVersion":"v2"}`))
-	if err != nil {
-		t.Fatal(err)
+	// Charts pushed by Helm's own client library are charts in tags,
+	// inspect and catalog, and prune keeps the newest by creation time.
+	helmPush(t, s, "demo", "0.9.0", "1.2.3", base.Add(2*time.Hour))
+	helmPush(t, s, "demo", "0.10.0", "1.3.0", base.Add(3*time.Hour))
+	assertChart(t, s, "charts/demo", "0.10.0", "chart demo 0.10.0 (app 1.3.0)")
+	assertChart(t, s, "charts/demo", "0.9.0", "chart demo 0.9.0 (app 1.2.3)")
+	mustCLI(t, s.Env, "prune", "--keep", "1", "charts/demo", "--json")
+	if got := listTags(t, orasAt(t, tr, s.Addr(), "charts/demo")); !slices.Equal(got, []string{"0.10.0"}) {
+		t.Errorf("after prune --keep 1 of the charts, tags/list = %v, want the newest, 0.10.0", got)
 	}
-	layer, err := oras.PushBytes(ctx, charts, "application/vnd.cncf.helm.chart.content.v1.tar+gzip", []byte("chart"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cd, err := oras.PackManifest(ctx, charts, oras.PackManifestVersion1_1, "", oras.PackManifestOptions{ConfigDescriptor: &cfg, Layers: []ocispec.Descriptor{layer}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := charts.Tag(ctx, cd, "0.1.0"); err != nil {
-		t.Fatal(err)
-	}
-	assertChart(t, s, "charts/demo", "0.1.0", "chart demo 0.1.0 (app 1.2.3)")
 }
 
 // assertChart checks that tags, inspect and catalog show repo:tag as the
 // chart summary says.
 func assertChart(t *testing.T, s *testStack, repo, tag, summary string) {
 	t.Helper()
-	if text := mustCLI(t, s.Env, "tags", repo).Stdout; !strings.Contains(text, tag+"  "+summary) {
+	line := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(tag) + ` +` + regexp.QuoteMeta(summary) + `$`)
+	if text := mustCLI(t, s.Env, "tags", repo).Stdout; !line.MatchString(text) {
 		t.Errorf("tags %s: %q, want %q", repo, text, tag+"  "+summary)
 	}
 	if text := mustCLI(t, s.Env, "inspect", s.Addr()+"/"+repo+":"+tag).Stdout; !strings.Contains(text, ":"+tag+"  "+summary) {
