@@ -1,10 +1,14 @@
 package registryclient
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/esbtui/esbtui/internal/termtext"
@@ -62,6 +66,35 @@ func (c *Client) referrers(ctx context.Context, repo name.Repository, digest str
 	if err != nil {
 		return nil, err
 	}
+	return referrersIn(im), nil
+}
+
+// indexReferrers lists the referrers of repo@digest from its tag-schema
+// index alone (one request), for callers that already know the index
+// exists: esbtui's registry keeps it beside its referrers API, and
+// registries without the API are read through it anyway.
+func (c *Client) indexReferrers(ctx context.Context, repo name.Repository, digest string) ([]Referrer, error) {
+	hex, ok := strings.CutPrefix(digest, "sha256:")
+	if !ok {
+		return c.referrers(ctx, repo, digest)
+	}
+	desc, err := remote.Get(repo.Tag("sha256-"+hex), c.remoteOptions(ctx)...)
+	if err != nil {
+		return nil, err
+	}
+	if len(desc.Manifest) > maxManifestRead {
+		return nil, fmt.Errorf("the referrers index of %s@%s is over %d bytes", repo.Name(), digest, maxManifestRead)
+	}
+	im, err := v1.ParseIndexManifest(bytes.NewReader(desc.Manifest))
+	if err != nil {
+		return nil, fmt.Errorf("the referrers index of %s@%s: %w", repo.Name(), digest, err)
+	}
+	return referrersIn(im), nil
+}
+
+// referrersIn describes the entries of a referrers index (at most
+// maxReferrers), their text cleaned for the terminal.
+func referrersIn(im *v1.IndexManifest) []Referrer {
 	out := []Referrer{}
 	for i, d := range im.Manifests {
 		if i == maxReferrers {
@@ -77,7 +110,7 @@ func (c *Client) referrers(ctx context.Context, repo name.Repository, digest str
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out
 }
 
 // splitReferrersTags separates referrers fallback tags from the rest.

@@ -2,6 +2,7 @@ package registryclient
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -45,11 +46,13 @@ func (c *Client) TagDetails(ctx context.Context, repo, defaultRegistry string) (
 	withReferrers := map[string]bool{}
 	cosignSigned := map[string]bool{}
 	for _, t := range res.ReferrersTags {
-		if d, ok := referrersTagSubject(t); ok {
+		d, ok := referrersTagSubject(t)
+		switch {
+		case !ok:
+		case strings.HasSuffix(t, ".sig"):
+			cosignSigned[d] = true
+		case IsReferrersTag(t) && !strings.Contains(t, "."):
 			withReferrers[d] = true
-			if len(t) > len("sha256-")+64 && t[len(t)-4:] == ".sig" {
-				cosignSigned[d] = true
-			}
 		}
 	}
 	n := min(len(res.Tags), maxTagDetails)
@@ -72,7 +75,7 @@ func (c *Client) TagDetails(ctx context.Context, repo, defaultRegistry string) (
 	g.SetLimit(2 * c.opts.Jobs)
 	for d := range withReferrers {
 		g.Go(func() error {
-			rs, err := c.referrers(gctx, r, d)
+			rs, err := c.indexReferrers(gctx, r, d)
 			mu.Lock()
 			defer mu.Unlock()
 			signed[d] = cosignSigned[d]
