@@ -280,24 +280,24 @@ func parseChartConfig(body []byte) *Chart {
 // describe classifies the manifest desc of repo; for a Helm chart it reads
 // the chart's config blob (bounded). It never fails: what cannot be read
 // is said in the Artifact.
-func (c *Client) describe(ctx context.Context, repo name.Repository, desc *remote.Descriptor) Artifact {
+func (c *Client) describe(ctx context.Context, repo name.Repository, desc *remote.Descriptor, extra ...remote.Option) Artifact {
 	f, m, err := parseManifestFacts(desc.Manifest, string(desc.MediaType))
 	if err != nil {
 		return Artifact{Kind: KindArtifact, Type: cleanShort(string(desc.MediaType))}
 	}
 	a := Classify(f)
 	if a.Kind == KindChart && m.Config != nil {
-		a.Chart = c.chartConfig(ctx, repo, *m.Config)
+		a.Chart = c.chartConfig(ctx, repo, *m.Config, extra...)
 	}
 	return a
 }
 
 // chartConfig fetches and reads a Helm chart's config blob.
-func (c *Client) chartConfig(ctx context.Context, repo name.Repository, cfg v1.Descriptor) *Chart {
+func (c *Client) chartConfig(ctx context.Context, repo name.Repository, cfg v1.Descriptor, extra ...remote.Option) *Chart {
 	if cfg.Size > maxChartConfig {
 		return &Chart{Err: fmt.Sprintf("config over %d KiB, not read", maxChartConfig>>10)}
 	}
-	l, err := remote.Layer(repo.Digest(cfg.Digest.String()), c.remoteOptions(ctx)...)
+	l, err := remote.Layer(repo.Digest(cfg.Digest.String()), c.remoteOptions(ctx, extra...)...)
 	if err != nil {
 		return &Chart{Err: "config not readable"}
 	}

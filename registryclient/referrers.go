@@ -73,12 +73,12 @@ func (c *Client) referrers(ctx context.Context, repo name.Repository, digest str
 // index alone (one request), for callers that already know the index
 // exists: esbtui's registry keeps it beside its referrers API, and
 // registries without the API are read through it anyway.
-func (c *Client) indexReferrers(ctx context.Context, repo name.Repository, digest string) ([]Referrer, error) {
+func (c *Client) indexReferrers(ctx context.Context, repo name.Repository, digest string, extra ...remote.Option) ([]Referrer, error) {
 	hex, ok := strings.CutPrefix(digest, "sha256:")
 	if !ok {
 		return c.referrers(ctx, repo, digest)
 	}
-	desc, err := remote.Get(repo.Tag("sha256-"+hex), c.remoteOptions(ctx)...)
+	desc, err := remote.Get(repo.Tag("sha256-"+hex), c.remoteOptions(ctx, extra...)...)
 	if err != nil {
 		return nil, err
 	}

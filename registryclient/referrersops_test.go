@@ -13,7 +13,11 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
@@ -293,4 +297,48 @@ func remoteDelete(c *Client, ref string) error {
 		return err
 	}
 	return remote.Delete(r, remote.WithTransport(c.Transport()))
+}
+
+// TestCosignSignatureTag: a cosign signature (tag sha256-<hex>.sig,
+// simple-signing layer) marks its image signed, is no user's tag, is
+// itself shown as a cosign signature, and goes when its image is removed.
+func TestCosignSignatureTag(t *testing.T) {
+	reg := startRegistry(t, registrytest.Options{})
+	c := newClient(t, Options{})
+	ctx := ctxT(t)
+	img := testImage(t, 1, 256, time.Now(), 7)
+	writeImage(t, c, reg.Host()+"/demo/app:v1", img)
+	writeImage(t, c, reg.Host()+"/demo/app:v2", testImage(t, 1, 256, time.Now(), 8))
+	dig, _ := img.Digest()
+	sigLayer := static.NewLayer([]byte(`{"critical":{"image":{"docker-manifest-digest":"`+dig.String()+`"}}}`), cosignSimpleSigning)
+	sigImg, err := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), sigLayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigTag := "sha256-" + dig.Hex + ".sig"
+	writeImage(t, c, reg.Host()+"/demo/app:"+sigTag, sigImg)
+
+	tl, err := c.TagDetails(ctx, reg.Host()+"/demo/app", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tl.Tags, []string{"v1", "v2"}) || !slices.Equal(tl.ReferrersTags, []string{sigTag}) {
+		t.Fatalf("tags %v, referrers tags %v", tl.Tags, tl.ReferrersTags)
+	}
+	if !tl.Details[0].Signed || tl.Details[1].Signed {
+		t.Errorf("signed marks %+v: want v1 only", tl.Details)
+	}
+	in, err := c.Inspect(ctx, reg.Host()+"/demo/app:"+sigTag, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Artifact.Summary() != "signature (cosign)" {
+		t.Errorf("the .sig manifest is shown as %q", in.Artifact.Summary())
+	}
+	if _, err := c.Delete(ctx, reg.Host()+"/demo/app:v1", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := rawTags(t, orasRepo(t, reg, "demo/app")); !slices.Equal(got, []string{"v2"}) {
+		t.Errorf("after rm v1, tags/list = %v, want [v2]", got)
+	}
 }

@@ -57,11 +57,17 @@ func (c *Client) TagDetails(ctx context.Context, repo, defaultRegistry string) (
 	}
 	n := min(len(res.Tags), maxTagDetails)
 	res.Details = make([]TagInfo, n)
+	// One puller for every read: the registry is pinged and the token
+	// fetched once, not once per tag.
+	var reuse []remote.Option
+	if p, err := remote.NewPuller(c.remoteOptions(ctx)...); err == nil {
+		reuse = append(reuse, remote.Reuse(p))
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2 * c.opts.Jobs)
 	for i, tag := range res.Tags[:n] {
 		g.Go(func() error {
-			res.Details[i] = c.describeTag(gctx, r, tag)
+			res.Details[i] = c.describeTag(gctx, r, tag, reuse...)
 			return nil
 		})
 	}
@@ -75,7 +81,7 @@ func (c *Client) TagDetails(ctx context.Context, repo, defaultRegistry string) (
 	g.SetLimit(2 * c.opts.Jobs)
 	for d := range withReferrers {
 		g.Go(func() error {
-			rs, err := c.indexReferrers(gctx, r, d)
+			rs, err := c.indexReferrers(gctx, r, d, reuse...)
 			mu.Lock()
 			defer mu.Unlock()
 			signed[d] = cosignSigned[d]
@@ -98,9 +104,9 @@ func (c *Client) TagDetails(ctx context.Context, repo, defaultRegistry string) (
 }
 
 // describeTag reads the manifest repo:tag and says what it holds.
-func (c *Client) describeTag(ctx context.Context, r name.Repository, tag string) TagInfo {
+func (c *Client) describeTag(ctx context.Context, r name.Repository, tag string, extra ...remote.Option) TagInfo {
 	info := TagInfo{Tag: tag}
-	desc, err := remote.Get(r.Tag(tag), c.remoteOptions(ctx)...)
+	desc, err := remote.Get(r.Tag(tag), c.remoteOptions(ctx, extra...)...)
 	if err != nil {
 		info.Artifact = Artifact{Kind: KindArtifact}
 		info.Err = cleanErr(c.regErr(r.Registry, "read "+r.Name()+":"+tag, err)).Error()
@@ -108,7 +114,7 @@ func (c *Client) describeTag(ctx context.Context, r name.Repository, tag string)
 		return info
 	}
 	info.Digest = desc.Digest.String()
-	info.Artifact = c.describe(ctx, r, desc)
+	info.Artifact = c.describe(ctx, r, desc, extra...)
 	info.Summary = info.Artifact.Summary()
 	return info
 }
