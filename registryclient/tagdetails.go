@@ -98,7 +98,7 @@ func (c *Client) TagDetails(ctx context.Context, repo, defaultRegistry string) (
 	_ = g.Wait()
 	for i := range res.Details {
 		d := res.Details[i].Digest
-		res.Details[i].Signed, res.Details[i].Referrers = signed[d], count[d]
+		res.Details[i].Signed, res.Details[i].Referrers = signed[d] || cosignSigned[d], count[d]
 	}
 	return res, nil
 }
