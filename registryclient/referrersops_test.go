@@ -71,7 +71,7 @@ func attach(t testing.TB, repo *orasremote.Repository, subject ocispec.Descripto
 
 // pushChart pushes a Helm-chart-shaped artifact (what `helm push` writes)
 // tagged tag, with config as its config blob.
-func pushChart(t testing.TB, repo *orasremote.Repository, tag, config string) ocispec.Descriptor {
+func pushChart(t testing.TB, repo *orasremote.Repository, tag, config string, annotations ...string) ocispec.Descriptor {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := oras.PushBytes(ctx, repo, HelmConfigType, []byte(config))
@@ -82,7 +82,11 @@ func pushChart(t testing.TB, repo *orasremote.Repository, tag, config string) oc
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := oras.PackManifest(ctx, repo, oras.PackManifestVersion1_1, "", oras.PackManifestOptions{ConfigDescriptor: &cfg, Layers: []ocispec.Descriptor{layer}})
+	var ann map[string]string
+	if len(annotations) == 2 {
+		ann = map[string]string{annotations[0]: annotations[1]}
+	}
+	d, err := oras.PackManifest(ctx, repo, oras.PackManifestVersion1_1, "", oras.PackManifestOptions{ConfigDescriptor: &cfg, Layers: []ocispec.Descriptor{layer}, ManifestAnnotations: ann})
 	if err != nil {
 		t.Fatalf("push the chart: %v", err)
 	}
@@ -340,5 +344,23 @@ func TestCosignSignatureTag(t *testing.T) {
 	}
 	if got := rawTags(t, orasRepo(t, reg, "demo/app")); !slices.Equal(got, []string{"v2"}) {
 		t.Errorf("after rm v1, tags/list = %v, want [v2]", got)
+	}
+}
+
+// TestPruneChartsByCreated: charts have no image config; prune orders
+// them by the created annotation Helm writes (0.10.0 is newer than 0.9.0,
+// which sorts higher by name).
+func TestPruneChartsByCreated(t *testing.T) {
+	reg := startRegistry(t, registrytest.Options{})
+	c := newClient(t, Options{})
+	charts := orasRepo(t, reg, "charts/demo")
+	pushChart(t, charts, "0.9.0", `{"name":"demo","version":"0.9.0"}`, "org.opencontainers.image.created", "2026-01-01T00:00:00Z")
+	pushChart(t, charts, "0.10.0", `{"name":"demo","version":"0.10.0"}`, "org.opencontainers.image.created", "2026-02-01T00:00:00Z")
+	res, err := c.Prune(ctxT(t), PruneOptions{Registry: reg.Host(), Repos: []string{"charts/demo"}, Keep: 1, DryRun: true}, progress.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rp := res.Repos[0]; len(rp.Keep) != 1 || rp.Keep[0].Tag != "0.10.0" {
+		t.Errorf("prune --keep 1 keeps %+v, want the newest chart 0.10.0", rp.Keep)
 	}
 }
