@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -362,5 +363,33 @@ func TestPruneChartsByCreated(t *testing.T) {
 	}
 	if rp := res.Repos[0]; len(rp.Keep) != 1 || rp.Keep[0].Tag != "0.10.0" {
 		t.Errorf("prune --keep 1 keeps %+v, want the newest chart 0.10.0", rp.Keep)
+	}
+}
+
+// TestRmKeepsReferrersOfATaggedManifest: rm of one tag of a manifest that
+// another tag still names keeps its signature (and says why); rm of the
+// last tag takes it.
+func TestRmKeepsReferrersOfATaggedManifest(t *testing.T) {
+	reg := startRegistry(t, registrytest.Options{Wrap: func(h http.Handler) http.Handler { return registryserver.NewOCIHandler(h) }})
+	c := newClient(t, Options{})
+	ctx := ctxT(t)
+	img := testImage(t, 1, 256, time.Now(), 9)
+	writeImage(t, c, reg.Host()+"/demo/app:v1", img)
+	writeImage(t, c, reg.Host()+"/demo/app:latest", img)
+	repo := orasRepo(t, reg, "demo/app")
+	sig := attach(t, repo, subjectOf(t, img), NotarySignatureType)
+	d, err := c.Delete(ctx, reg.Host()+"/demo/app:v1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !exists(t, repo, sig.Digest) || len(d.Referrers) != 0 || !strings.Contains(d.Note, "latest") {
+		t.Errorf("rm of one of two tags: %+v; the signature must stay and the note name latest", d)
+	}
+	d, err = c.Delete(ctx, reg.Host()+"/demo/app:latest", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exists(t, repo, sig.Digest) || len(d.Referrers) == 0 {
+		t.Errorf("rm of the last tag: %+v; the signature must go", d)
 	}
 }
