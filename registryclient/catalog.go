@@ -15,6 +15,9 @@ type CatalogResult struct {
 	// Invalid are names the registry listed that are not valid repository
 	// names, quoted and cleaned for display; nothing else uses them.
 	Invalid []string `json:"invalid,omitempty"`
+	// Kinds say what each repository holds (image, chart, …); filled by
+	// RepoKinds, absent for catalogs too large to describe.
+	Kinds map[string]Kind `json:"kinds,omitempty"`
 }
 
 // Catalog lists every repository of registry, paging with n = PageSize
@@ -53,6 +56,8 @@ type TagsResult struct {
 	// (sha256-<hex>: the index of an image's signatures and SBOMs), kept
 	// out of Tags: nobody tagged them, `inspect` lists what they hold.
 	ReferrersTags []string `json:"referrers_tags,omitempty"`
+	// Details describe each tag (kind, signed); only TagDetails fills them.
+	Details []TagInfo `json:"details,omitempty"`
 }
 
 // Tags lists every tag of repo ("app" is taken in defaultRegistry).

@@ -17,6 +17,8 @@ type Copied struct {
 	Destination string `json:"destination"`
 	Digest      string `json:"digest"`
 	MediaType   string `json:"media_type"`
+	// Referrers are the digests of the signatures and SBOMs copied along.
+	Referrers []string `json:"referrers_copied"`
 }
 
 // Copy mirrors src into dst (an image or a whole index, blobs mounted when
@@ -79,5 +81,18 @@ func (c *Client) Copy(ctx context.Context, src, dst, defaultRegistry string, sin
 		return nil, c.regErr(d.Context().Registry, "copy "+s.Name()+" to "+d.Name(), err)
 	}
 	rep.Emit(progress.Event{Step: "copy", Item: d.Name(), Status: progress.Done, Message: desc.Digest.String()})
-	return &Copied{Source: s.Name(), Destination: d.Name(), Digest: desc.Digest.String(), MediaType: string(desc.MediaType)}, nil
+	out := &Copied{Source: s.Name(), Destination: d.Name(), Digest: desc.Digest.String(), MediaType: string(desc.MediaType)}
+	// Signatures and SBOMs go along: a copied image is as signed as its source.
+	out.Referrers, err = c.copyReferrers(ctx, s.Context(), d.Context(), desc.Digest.String(), 0)
+	if out.Referrers == nil {
+		out.Referrers = []string{}
+	}
+	if err != nil {
+		rep.Emit(progress.Event{Step: "referrers", Item: d.Name(), Status: progress.Failed, Err: err.Error()})
+		return out, fmt.Errorf("registryclient: copy %s to %s: the image is copied, its signatures and SBOMs not all: %w", s.Name(), d.Name(), err)
+	}
+	if len(out.Referrers) > 0 {
+		rep.Emit(progress.Event{Step: "referrers", Item: d.Name(), Status: progress.Done, Message: fmt.Sprintf("%d copied", len(out.Referrers))})
+	}
+	return out, nil
 }

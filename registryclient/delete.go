@@ -19,6 +19,9 @@ type Deleted struct {
 	// every tag pointing at it), false when only the tag was removed.
 	ByDigest bool   `json:"by_digest"`
 	Note     string `json:"note,omitempty"`
+	// Referrers are what went with the image: its signatures, SBOMs and
+	// their tag-schema index (digests and tags).
+	Referrers []string `json:"referrers_deleted,omitempty"`
 }
 
 // Delete removes a tag (only that tag, when the registry supports tag
@@ -32,7 +35,31 @@ func (c *Client) Delete(ctx context.Context, ref, defaultRegistry string) (*Dele
 	if _, err := c.probe(ctx, r.Context().Registry); err != nil {
 		return nil, err
 	}
-	return c.deleteRef(ctx, r, nil)
+	d, err := c.deleteRef(ctx, r, nil)
+	if err != nil {
+		return nil, err
+	}
+	if t, ok := r.(name.Tag); ok && IsReferrersTag(t.TagStr()) {
+		return d, nil // the user removed a referrers index or signature tag itself
+	}
+	// The image's signatures and SBOMs go with it: when its manifest was
+	// deleted, or when the deleted tag was the last one naming it (the
+	// untagged manifest is then garbage collection's).
+	if !d.ByDigest {
+		others, err := c.tagsOf(ctx, r.Context(), d.Digest)
+		if err != nil {
+			return d, fmt.Errorf("registryclient: rm %s: the tag is deleted, but whether other tags still name %s is unknown, so its signatures and SBOMs were kept: %w", r.Name(), d.Digest, err)
+		}
+		if len(others) > 0 {
+			d.Note = "its signatures and SBOMs stay: " + fmt.Sprint(others) + " still name the same manifest"
+			return d, nil
+		}
+	}
+	d.Referrers, err = c.deleteReferrers(ctx, r.Context(), d.Digest, 0)
+	if err != nil {
+		return d, fmt.Errorf("registryclient: rm %s: deleted, but not all of its referrers: %w (run `esbtui rm` again or `esbtui prune`)", r.Name(), err)
+	}
+	return d, nil
 }
 
 // deleteRef deletes r. For a tag it tries a tag delete first; when the

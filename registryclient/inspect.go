@@ -14,11 +14,16 @@ import (
 
 // Inspection describes a manifest or an index and the images it names.
 type Inspection struct {
-	Ref       string      `json:"ref"`
-	Digest    string      `json:"digest"`
-	MediaType string      `json:"media_type"`
-	Size      int64       `json:"size"`
-	Index     bool        `json:"index"`
+	Ref       string `json:"ref"`
+	Digest    string `json:"digest"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+	Index     bool   `json:"index"`
+	// Artifact says what the manifest holds: an image, an index of
+	// images, a Helm chart, a signature, an SBOM, another artifact.
+	Artifact Artifact `json:"artifact"`
+	// Signed is true when a referrer is a signature.
+	Signed    bool        `json:"signed"`
 	Platforms []string    `json:"platforms,omitempty"`
 	Images    []ImageInfo `json:"images"`
 	// Referrers are the manifests whose subject this one is (signatures,
@@ -71,6 +76,15 @@ func (c *Client) Inspect(ctx context.Context, ref, defaultRegistry string) (*Ins
 	if out.Referrers, err = c.referrers(ctx, r.Context(), desc.Digest.String()); err != nil {
 		out.Referrers = []Referrer{}
 		out.ReferrersError = termtext.Clean(c.regErr(reg, "referrers of "+r.Name(), err).Error())
+	}
+	for _, rf := range out.Referrers {
+		out.Signed = out.Signed || rf.Kind == KindSignature
+	}
+	out.Artifact = c.describe(ctx, r.Context(), desc)
+	if k := out.Artifact.Kind; k != KindImage && k != KindIndex {
+		// An artifact is described, not read as an image.
+		out.Images = []ImageInfo{}
+		return out, nil
 	}
 	if desc.MediaType.IsIndex() {
 		out.Index = true
@@ -202,6 +216,11 @@ func (c *Client) created(ctx context.Context, ref name.Reference) (time.Time, v1
 			}
 		}
 		return newest, desc.Digest, nil
+	}
+	if f, _, err := parseManifestFacts(desc.Manifest, string(desc.MediaType)); err == nil && Classify(f).Kind != KindImage {
+		// An artifact (a Helm chart) has no image config: its age is the
+		// manifest's created annotation, when it has one.
+		return artifactCreated(desc.Manifest), desc.Digest, nil
 	}
 	img, err := desc.Image()
 	if err != nil {

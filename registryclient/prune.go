@@ -26,7 +26,14 @@ type RepoPrune struct {
 	Keep       []TagAge  `json:"keep"`
 	Delete     []TagAge  `json:"delete"`
 	Deleted    []Deleted `json:"deleted,omitempty"`
-	Errors     []string  `json:"errors,omitempty"`
+	// ReferrersOf are the digests of deleted images whose signatures,
+	// SBOMs and tag-schema index go with them; Orphans are referrers tags
+	// whose image is already gone (deleted too).
+	ReferrersOf []string `json:"referrers_of"`
+	Orphans     []string `json:"orphans"`
+	// ReferrersDeleted is what went with them (digests and tags).
+	ReferrersDeleted []string `json:"referrers_deleted,omitempty"`
+	Errors           []string `json:"errors,omitempty"`
 }
 
 // PruneResult is the plan (dry run) or what was done.
@@ -88,6 +95,7 @@ func (c *Client) Prune(ctx context.Context, o PruneOptions, sink progress.Sink) 
 				plan.Deleted = append(plan.Deleted, *d)
 				rep.Emit(progress.Event{Step: "delete", Item: ref.Name(), Status: progress.Done, Message: d.Digest})
 			}
+			c.pruneReferrers(ctx, plan, rep)
 		}
 		rep.Emit(progress.Event{Step: "repository", Item: plan.Repository, Status: progress.Done,
 			Message: fmt.Sprintf("keep %d, delete %d", len(plan.Keep), len(plan.Delete))})
@@ -138,13 +146,16 @@ func (c *Client) planRepo(ctx context.Context, repo, registry string, keep int) 
 		}
 		return ages[i].Tag > ages[j].Tag
 	})
-	plan := &RepoPrune{Repository: tags.Repository, Keep: []TagAge{}, Delete: []TagAge{}}
+	plan := &RepoPrune{Repository: tags.Repository, Keep: []TagAge{}, Delete: []TagAge{}, ReferrersOf: []string{}, Orphans: []string{}}
 	for i, a := range ages {
 		if i < keep {
 			plan.Keep = append(plan.Keep, a)
 		} else {
 			plan.Delete = append(plan.Delete, a)
 		}
+	}
+	if err := c.planReferrers(ctx, plan, ages, tags.ReferrersTags); err != nil {
+		return nil, err
 	}
 	return plan, nil
 }

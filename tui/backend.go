@@ -28,7 +28,7 @@ type Backend interface {
 	Push(ctx context.Context, names []string, sink progress.Sink) (string, error)
 
 	Catalog(ctx context.Context) ([]string, error)
-	Tags(ctx context.Context, repo string) ([]string, error)
+	Tags(ctx context.Context, repo string) ([]TagRow, error)
 	Inspect(ctx context.Context, ref string) (Image, error)
 	Delete(ctx context.Context, ref string, sink progress.Sink) (string, error)
 	GC(ctx context.Context, sink progress.Sink) (string, error)

@@ -55,13 +55,21 @@ func (b *EnvBackend) Catalog(ctx context.Context) ([]string, error) {
 	return res.Repositories, nil
 }
 
-// Tags lists repo's tags.
-func (b *EnvBackend) Tags(ctx context.Context, repo string) ([]string, error) {
+// Tags lists repo's tags with what each holds and whether it is signed.
+func (b *EnvBackend) Tags(ctx context.Context, repo string) ([]TagRow, error) {
 	res, err := b.env().Tags(ctx, repo)
 	if err != nil {
 		return nil, err
 	}
-	return res.Tags, nil
+	rows := make([]TagRow, 0, len(res.Tags))
+	for i, t := range res.Tags {
+		row := TagRow{Name: t}
+		if i < len(res.Details) {
+			row.Kind, row.Signed = res.Details[i].Summary, res.Details[i].Signed
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }
 
 // Inspect describes ref; for an index, its first image (the platforms are
@@ -71,7 +79,7 @@ func (b *EnvBackend) Inspect(ctx context.Context, ref string) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	img := Image{Ref: in.Ref, Digest: in.Digest, MediaType: in.MediaType, Size: in.Size}
+	img := Image{Ref: in.Ref, Digest: in.Digest, MediaType: in.MediaType, Size: in.Size, Kind: in.Artifact.Summary(), Signed: in.Signed}
 	if len(in.Images) > 0 {
 		first := in.Images[0]
 		img.Platform, img.Created, img.Size = first.Platform, first.Created, first.Size
@@ -83,7 +91,7 @@ func (b *EnvBackend) Inspect(ctx context.Context, ref string) (Image, error) {
 		img.Platform = "index: " + strings.Join(in.Platforms, ", ")
 	}
 	for _, r := range in.Referrers {
-		img.Referrers = append(img.Referrers, Referrer{Digest: r.Digest, ArtifactType: r.ArtifactType, Size: r.Size})
+		img.Referrers = append(img.Referrers, Referrer{Digest: r.Digest, ArtifactType: r.ArtifactType, Size: r.Size, Kind: r.Summary()})
 	}
 	return img, nil
 }

@@ -24,6 +24,8 @@ type fake struct {
 	state State
 	calls []string
 	tags  map[string][]string
+	// signed marks repo:tag as signed in Tags.
+	signed map[string]bool
 	// pushEvents are emitted by Push/Build; with hold the job then waits
 	// for its context (a push in progress).
 	pushEvents []progress.Event
@@ -119,13 +121,17 @@ func (f *fake) Catalog(ctx context.Context) ([]string, error) {
 	return f.state.Registry.Repos, f.call("catalog")
 }
 
-func (f *fake) Tags(ctx context.Context, repo string) ([]string, error) {
+func (f *fake) Tags(ctx context.Context, repo string) ([]TagRow, error) {
 	if err := f.call("tags " + repo); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.tags[repo], nil
+	var rows []TagRow
+	for _, t := range f.tags[repo] {
+		rows = append(rows, TagRow{Name: t, Kind: "image", Signed: f.signed[repo+":"+t]})
+	}
+	return rows, nil
 }
 
 func (f *fake) Inspect(ctx context.Context, ref string) (Image, error) {
@@ -133,7 +139,8 @@ func (f *fake) Inspect(ctx context.Context, ref string) (Image, error) {
 		Ref: ref, Digest: "sha256:4f1c0e9a7b2d5e8f00112233445566778899aabbccddeeff0011223344556677",
 		MediaType: "application/vnd.oci.image.manifest.v1+json", Platform: "linux/amd64", Size: 7_340_032,
 		Layers:    []Layer{{Digest: "sha256:aa11bb22cc33dd44", Size: 3_600_000}, {Digest: "sha256:ee55ff6600771188", Size: 3_740_032}},
-		Referrers: []Referrer{{Digest: "sha256:5a5a5a5a5a5a5a5a", ArtifactType: "application/vnd.example.sbom", Size: 512}},
+		Referrers: []Referrer{{Digest: "sha256:5a5a5a5a5a5a5a5a", ArtifactType: "application/vnd.cncf.notary.signature", Size: 512, Kind: "signature (notary)"}},
+		Kind:      "image", Signed: f.signed[ref],
 	}, f.call("inspect " + ref)
 }
 

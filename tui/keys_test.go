@@ -109,8 +109,25 @@ func TestRegistryImageListsReferrers(t *testing.T) {
 	h.keys("enter")
 	h.until("image open", func(m *Model) bool { return m.reg.mode == regImage && m.reg.image.Digest != "" })
 	v := plainView(h.final())
-	if !strings.Contains(v, "1 referrer") || !strings.Contains(v, "sha256:5a5a5a5a5a5a     512 B application/vnd.example") {
+	if !strings.Contains(v, "1 referrer") || !strings.Contains(v, "sha256:5a5a5a5a5a5a     512 B signature (notary)") {
 		t.Errorf("the image view does not list the referrer:\n%s", v)
+	}
+}
+
+// TestRegistryMarksSignedTags: the tags view says what each tag holds and
+// marks the signed ones; the image view of a signed tag says so.
+func TestRegistryMarksSignedTags(t *testing.T) {
+	f := &fake{state: healthyState(), tags: map[string][]string{"worker": {"latest", "v1"}}, signed: map[string]bool{"worker:v1": true}}
+	h := newHarness(t, f, 120, 60)
+	h.keys("/", "w", "o", "r", "enter")
+	h.until("filtered to worker", func(m *Model) bool {
+		return !m.reg.filtering && slices.Equal(m.reg.items(), []string{"worker"})
+	})
+	h.keys("enter")
+	h.until("tags open", func(m *Model) bool { return m.reg.mode == regTags && len(m.reg.tags) == 2 })
+	v := plainView(h.final())
+	if !strings.Contains(v, "v1      image  ✓ signed") || strings.Contains(v, "latest  image  ✓") || !strings.Contains(v, "latest  image") {
+		t.Errorf("the tags view does not mark v1 (only) as signed:\n%s", v)
 	}
 }
 

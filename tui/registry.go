@@ -22,12 +22,14 @@ const (
 // registryPane browses the registry: repositories (filterable), a
 // repository's tags, one image's layers.
 type registryPane struct {
-	st        *RegistryState
-	loaded    bool
-	mode      int
-	repos     []string
-	repo      string
-	tags      []string
+	st     *RegistryState
+	loaded bool
+	mode   int
+	repos  []string
+	repo   string
+	tags   []string
+	// tagNotes say what each tag holds and whether it is signed.
+	tagNotes  map[string]string
 	image     *Image
 	filter    string
 	filtering bool // typing a filter: keys go to it
@@ -63,7 +65,7 @@ type registryLoader struct {
 type (
 	tagsMsg struct {
 		repo string
-		tags []string
+		tags []TagRow
 		err  error
 	}
 	inspectMsg struct {
@@ -94,7 +96,18 @@ func (p *registryPane) onTags(msg tagsMsg) {
 		p.showError("tags "+msg.repo, msg.err)
 		return
 	}
-	p.openTags(msg.repo, msg.tags)
+	names := make([]string, len(msg.tags))
+	notes := map[string]string{}
+	for i, t := range msg.tags {
+		names[i] = t.Name
+		note := t.Kind
+		if t.Signed {
+			note += "  " + symOK + " signed"
+		}
+		notes[t.Name] = note
+	}
+	p.openTags(msg.repo, names)
+	p.tagNotes = notes
 }
 
 // onInspect opens the image, or says why it could not be read.
@@ -267,7 +280,7 @@ func (p *registryPane) selectedRef() string {
 }
 
 func (p *registryPane) openTags(repo string, tags []string) {
-	p.mode, p.repo, p.tags, p.image = regTags, repo, tags, nil
+	p.mode, p.repo, p.tags, p.image, p.tagNotes = regTags, repo, tags, nil, nil
 	p.filter, p.filtering, p.cursor, p.offset, p.err = "", false, 0, 0, ""
 	p.rev++
 }
@@ -428,11 +441,19 @@ func (p *registryPane) body(f paneFrame) []string {
 		p.offset = p.cursor - room + 1
 	}
 	p.offset = min(p.offset, max(len(it)-room, 0))
+	width := 0
+	for _, s := range it {
+		width = max(width, len(s))
+	}
 	for i := p.offset; i < len(it) && i < p.offset+room; i++ {
+		note := ""
+		if n := p.tagNotes[it[i]]; p.mode == regTags && n != "" {
+			note = st.dim.Render(strings.Repeat(" ", width-len(it[i])+2) + n)
+		}
 		if i == p.cursor && focused {
-			lines = append(lines, st.sel.Render("› "+it[i]))
+			lines = append(lines, st.sel.Render("› "+it[i])+note)
 		} else {
-			lines = append(lines, "  "+it[i])
+			lines = append(lines, "  "+it[i]+note)
 		}
 	}
 	return lines
@@ -445,17 +466,28 @@ func (p *registryPane) imageLines(st *styles) []string {
 		"digest " + img.Digest,
 		fmt.Sprintf("size %s · %s · %s", progress.Bytes(img.Size), plural(len(img.Layers), "layer", "layers"), img.Platform),
 	}
+	if img.Kind != "" {
+		kind := img.Kind
+		if img.Signed {
+			kind += "  " + symOK + " signed"
+		}
+		lines = append(lines, kind)
+	}
 	for i, l := range img.Layers {
 		lines = append(lines, fmt.Sprintf("  %2d %-19s %9s", i+1, shortDigest(l.Digest), progress.Bytes(l.Size)))
 	}
 	if len(img.Referrers) > 0 {
 		lines = append(lines, plural(len(img.Referrers), "referrer", "referrers"))
 		for _, r := range img.Referrers {
-			at := r.ArtifactType
-			if at == "" {
-				at = "-"
+			// The kind names the type when it is not one esbtui knows.
+			what := r.Kind
+			if what == "" {
+				what = r.ArtifactType
 			}
-			lines = append(lines, fmt.Sprintf("  %-19s %9s %s", shortDigest(r.Digest), progress.Bytes(r.Size), at))
+			if what == "" {
+				what = "-"
+			}
+			lines = append(lines, fmt.Sprintf("  %-19s %9s %s", shortDigest(r.Digest), progress.Bytes(r.Size), what))
 		}
 	}
 	return lines

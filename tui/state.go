@@ -101,6 +101,10 @@ type Image struct {
 	// Referrers are the manifests whose subject this is (signatures,
 	// SBOMs), through the referrers API or the fallback tag.
 	Referrers []Referrer
+	// Kind says what the manifest holds ("image", "chart demo 0.1.0");
+	// Signed that a signature refers to it.
+	Kind   string
+	Signed bool
 }
 
 // Referrer is one manifest that refers to an image.
@@ -108,6 +112,16 @@ type Referrer struct {
 	Digest       string
 	ArtifactType string
 	Size         int64
+	// Kind is what it is: "signature (notary)", "sbom (SPDX)", ….
+	Kind string
+}
+
+// TagRow is one tag of a repository: what it holds and whether it is
+// signed.
+type TagRow struct {
+	Name   string
+	Kind   string
+	Signed bool
 }
 
 // Layer is one blob of an image.

@@ -81,8 +81,8 @@ func TestCLIPrintsRegistryTextClean(t *testing.T) {
 		if strings.ContainsRune(text, 0x1b) || strings.Contains(text, "pwned") {
 			t.Errorf("esbtui %v printed an escape sequence:\n%q", args, text)
 		}
-		if args[0] == "tags" && strings.TrimSpace(out.String()) != "v1" {
-			t.Errorf("esbtui tags printed %q, want only v1", out.String())
+		if args[0] == "tags" && strings.TrimSpace(out.String()) != "v1  image" {
+			t.Errorf("esbtui tags printed %q, want only v1 (an image)", out.String())
 		}
 		if args[0] == "inspect" && !strings.Contains(out.String(), "note=hi") {
 			t.Errorf("esbtui inspect lacks the cleaned label:\n%s", out.String())

@@ -13,7 +13,7 @@ import (
 func newInspectCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "inspect REF",
-		Short: "Show a manifest or index: platforms, layers and sizes, created, entrypoint, labels",
+		Short: "Show a manifest or index: its kind (image, chart, signature, …), platforms, layers, config, referrers",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, err := a.env.Inspect(cmd.Context(), args[0])
@@ -28,9 +28,9 @@ func newInspectCmd(a *app) *cobra.Command {
 }
 
 func printInspection(a *app, in *flows.Inspection) {
-	kind := "image"
-	if in.Index {
-		kind = "index"
+	kind := in.Artifact.Summary()
+	if in.Signed {
+		kind += "  ✓ signed"
 	}
 	a.printf("%s  %s\n", in.Ref, kind)
 	a.printf("  digest      %s\n", in.Digest)
@@ -43,7 +43,7 @@ func printInspection(a *app, in *flows.Inspection) {
 	if len(in.Referrers) > 0 {
 		a.printf("  referrers   %d\n", len(in.Referrers))
 		for _, r := range in.Referrers {
-			a.printf("    %s  %s  %s\n", r.Digest, orDash(r.ArtifactType), progress.Bytes(r.Size))
+			a.printf("    %s  %-20s %s  %s\n", r.Digest, r.Summary(), orDash(r.ArtifactType), progress.Bytes(r.Size))
 		}
 	}
 	if in.ReferrersError != "" {

@@ -16,7 +16,10 @@ func newPruneCmd(a *app) *cobra.Command {
 		Short: "Keep the N newest tags of each repository (by image creation time), delete the rest",
 		Long: `prune keeps, in every repository (or only the REPOs named), the N tags whose
 images were created last and deletes the others. Run it with --dry-run first:
-the dry run lists exactly what the real run deletes.`,
+the dry run lists exactly what the real run deletes. Signatures, SBOMs and
+their tag-schema index (sha256-<hex>, cosign's .sig/.att/.sbom tags) are
+not tags to count: they stay with a kept image and go with a deleted one;
+referrers whose image is already gone are deleted too.`,
 		Args: usageArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("keep") || keep < 0 {
@@ -48,6 +51,12 @@ func printPrune(a *app, res *flows.PruneResult) {
 		}
 		for _, d := range r.Delete {
 			a.printf("  %-7s %-20s %s\n", map[bool]string{true: "would", false: "delete"}[res.DryRun], d.Tag, d.Created.UTC().Format("2006-01-02 15:04"))
+		}
+		for _, d := range r.ReferrersOf {
+			a.printf("  %-7s referrers of %s\n", map[bool]string{true: "would", false: "delete"}[res.DryRun], d)
+		}
+		for _, t := range r.Orphans {
+			a.printf("  %-7s orphaned %s\n", map[bool]string{true: "would", false: "delete"}[res.DryRun], t)
 		}
 		for _, e := range r.Errors {
 			a.printf("  ✗ %s\n", e)

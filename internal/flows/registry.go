@@ -20,13 +20,28 @@ func (e *Env) Catalog(ctx context.Context) (*registryclient.CatalogResult, error
 	return c.Catalog(ctx, e.Cfg.Registry)
 }
 
+// CatalogKinds is Catalog with what each repository holds (image, chart,
+// …), for catalogs small enough to describe.
+func (e *Env) CatalogKinds(ctx context.Context) (*registryclient.CatalogResult, error) {
+	c, err := e.Registry()
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Catalog(ctx, e.Cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	res.Kinds = c.RepoKinds(ctx, res.Registry, res.Repositories)
+	return res, nil
+}
+
 // Tags lists the tags of repo (in the configured registry unless it names one).
 func (e *Env) Tags(ctx context.Context, repo string) (*registryclient.TagsResult, error) {
 	c, err := e.Registry()
 	if err != nil {
 		return nil, err
 	}
-	return c.Tags(ctx, repo, e.Cfg.Registry)
+	return c.TagDetails(ctx, repo, e.Cfg.Registry)
 }
 
 // Inspect describes ref's manifest or index and its images.
@@ -45,11 +60,12 @@ func (e *Env) Delete(ctx context.Context, ref string) (*registryclient.Deleted, 
 		return nil, err
 	}
 	d, err := c.Delete(ctx, ref, e.Cfg.Registry)
-	if err != nil {
-		return nil, err
+	if d != nil {
+		// Recorded even when some referrers could not be deleted: the
+		// image itself is gone.
+		e.record("registry.delete", map[string]any{"ref": d.Ref, "digest": d.Digest, "by_digest": d.ByDigest, "referrers_deleted": d.Referrers})
 	}
-	e.record("registry.delete", map[string]any{"ref": d.Ref, "digest": d.Digest, "by_digest": d.ByDigest})
-	return d, nil
+	return d, err
 }
 
 // Prune keeps the keep newest tags of each repository (all of them, or
@@ -66,6 +82,7 @@ func (e *Env) Prune(ctx context.Context, keep int, dryRun bool, repos []string, 
 			for _, d := range r.Deleted {
 				deleted = append(deleted, d.Ref)
 			}
+			deleted = append(deleted, r.ReferrersDeleted...)
 		}
 		if len(deleted) > 0 {
 			e.record("registry.prune", map[string]any{"keep": keep, "deleted": deleted})
@@ -82,9 +99,8 @@ func (e *Env) Copy(ctx context.Context, src, dst string, sink progress.Sink) (*r
 		return nil, err
 	}
 	cp, err := c.Copy(ctx, src, dst, e.Cfg.Registry, sink)
-	if err != nil {
-		return nil, err
+	if cp != nil {
+		e.record("registry.copy", map[string]any{"src": cp.Source, "dst": cp.Destination, "digest": cp.Digest, "referrers_copied": cp.Referrers})
 	}
-	e.record("registry.copy", map[string]any{"src": cp.Source, "dst": cp.Destination, "digest": cp.Digest})
-	return cp, nil
+	return cp, err
 }

@@ -29,6 +29,7 @@ type (
 	Inspection    = registryclient.Inspection
 	PushResult    = registryclient.PushResult
 	PruneResult   = registryclient.PruneResult
+	TagsResult    = registryclient.TagsResult
 	GCResult      = stack.GCResult
 	TrustOp       = trust.Op
 	TrustState    = trust.State

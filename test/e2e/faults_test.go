@@ -300,7 +300,10 @@ func TestCatalogNetworkDrop(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
-	if r.Code != 0 || strings.Count(r.Stdout, "drop-") != repos {
+	var after struct {
+		Repositories []string `json:"repositories"`
+	}
+	if r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &after) != nil || len(after.Repositories) != repos {
 		t.Fatalf("catalog after the drop: %s", r)
 	}
 }

@@ -65,7 +65,7 @@ func TestReferrersThroughTheStack(t *testing.T) {
 		rc.Close()
 	}
 	listed("after the push")
-	if tags := mustCLI(t, s.Env, "tags", "e2e/signed").Stdout; strings.TrimSpace(tags) != "v1" {
+	if tags := mustCLI(t, s.Env, "tags", "e2e/signed").Stdout; strings.TrimSpace(tags) != "v1  image" {
 		t.Errorf("esbtui tags lists %q, want only v1", tags)
 	}
 	mustCLI(t, s.Env, "gc", "--json")

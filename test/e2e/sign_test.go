@@ -130,7 +130,7 @@ func signCases(t *testing.T, s *testStack, full bool) {
 		}
 	}
 	if !full {
-		if tags := listTags(t, tr, s.Addr(), "e2e/app"); !hasTag(tags, "sha256-"+strings.TrimPrefix(pushed.Digest, "sha256:")) {
+		if tags := listTagsHTTP(t, tr, s.Addr(), "e2e/app"); !hasTag(tags, "sha256-"+strings.TrimPrefix(pushed.Digest, "sha256:")) {
 			t.Fatalf("plain registry: tags %v lack the referrers fallback tag of %s", tags, pushed.Digest)
 		}
 		randomImage(t, tr, app)
@@ -446,8 +446,8 @@ func signOtherDigest(t *testing.T, ctx context.Context, tr http.RoundTripper, re
 	}
 }
 
-// listTags is the registry's tag list of repo.
-func listTags(t *testing.T, tr http.RoundTripper, addr, repo string) []string {
+// listTagsHTTP is the registry's tag list of repo.
+func listTagsHTTP(t *testing.T, tr http.RoundTripper, addr, repo string) []string {
 	t.Helper()
 	resp, err := (&http.Client{Transport: tr}).Get("https://" + addr + "/v2/" + repo + "/tags/list")
 	if err != nil {

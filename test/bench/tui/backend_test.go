@@ -110,7 +110,7 @@ func (b *pushBackend) Build(context.Context, []string, progress.Sink) (string, e
 	return "", errNo
 }
 func (b *pushBackend) Catalog(context.Context) ([]string, error)          { return nil, errNo }
-func (b *pushBackend) Tags(context.Context, string) ([]string, error)     { return nil, errNo }
+func (b *pushBackend) Tags(context.Context, string) ([]tui.TagRow, error) { return nil, errNo }
 func (b *pushBackend) Inspect(context.Context, string) (tui.Image, error) { return tui.Image{}, errNo }
 func (b *pushBackend) Delete(context.Context, string, progress.Sink) (string, error) {
 	return "", errNo
