@@ -1,0 +1,76 @@
+package registryclient
+
+import "strings"
+
+// RequestCount is a number of requests and how many of them failed.
+type RequestCount struct {
+	Requests float64 `json:"requests"`
+	Failures float64 `json:"failures"`
+}
+
+// SuccessRate is the share of requests that did not fail (0..1); ok is
+// false when there were none.
+func (c RequestCount) SuccessRate() (rate float64, ok bool) {
+	if c.Requests <= 0 {
+		return 0, false
+	}
+	return (c.Requests - c.Failures) / c.Requests, true
+}
+
+func (c RequestCount) minus(o RequestCount) RequestCount {
+	return RequestCount{Requests: c.Requests - o.Requests, Failures: c.Failures - o.Failures}
+}
+
+// The registry's route names (distribution's handler label).
+const (
+	routeManifest        = "manifest"
+	routeBlob            = "blob"
+	routeBlobUpload      = "blob-upload"
+	routeBlobUploadChunk = "blob-upload-chunk"
+)
+
+// countPushPull adds n requests of one counter series to the push or pull
+// count.
+//
+// A pull is a GET or HEAD of a manifest or a blob; a push is a PUT of a
+// manifest or any request of a blob upload (start, chunk, commit, mount).
+// The catalog, tags, the /v2/ ping and deletes are neither.
+//
+// A request failed when the registry answered 5xx (it broke), 401 or 403
+// (credentials refused) or 400 (it rejected what was sent: a digest that
+// does not match, an invalid manifest). A 404 is an answer, not a failure:
+// every push asks HEAD for each blob first and gets 404 for the new ones,
+// and pulling a tag that does not exist is the client's mistake. 416 and the
+// other 4xx are the client's too.
+func (s *MetricsSample) countPushPull(handler, method, code string, n float64) {
+	var c *RequestCount
+	switch {
+	case (handler == routeManifest || handler == routeBlob) && (method == "get" || method == "head"):
+		c = &s.Pulls
+	case handler == routeManifest && method == "put", handler == routeBlobUpload, handler == routeBlobUploadChunk:
+		c = &s.Pushes
+	default:
+		return
+	}
+	c.Requests += n
+	if failedAnswer(code) {
+		c.Failures += n
+	}
+}
+
+func failedAnswer(code string) bool {
+	return strings.HasPrefix(code, "5") || code == "400" || code == "401" || code == "403"
+}
+
+// isBlobTransfer: a request that carries a blob's bytes (a blob GET, an
+// upload's PATCH or PUT), whose duration is the blob's size over the link,
+// not the registry's answer time. The API p95 leaves them out.
+func isBlobTransfer(handler, method string) bool {
+	switch handler {
+	case routeBlob:
+		return method == "get"
+	case routeBlobUpload, routeBlobUploadChunk:
+		return method == "patch" || method == "put"
+	}
+	return false
+}
