@@ -32,6 +32,7 @@ const EnvProjectFile = "ESB_PROJECT_FILE"
 //	retention: {keep: 5, on_up: true}   # prune --keep 5 then gc after `up`
 //	image: registry:3              # the registry image (default: esbtui's own)
 //	trust: {containers: all}       # or [svc, ...]: mount esbtui's CA bundle
+//	alerts: {storage_warn: 85, storage_fail: 95, success_rate: 99, p95: 1s}
 type ProjectFile struct {
 	Path      string    `yaml:"-"`
 	Compose   []string  `yaml:"compose"`
@@ -43,6 +44,9 @@ type ProjectFile struct {
 	// NameOrigins maps each of Names to "FILE:LINE", for errors about it.
 	NameOrigins map[string]string `yaml:"-"`
 	Image       string            `yaml:"image"`
+	Alerts      AlertsFile        `yaml:"alerts"`
+	// ResolvedAlerts are Alerts over the defaults, checked.
+	ResolvedAlerts Alerts `yaml:"-"`
 }
 
 // Retention is the registry's tag retention policy.
@@ -67,7 +71,7 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 		if errors.As(err, &tc) {
 			return nil, fmt.Errorf("config: %s:%d: %s", path, tc.line, tc.msg)
 		}
-		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers, alerts.storage_warn, alerts.storage_fail, alerts.success_rate, alerts.p95)", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if err := CheckImageRef(pf.Image); pf.Image != "" && err != nil {
 		return nil, fmt.Errorf("config: %s: image %q: %w", path, pf.Image, err)
@@ -82,6 +86,11 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 	if pf.Retention.OnUp && pf.Retention.Keep == 0 {
 		return nil, fmt.Errorf("config: %s: retention.on_up needs retention.keep (how many tags to keep per repository)", path)
 	}
+	alerts, err := pf.Alerts.resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	pf.ResolvedAlerts = alerts
 	if pf.Registry != "" {
 		if err := CheckRegistry(pf.Registry); err != nil {
 			return nil, fmt.Errorf("config: %s:%d: registry %q: %w", path, keyLine(data, "registry"), pf.Registry, err)
