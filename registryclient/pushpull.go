@@ -32,22 +32,27 @@ const (
 // countPushPull adds n requests of one counter series to the push or pull
 // count.
 //
-// A pull is a GET or HEAD of a manifest or a blob; a push is a PUT of a
-// manifest or any request of a blob upload (start, chunk, commit, mount).
-// The catalog, tags, the /v2/ ping and deletes are neither.
+// A pull is a GET or HEAD of a manifest or a GET of a blob; a push is a
+// blob HEAD (the existence check a push makes before each upload), any
+// request of a blob upload (start, chunk, commit, mount) or a PUT of a
+// manifest. The catalog, tags, the /v2/ ping and deletes are neither.
 //
 // A request failed when the registry answered 5xx (it broke), 401 or 403
 // (credentials refused) or 400 (it rejected what was sent: a digest that
-// does not match, an invalid manifest). A 404 is an answer, not a failure:
-// every push asks HEAD for each blob first and gets 404 for the new ones,
-// and pulling a tag that does not exist is the client's mistake. 416 and the
-// other 4xx are the client's too.
+// does not match, an invalid manifest). A 404 is not counted at all: it is
+// the answer to a question (every push asks HEAD for each blob first and
+// gets 404 for the new ones; pulling a tag that does not exist is the
+// client's mistake). Other answers count as successes.
 func (s *MetricsSample) countPushPull(handler, method, code string, n float64) {
+	if code == "404" {
+		return
+	}
 	var c *RequestCount
 	switch {
-	case (handler == routeManifest || handler == routeBlob) && (method == "get" || method == "head"):
+	case handler == routeManifest && (method == "get" || method == "head"), handler == routeBlob && method == "get":
 		c = &s.Pulls
-	case handler == routeManifest && method == "put", handler == routeBlobUpload, handler == routeBlobUploadChunk:
+	case handler == routeBlob && method == "head", handler == routeManifest && method == "put",
+		handler == routeBlobUpload, handler == routeBlobUploadChunk:
 		c = &s.Pushes
 	default:
 		return

@@ -46,13 +46,14 @@ func TestPushPullCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Pushes: 3 post + 3 patch + 3 put + 1 manifest put = 10; failed: the
-	// 400. Pulls: blob head 3 + manifest get 94 + manifest head 1 + blob
-	// get 5 = 103; failed: the 401 and the 500 (the 404s are answers).
+	// Pushes: 3 post + 3 patch + 3 put + 1 manifest put = 10 (the blob
+	// HEAD 404s are not counted); failed: the 400. Pulls: manifest get 90
+	// (not the 4 404s) + manifest head 1 + blob get 5 = 96; failed: the
+	// 401 and the 500.
 	if want := (RequestCount{Requests: 10, Failures: 1}); s.Pushes != want {
 		t.Errorf("pushes %+v, want %+v", s.Pushes, want)
 	}
-	if want := (RequestCount{Requests: 103, Failures: 2}); s.Pulls != want {
+	if want := (RequestCount{Requests: 96, Failures: 2}); s.Pulls != want {
 		t.Errorf("pulls %+v, want %+v", s.Pulls, want)
 	}
 	prev := *s

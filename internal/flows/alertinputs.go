@@ -1,0 +1,110 @@
+package flows
+
+import (
+	"context"
+	"time"
+
+	"github.com/esbtui/esbtui/registryserver"
+	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
+)
+
+// alertsTimeout bounds measuring the storage for the alerts (an exec in
+// the registry container): status and doctor never hang on it.
+const alertsTimeout = 5 * time.Second
+
+// Alerts measures the registry (its storage filesystem, its metrics since
+// it started) and holds it to the thresholds in esb.yaml.
+func (e *Env) Alerts(ctx context.Context) []Alert {
+	var services []engine.Service
+	if eng, err := e.Engine(ctx); err == nil {
+		services, _ = eng.Ps(ctx, e.Cfg.Project)
+		eng.Close()
+	}
+	in := AlertInputs{}
+	ms, err := e.ScrapeMetrics(ctx)
+	if err == nil {
+		m := ComputeMetrics(nil, ms)
+		in.Metrics = &m
+	} else {
+		in.MetricsErr = err.Error()
+	}
+	reachable := err == nil
+	if !reachable {
+		if c, cerr := e.Registry(); cerr == nil {
+			_, perr := c.Probe(ctx, e.Cfg.Registry)
+			reachable = perr == nil
+		}
+	}
+	in.Storage, in.StorageErr = e.storageFilesystem(ctx, services, reachable)
+	return EvaluateAlerts(e.Cfg.Alerts, in)
+}
+
+// alertInputs are the snapshot's measures: the storage filesystem and the
+// metrics the registry section scraped.
+func (e *Env) alertInputs(ctx context.Context, st *StackStatus, reg *RegistryStatus) AlertInputs {
+	var services []engine.Service
+	if st != nil {
+		services = st.Services
+	}
+	in := AlertInputs{}
+	switch {
+	case reg == nil || !reg.Reachable:
+		in.MetricsErr = "the registry does not answer"
+	case reg.Metrics != nil:
+		in.Metrics = reg.Metrics
+	default:
+		in.MetricsErr = reg.MetricsError
+	}
+	in.Storage, in.StorageErr = e.storageFilesystem(ctx, services, reg != nil && reg.Reachable)
+	if reg != nil && in.Storage != nil {
+		reg.Filesystem = in.Storage
+	}
+	return in
+}
+
+// storageFilesystem measures where the registry keeps its data: in the
+// stack's running registry container, else (the registry answers, the
+// stack runs none) esbtui serve's directory on this machine.
+func (e *Env) storageFilesystem(ctx context.Context, services []engine.Service, reachable bool) (*StorageFilesystem, string) {
+	ctx, cancel := context.WithTimeout(ctx, alertsTimeout)
+	defer cancel()
+	for _, s := range services {
+		if s.Name != stack.RegistryService || s.State != "running" {
+			continue
+		}
+		eng, err := e.Engine(ctx)
+		if err != nil {
+			return nil, err.Error()
+		}
+		defer eng.Close()
+		rs, err := stack.RegistryFilesystem(ctx, eng, e.Cfg.Project)
+		if err != nil {
+			return nil, err.Error()
+		}
+		return &StorageFilesystem{Where: rs.Container + ":" + rs.Root, FSUsage: rs.FSUsage, UsedPercent: rs.UsedPercent()}, ""
+	}
+	dir := e.Cfg.RegistryDataDir()
+	switch {
+	case !reachable:
+		return nil, "the registry is not running (esbtui up, or esbtui serve)"
+	case !isDir(dir):
+		return nil, "the registry at " + e.Cfg.Registry + " is neither the stack's nor esbtui serve's: its storage is out of esbtui's sight"
+	}
+	u, err := registryserver.StatFilesystem(dir)
+	if err != nil {
+		return nil, err.Error()
+	}
+	fs := engine.FSUsage{Total: clampInt64(u.Total), Free: clampInt64(u.Free), Avail: clampInt64(u.Avail)}
+	if fs.Total == 0 {
+		return nil, "statfs " + dir + ": a filesystem of size 0"
+	}
+	return &StorageFilesystem{Where: dir, FSUsage: fs, UsedPercent: fs.UsedPercent()}, ""
+}
+
+func clampInt64(v uint64) int64 {
+	if v > 1<<62 {
+		return 1 << 62
+	}
+	return int64(v)
+}
