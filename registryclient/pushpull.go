@@ -21,12 +21,14 @@ func (c RequestCount) minus(o RequestCount) RequestCount {
 	return RequestCount{Requests: c.Requests - o.Requests, Failures: c.Failures - o.Failures}
 }
 
-// The registry's route names (distribution's handler label).
+// The registry's route names as its handler label spells them
+// (distribution's "blob-upload" becomes blob_upload in the metrics: see
+// testdata/metrics-esbtui-registry.txt, a real scrape).
 const (
 	routeManifest        = "manifest"
 	routeBlob            = "blob"
-	routeBlobUpload      = "blob-upload"
-	routeBlobUploadChunk = "blob-upload-chunk"
+	routeBlobUpload      = "blob_upload"
+	routeBlobUploadChunk = "blob_upload_chunk"
 )
 
 // countPushPull adds n requests of one counter series to the push or pull

@@ -1,6 +1,7 @@
 package registryclient
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +15,10 @@ const pushPullMetrics = `# TYPE registry_http_requests_total counter
 registry_http_requests_total{code="200",handler="base",method="get"} 5
 registry_http_requests_total{code="401",handler="base",method="get"} 5
 registry_http_requests_total{code="404",handler="blob",method="head"} 3
-registry_http_requests_total{code="202",handler="blob-upload",method="post"} 3
-registry_http_requests_total{code="202",handler="blob-upload-chunk",method="patch"} 3
-registry_http_requests_total{code="201",handler="blob-upload-chunk",method="put"} 2
-registry_http_requests_total{code="400",handler="blob-upload-chunk",method="put"} 1
+registry_http_requests_total{code="202",handler="blob_upload",method="post"} 3
+registry_http_requests_total{code="202",handler="blob_upload_chunk",method="patch"} 3
+registry_http_requests_total{code="201",handler="blob_upload_chunk",method="put"} 2
+registry_http_requests_total{code="400",handler="blob_upload_chunk",method="put"} 1
 registry_http_requests_total{code="201",handler="manifest",method="put"} 1
 registry_http_requests_total{code="200",handler="manifest",method="get"} 90
 registry_http_requests_total{code="404",handler="manifest",method="get"} 4
@@ -40,6 +41,34 @@ registry_http_request_duration_seconds_bucket{handler="blob",method="get",le="+I
 registry_http_request_duration_seconds_sum{handler="blob",method="get"} 5000
 registry_http_request_duration_seconds_count{handler="blob",method="get"} 500
 `
+
+// TestPushPullCountsOfARealScrape reads a real /metrics of esbtui's
+// registry image (distribution v3.1.2) recorded by the e2e alerts test
+// after a push, doctor's probe (push, pull, delete) and five uploads with a
+// wrong digest (400).
+func TestPushPullCountsOfARealScrape(t *testing.T) {
+	f, err := os.Open("testdata/metrics-esbtui-registry.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := ParseMetrics(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pushes: blob HEAD 200 ×2, upload POST ×9, PATCH ×2, PUT ×4 + ×5
+	// (400), manifest PUT ×3 = 25, 5 failed; the 404s are not counted.
+	if want := (RequestCount{Requests: 25, Failures: 5}); s.Pushes != want {
+		t.Errorf("pushes %+v, want %+v", s.Pushes, want)
+	}
+	// Pulls: blob GET ×4, manifest GET ×2, manifest HEAD ×2.
+	if want := (RequestCount{Requests: 8}); s.Pulls != want {
+		t.Errorf("pulls %+v, want %+v", s.Pulls, want)
+	}
+	if m := ComputeMetrics(nil, s); m.APIP95 <= 0 || m.APIP95 > m.P95 {
+		t.Errorf("API p95 %v (overall %v)", m.APIP95, m.P95)
+	}
+}
 
 func TestPushPullCounts(t *testing.T) {
 	s, err := ParseMetrics(strings.NewReader(pushPullMetrics))

@@ -48,6 +48,7 @@ func printSnapshot(a *app, s flows.Snapshot) {
 	printTrust(a, s.Trust)
 	printStack(a, s.Stack)
 	printRegistry(a, s.Registry)
+	printAlerts(a, s.Alerts, a.env.Cfg.Alerts)
 }
 
 func printCertReport(a *app, r flows.CertReport) {

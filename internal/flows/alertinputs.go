@@ -36,7 +36,11 @@ func (e *Env) Alerts(ctx context.Context) []Alert {
 			reachable = perr == nil
 		}
 	}
-	in.Storage, in.StorageErr = e.storageFilesystem(ctx, services, reachable)
+	var inProcess bool
+	in.Storage, in.StorageErr, inProcess = e.storageFilesystem(ctx, services, reachable)
+	if inProcess && in.Metrics == nil {
+		in.MetricsErr = noServeMetrics
+	}
 	return EvaluateAlerts(e.Cfg.Alerts, in)
 }
 
@@ -56,17 +60,25 @@ func (e *Env) alertInputs(ctx context.Context, st *StackStatus, reg *RegistrySta
 	default:
 		in.MetricsErr = reg.MetricsError
 	}
-	in.Storage, in.StorageErr = e.storageFilesystem(ctx, services, reg != nil && reg.Reachable)
+	var inProcess bool
+	in.Storage, in.StorageErr, inProcess = e.storageFilesystem(ctx, services, reg != nil && reg.Reachable)
+	if inProcess && in.Metrics == nil {
+		in.MetricsErr = noServeMetrics
+	}
 	if reg != nil && in.Storage != nil {
 		reg.Filesystem = in.Storage
 	}
 	return in
 }
 
+// noServeMetrics is why the in-process registry has no metrics alerts.
+const noServeMetrics = "the in-process registry (esbtui serve) publishes no metrics; the stack's registry does (esbtui up)"
+
 // storageFilesystem measures where the registry keeps its data: in the
 // stack's running registry container, else (the registry answers, the
-// stack runs none) esbtui serve's directory on this machine.
-func (e *Env) storageFilesystem(ctx context.Context, services []engine.Service, reachable bool) (*StorageFilesystem, string) {
+// stack runs none) esbtui serve's directory on this machine (inProcess).
+// errMsg says why it could not.
+func (e *Env) storageFilesystem(ctx context.Context, services []engine.Service, reachable bool) (fs *StorageFilesystem, errMsg string, inProcess bool) {
 	ctx, cancel := context.WithTimeout(ctx, alertsTimeout)
 	defer cancel()
 	for _, s := range services {
@@ -75,31 +87,31 @@ func (e *Env) storageFilesystem(ctx context.Context, services []engine.Service, 
 		}
 		eng, err := e.Engine(ctx)
 		if err != nil {
-			return nil, err.Error()
+			return nil, err.Error(), false
 		}
 		defer eng.Close()
 		rs, err := stack.RegistryFilesystem(ctx, eng, e.Cfg.Project)
 		if err != nil {
-			return nil, err.Error()
+			return nil, err.Error(), false
 		}
-		return &StorageFilesystem{Where: rs.Container + ":" + rs.Root, FSUsage: rs.FSUsage, UsedPercent: rs.UsedPercent()}, ""
+		return &StorageFilesystem{Where: rs.Container + ":" + rs.Root, FSUsage: rs.FSUsage, UsedPercent: rs.UsedPercent()}, "", false
 	}
 	dir := e.Cfg.RegistryDataDir()
 	switch {
 	case !reachable:
-		return nil, "the registry is not running (esbtui up, or esbtui serve)"
+		return nil, "the registry is not running (esbtui up, or esbtui serve)", false
 	case !isDir(dir):
-		return nil, "the registry at " + e.Cfg.Registry + " is neither the stack's nor esbtui serve's: its storage is out of esbtui's sight"
+		return nil, "the registry at " + e.Cfg.Registry + " is neither the stack's nor esbtui serve's: its storage is out of esbtui's sight", false
 	}
 	u, err := registryserver.StatFilesystem(dir)
 	if err != nil {
-		return nil, err.Error()
+		return nil, err.Error(), true
 	}
-	fs := engine.FSUsage{Total: clampInt64(u.Total), Free: clampInt64(u.Free), Avail: clampInt64(u.Avail)}
-	if fs.Total == 0 {
-		return nil, "statfs " + dir + ": a filesystem of size 0"
+	fu := engine.FSUsage{Total: clampInt64(u.Total), Free: clampInt64(u.Free), Avail: clampInt64(u.Avail)}
+	if fu.Total == 0 {
+		return nil, "statfs " + dir + ": a filesystem of size 0", true
 	}
-	return &StorageFilesystem{Where: dir, FSUsage: fs, UsedPercent: fs.UsedPercent()}, ""
+	return &StorageFilesystem{Where: dir, FSUsage: fu, UsedPercent: fu.UsedPercent()}, "", true
 }
 
 func clampInt64(v uint64) int64 {

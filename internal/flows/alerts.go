@@ -6,6 +6,7 @@ import (
 
 	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/esbtui/esbtui/internal/termtext"
 	"github.com/esbtui/esbtui/registryclient"
 	"github.com/esbtui/esbtui/stack/engine"
 )
@@ -85,7 +86,7 @@ func EvaluateAlerts(th config.Alerts, in AlertInputs) []Alert {
 	if m == nil {
 		why := "the registry's metrics are not available"
 		if in.MetricsErr != "" {
-			why += ": " + in.MetricsErr
+			why += ": " + termtext.Clean(in.MetricsErr)
 		}
 		for _, a := range []Alert{
 			{Name: AlertPushSuccess, Threshold: th.SuccessRate, Unit: "%"},
@@ -111,13 +112,15 @@ func storageAlert(th config.Alerts, in AlertInputs) Alert {
 	if fs == nil {
 		a.Level, a.What = AlertUnknown, "the registry's storage filesystem was not measured"
 		if in.StorageErr != "" {
-			a.What += ": " + in.StorageErr
+			a.What += ": " + termtext.Clean(in.StorageErr)
 		}
 		return a
 	}
 	pct := fs.UsedPercent
 	a.Value = &pct
-	a.What = fmt.Sprintf("%s is %.1f %% full (%s available of %s)", fs.Where, pct, progress.Bytes(fs.Avail), progress.Bytes(fs.Total))
+	// Where names a container and a path from its environment: outside
+	// text, made safe for the terminal.
+	a.What = fmt.Sprintf("%s is %.1f %% full (%s available of %s)", termtext.Clean(fs.Where), pct, progress.Bytes(fs.Avail), progress.Bytes(fs.Total))
 	switch {
 	case pct >= th.StorageFail:
 		a.Level, a.Threshold, a.Fix = AlertFail, th.StorageFail, fixStorage

@@ -53,7 +53,7 @@ func TestDoctorOnTheRealStack(t *testing.T) {
 			t.Errorf("%s: %s (%s)", c.Name, c.Status, c.Why)
 		}
 	}
-	for _, want := range []string{"root CA", "server certificate", "trust: system", "container engine", "engine certs.d", "stack services", "TLS to registry (system roots)", "registry API /v2/", "probe push → pull → run"} {
+	for _, want := range []string{"root CA", "server certificate", "trust: system", "container engine", "engine certs.d", "stack services", "TLS to registry (system roots)", "registry API /v2/", "probe push → pull → run", "alerts: storage", "alerts: push success", "alerts: pull success", "alerts: api p95"} {
 		if seen[want] != "ok" {
 			t.Errorf("%s = %q, want ok", want, seen[want])
 		}
@@ -66,8 +66,8 @@ func TestDoctorOnTheRealStack(t *testing.T) {
 		}
 		events = append(events, e)
 	}
-	if n := len(events); n != 20 || events[n-1].Step != "probe push → pull → run" || events[n-1].Status != progress.Done {
-		t.Errorf("%d live events, want 20 ending with the probe done:\n%s", n, res.Stderr)
+	if n := len(events); n != 22 || events[n-3].Step != "probe push → pull → run" || events[n-1].Step != "alerts" || events[n-1].Status != progress.Done {
+		t.Errorf("%d live events, want 22: the probe, then the alerts done:\n%s", n, res.Stderr)
 	}
 	for i := 0; i+1 < len(events); i += 2 {
 		if events[i].Status != progress.Start || events[i+1].Step != events[i].Step || events[i+1].Status == progress.Start {
