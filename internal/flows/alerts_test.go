@@ -18,8 +18,8 @@ process_start_time_seconds 1.7e+09
 # TYPE registry_http_requests_total counter
 registry_http_requests_total{code="200",handler="manifest",method="get"} 100
 registry_http_requests_total{code="200",handler="blob",method="get"} 20
-registry_http_requests_total{code="202",handler="blob-upload",method="post"} 20
-registry_http_requests_total{code="201",handler="blob-upload",method="put"} 20
+registry_http_requests_total{code="202",handler="blob_upload",method="post"} 20
+registry_http_requests_total{code="201",handler="blob_upload",method="put"} 20
 # TYPE registry_http_request_duration_seconds histogram
 registry_http_request_duration_seconds_bucket{handler="manifest",method="get",le="0.1"} 90
 registry_http_request_duration_seconds_bucket{handler="manifest",method="get",le="1"} 90
