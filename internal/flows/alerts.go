@@ -38,6 +38,9 @@ type Alert struct {
 	Level AlertLevel `json:"level"`
 	// What is one line: the measure and its value, or why it is unknown.
 	What string `json:"what"`
+	// Short is the value in a few words ("87.5 % full", "p95 5ms"), for
+	// the dashboard.
+	Short string `json:"short"`
 	// Value is the measure (percent for storage and the success rates,
 	// seconds for the p95); nil when unknown.
 	Value *float64 `json:"value,omitempty"`
@@ -81,19 +84,25 @@ const (
 // fail), the push and pull success rates and the API p95 (warn). A measure
 // that is missing gives an unknown alert saying why, never an ok one.
 func EvaluateAlerts(th config.Alerts, in AlertInputs) []Alert {
-	out := []Alert{storageAlert(th, in)}
-	m := in.Metrics
+	return append([]Alert{storageAlert(th, in)}, MetricsAlerts(th, in.Metrics, in.MetricsErr)...)
+}
+
+// MetricsAlerts are the alerts computed from the registry's metrics (push
+// and pull success, API p95) over the window m covers; with m nil every one
+// is unknown, saying why (metricsErr).
+func MetricsAlerts(th config.Alerts, m *registryclient.Metrics, metricsErr string) []Alert {
+	var out []Alert
 	if m == nil {
 		why := "the registry's metrics are not available"
-		if in.MetricsErr != "" {
-			why += ": " + termtext.Clean(in.MetricsErr)
+		if metricsErr != "" {
+			why += ": " + termtext.Clean(metricsErr)
 		}
 		for _, a := range []Alert{
 			{Name: AlertPushSuccess, Threshold: th.SuccessRate, Unit: "%"},
 			{Name: AlertPullSuccess, Threshold: th.SuccessRate, Unit: "%"},
 			{Name: AlertAPIP95, Threshold: th.P95.Seconds(), Unit: "s"},
 		} {
-			a.Level, a.What = AlertUnknown, why
+			a.Level, a.What, a.Short = AlertUnknown, why, "no metrics"
 			out = append(out, a)
 		}
 		return out
@@ -110,7 +119,7 @@ func storageAlert(th config.Alerts, in AlertInputs) Alert {
 	a := Alert{Name: AlertStorage, Threshold: th.StorageWarn, Unit: "%"}
 	fs := in.Storage
 	if fs == nil {
-		a.Level, a.What = AlertUnknown, "the registry's storage filesystem was not measured"
+		a.Level, a.What, a.Short = AlertUnknown, "the registry's storage filesystem was not measured", "not measured"
 		if in.StorageErr != "" {
 			a.What += ": " + termtext.Clean(in.StorageErr)
 		}
@@ -138,11 +147,13 @@ func successAlert(name, what string, c registryclient.RequestCount, th config.Al
 	a := Alert{Name: name, Threshold: th.SuccessRate, Unit: "%", Window: window}
 	rate, ok := c.SuccessRate()
 	if !ok {
-		a.Level, a.What = AlertUnknown, fmt.Sprintf("no %s %s: no rate to judge", what, window)
+		a.Level, a.What, a.Short = AlertUnknown, fmt.Sprintf("no %s %s: no rate to judge", what, window), "no "+what
+
 		return a
 	}
 	pct := 100 * rate
 	a.Value = &pct
+	a.Short = fmt.Sprintf("%.1f %% of %d", pct, int64(c.Requests))
 	a.What = fmt.Sprintf("%.2f %% of %d %s succeeded %s (%d failed)", pct, int64(c.Requests), what, window, int64(c.Failures))
 	if pct < th.SuccessRate {
 		a.Level, a.Fix = AlertWarn, fixSuccess
@@ -156,11 +167,15 @@ func successAlert(name, what string, c registryclient.RequestCount, th config.Al
 func p95Alert(m *registryclient.Metrics, th config.Alerts, window string) Alert {
 	a := Alert{Name: AlertAPIP95, Threshold: th.P95.Seconds(), Unit: "s", Window: window}
 	if m.APIP95 <= 0 {
-		a.Level, a.What = AlertUnknown, "no API calls "+window+": no latency to judge"
+		a.Level, a.What, a.Short = AlertUnknown, "no API calls "+window+": no latency to judge", "no calls"
 		return a
 	}
 	sec := m.APIP95.Seconds()
 	a.Value = &sec
+	a.Short = m.APIP95.Round(time.Millisecond).String()
+	if m.APIP95 < time.Millisecond {
+		a.Short = "<1ms"
+	}
 	a.What = fmt.Sprintf("95 %% of API calls answered within %s %s (blob transfers left out)", m.APIP95.Round(time.Millisecond), window)
 	if m.APIP95 > th.P95 {
 		a.Level, a.Fix = AlertWarn, fixP95
