@@ -29,7 +29,7 @@ func StatFilesystem(path string) (FilesystemUsage, error) {
 // df), in the format stack/engine's Df reads from `stat -f` in other images.
 func diskFree(paths []string, out io.Writer) error {
 	if len(paths) == 0 {
-		return errors.New("df PATH...")
+		return errors.New("df needs a path: df PATH [PATH...]")
 	}
 	for _, p := range paths {
 		u, err := StatFilesystem(p)
