@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/esbtui/esbtui/registryserver"
@@ -16,11 +17,6 @@ const alertsTimeout = 5 * time.Second
 // Alerts measures the registry (its storage filesystem, its metrics since
 // it started) and holds it to the thresholds in esb.yaml.
 func (e *Env) Alerts(ctx context.Context) []Alert {
-	var services []engine.Service
-	if eng, err := e.Engine(ctx); err == nil {
-		services, _ = eng.Ps(ctx, e.Cfg.Project)
-		eng.Close()
-	}
 	in := AlertInputs{}
 	ms, err := e.ScrapeMetrics(ctx)
 	if err == nil {
@@ -29,19 +25,45 @@ func (e *Env) Alerts(ctx context.Context) []Alert {
 	} else {
 		in.MetricsErr = err.Error()
 	}
-	reachable := err == nil
-	if !reachable {
-		if c, cerr := e.Registry(); cerr == nil {
-			_, perr := c.Probe(ctx, e.Cfg.Registry)
-			reachable = perr == nil
-		}
-	}
 	var inProcess bool
-	in.Storage, in.StorageErr, inProcess = e.storageFilesystem(ctx, services, reachable)
+	in.Storage, in.StorageErr, inProcess = e.storageFilesystem(ctx, e.stackServices(ctx), func() bool { return err == nil || e.registryAnswers(ctx) })
 	if inProcess && in.Metrics == nil {
 		in.MetricsErr = noServeMetrics
 	}
 	return EvaluateAlerts(e.Cfg.Alerts, in)
+}
+
+// MeasureStorage measures the filesystem that holds the registry's data:
+// in the stack's running registry container, else esbtui serve's
+// directory while the registry answers.
+func (e *Env) MeasureStorage(ctx context.Context) (*StorageFilesystem, error) {
+	fs, why, _ := e.storageFilesystem(ctx, e.stackServices(ctx), func() bool { return e.registryAnswers(ctx) })
+	if fs == nil {
+		return nil, fmt.Errorf("measure the registry's storage: %s", why)
+	}
+	return fs, nil
+}
+
+// stackServices are the project's containers; none when the engine does
+// not answer.
+func (e *Env) stackServices(ctx context.Context) []engine.Service {
+	eng, err := e.Engine(ctx)
+	if err != nil {
+		return nil
+	}
+	defer eng.Close()
+	services, _ := eng.Ps(ctx, e.Cfg.Project)
+	return services
+}
+
+// registryAnswers: the registry answers its /v2/ probe.
+func (e *Env) registryAnswers(ctx context.Context) bool {
+	c, err := e.Registry()
+	if err != nil {
+		return false
+	}
+	_, err = c.Probe(ctx, e.Cfg.Registry)
+	return err == nil
 }
 
 // alertInputs are the snapshot's measures: the storage filesystem and the
@@ -61,7 +83,7 @@ func (e *Env) alertInputs(ctx context.Context, st *StackStatus, reg *RegistrySta
 		in.MetricsErr = reg.MetricsError
 	}
 	var inProcess bool
-	in.Storage, in.StorageErr, inProcess = e.storageFilesystem(ctx, services, reg != nil && reg.Reachable)
+	in.Storage, in.StorageErr, inProcess = e.storageFilesystem(ctx, services, func() bool { return reg != nil && reg.Reachable })
 	if inProcess && in.Metrics == nil {
 		in.MetricsErr = noServeMetrics
 	}
@@ -78,7 +100,7 @@ const noServeMetrics = "the in-process registry (esbtui serve) publishes no metr
 // stack's running registry container, else (the registry answers, the
 // stack runs none) esbtui serve's directory on this machine (inProcess).
 // errMsg says why it could not.
-func (e *Env) storageFilesystem(ctx context.Context, services []engine.Service, reachable bool) (fs *StorageFilesystem, errMsg string, inProcess bool) {
+func (e *Env) storageFilesystem(ctx context.Context, services []engine.Service, reachable func() bool) (fs *StorageFilesystem, errMsg string, inProcess bool) {
 	ctx, cancel := context.WithTimeout(ctx, alertsTimeout)
 	defer cancel()
 	for _, s := range services {
@@ -98,7 +120,7 @@ func (e *Env) storageFilesystem(ctx context.Context, services []engine.Service, 
 	}
 	dir := e.Cfg.RegistryDataDir()
 	switch {
-	case !reachable:
+	case !reachable():
 		return nil, "the registry is not running (esbtui up, or esbtui serve)", false
 	case !isDir(dir):
 		return nil, "the registry at " + e.Cfg.Registry + " is neither the stack's nor esbtui serve's: its storage is out of esbtui's sight", false
