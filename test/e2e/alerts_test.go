@@ -55,6 +55,30 @@ func doctorCheck(d doctorDoc, name string) (status, why, fix string) {
 	return "", "", ""
 }
 
+// smallVolume writes a compose file that puts the registry's data on a
+// 64 MiB tmpfs volume.
+func smallVolume(t *testing.T) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "small-volume.yaml")
+	if err := os.WriteFile(f, []byte("volumes:\n  registry-data:\n    driver_opts: {type: tmpfs, device: tmpfs, o: size=64m}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestAlertsStorageOnTheFixtureImage: a registry:3-like image (busybox, no
+// esbtui inside) is measured through its shell's `stat -f`: the storage
+// alert reads its 64 MiB volume.
+func TestAlertsStorageOnTheFixtureImage(t *testing.T) {
+	s := newStackWith(t, nil, registryImage(t))
+	env := s.With("ESB_COMPOSE_FILE=" + smallVolume(t))
+	mustCLI(t, env, "up", "--no-tui")
+	alerts, _ := statusAlerts(t, env)
+	if a := alerts["storage"]; a.Level != "ok" || a.Value == nil || !strings.Contains(a.What, s.Project+"-registry:/var/lib/registry") {
+		t.Fatalf("storage on the fixture image: %+v", a)
+	}
+}
+
 // TestAlertsOnTheRealStack: the stack's registry keeps its data on a
 // 64 MiB tmpfs volume (a compose file over the default). Empty, every
 // alert is ok; after a 56 MiB push the storage is over 85 % and status
@@ -66,10 +90,7 @@ func doctorCheck(d doctorDoc, name string) (status, why, fix string) {
 func TestAlertsOnTheRealStack(t *testing.T) {
 	s := newStack(t)
 	dir := t.TempDir()
-	override := filepath.Join(dir, "small-volume.yaml")
-	if err := os.WriteFile(override, []byte("volumes:\n  registry-data:\n    driver_opts: {type: tmpfs, device: tmpfs, o: size=64m}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	override := smallVolume(t)
 	root := trustSandbox(t)
 	env := s.With("ESB_TRUST_ROOT="+root, "ESB_COMPOSE_FILE="+override)
 	mustCLI(t, env, "trust", "install", "--yes", "--no-tui")
