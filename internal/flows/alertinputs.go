@@ -112,11 +112,15 @@ func (e *Env) storageFilesystem(ctx context.Context, services []engine.Service, 
 			return nil, err.Error(), false
 		}
 		defer eng.Close()
-		rs, err := stack.RegistryFilesystem(ctx, eng, e.Cfg.Project)
+		var o stack.RegistryFSOptions
+		if copied, _ := e.engineFilesCopied(ctx, eng); !copied {
+			o.StatHere = statHere
+		}
+		rs, err := stack.RegistryFilesystem(ctx, eng, e.Cfg.Project, o)
 		if err != nil {
 			return nil, err.Error(), false
 		}
-		return &StorageFilesystem{Where: rs.Container + ":" + rs.Root, FSUsage: rs.FSUsage, UsedPercent: rs.UsedPercent()}, "", false
+		return &StorageFilesystem{Where: rs.Container + ":" + rs.Root, Method: rs.Method, FSUsage: rs.FSUsage, UsedPercent: rs.UsedPercent()}, "", false
 	}
 	dir := e.Cfg.RegistryDataDir()
 	switch {
@@ -129,11 +133,29 @@ func (e *Env) storageFilesystem(ctx context.Context, services []engine.Service, 
 	if err != nil {
 		return nil, err.Error(), true
 	}
-	fu := engine.FSUsage{Total: clampInt64(u.Total), Free: clampInt64(u.Free), Avail: clampInt64(u.Avail)}
+	fu := usageOf(u)
 	if fu.Total == 0 {
 		return nil, "statfs " + dir + ": a filesystem of size 0", true
 	}
-	return &StorageFilesystem{Where: dir, FSUsage: fu, UsedPercent: fu.UsedPercent()}, "", true
+	return &StorageFilesystem{Where: dir, Method: stack.MeasuredHere, FSUsage: fu, UsedPercent: fu.UsedPercent()}, "", true
+}
+
+// statHere is statfs of a path on this machine (a mount's source the
+// engine shares with it).
+func statHere(path string) (engine.FSUsage, error) {
+	u, err := registryserver.StatFilesystem(path)
+	if err != nil {
+		return engine.FSUsage{}, err
+	}
+	fu := usageOf(u)
+	if fu.Total == 0 {
+		return engine.FSUsage{}, fmt.Errorf("statfs %s: a filesystem of size 0", path)
+	}
+	return fu, nil
+}
+
+func usageOf(u registryserver.FilesystemUsage) engine.FSUsage {
+	return engine.FSUsage{Total: clampInt64(u.Total), Free: clampInt64(u.Free), Avail: clampInt64(u.Avail)}
 }
 
 func clampInt64(v uint64) int64 {

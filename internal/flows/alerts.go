@@ -60,6 +60,10 @@ type Alert struct {
 type StorageFilesystem struct {
 	// Where names it: "esb-registry:/var/lib/registry", or the directory.
 	Where string `json:"where"`
+	// Method is how it was measured: statfs here (esbtui serve's
+	// directory, or a volume of an engine that shares this machine's
+	// filesystem) or df in the registry container.
+	Method string `json:"method"`
 	engine.FSUsage
 	UsedPercent float64 `json:"used_percent"`
 }

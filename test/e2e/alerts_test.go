@@ -19,22 +19,43 @@ type alertDoc struct {
 	Fix       string   `json:"fix"`
 }
 
-// statusAlerts runs `status --json` and returns its alerts by name and
-// the exit code.
-func statusAlerts(t *testing.T, env []string) (map[string]alertDoc, int) {
+// fsDoc is status --json's registry.filesystem.
+type fsDoc struct {
+	Where  string `json:"where"`
+	Method string `json:"method"`
+	Total  int64  `json:"total_bytes"`
+}
+
+// statusDoc runs `status --json` and decodes its alerts and filesystem.
+func statusDoc(t *testing.T, env []string) (alerts []alertDoc, fs *fsDoc, res cliResult) {
 	t.Helper()
-	res := runCLI(t, env, "status", "--json")
+	res = runCLI(t, env, "status", "--json")
 	var doc struct {
 		Alerts   []alertDoc `json:"alerts"`
 		Registry struct {
-			Filesystem *struct {
-				Where string `json:"where"`
-				Total int64  `json:"total_bytes"`
-			} `json:"filesystem"`
+			Filesystem *fsDoc `json:"filesystem"`
 		} `json:"registry"`
 	}
 	if err := json.Unmarshal([]byte(res.Stdout), &doc); err != nil {
 		t.Fatalf("status --json: %v\n%s", err, res)
+	}
+	return doc.Alerts, doc.Registry.Filesystem, res
+}
+
+// statusAlerts runs `status --json` on a stack whose registry volume is
+// the 64 MiB tmpfs and returns its alerts by name and the exit code. A
+// volume with options is measured in the container (this machine may not
+// see the engine's mount).
+func statusAlerts(t *testing.T, env []string) (map[string]alertDoc, int) {
+	t.Helper()
+	list, fs, res := statusDoc(t, env)
+	doc := struct {
+		Alerts   []alertDoc
+		Registry struct{ Filesystem *fsDoc }
+	}{Alerts: list}
+	doc.Registry.Filesystem = fs
+	if fs != nil && fs.Method != "df in the container" {
+		t.Errorf("a tmpfs volume measured by %q, want df in the container", fs.Method)
 	}
 	out := map[string]alertDoc{}
 	for _, a := range doc.Alerts {

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,6 +77,21 @@ func TestDoctorOnTheRealStack(t *testing.T) {
 			continue
 		}
 		t.Logf("%-32s %s after the first start, took %s", events[i].Step, events[i].Time.Sub(events[0].Time).Round(time.Millisecond), events[i+1].Time.Sub(events[i].Time).Round(time.Millisecond))
+	}
+	// The registry's plain volume is measured here when this machine can
+	// reach it (root: /var/lib/docker is root's), else in the container;
+	// either way it is the engine's data root's filesystem.
+	_, fs, _ := statusDoc(t, env)
+	want := "df in the container"
+	if os.Geteuid() == 0 {
+		want = "statfs here"
+	}
+	var sfs syscall.Statfs_t
+	if err := syscall.Statfs(docker(t, "info", "-f", "{{.DockerRootDir}}"), &sfs); err != nil {
+		t.Fatal(err)
+	}
+	if fs == nil || fs.Method != want || fs.Total != int64(sfs.Blocks)*sfs.Frsize {
+		t.Errorf("registry filesystem %+v, want %s of %d bytes", fs, want, int64(sfs.Blocks)*sfs.Frsize)
 	}
 	// The probe cleaned up after itself: no probe tag left in the registry.
 	tags := runCLI(t, env, "tags", "esbtui-probe", "--json")
