@@ -82,8 +82,9 @@ func median(ds []time.Duration) float64 {
 
 // BenchmarkStatusAlerts reports medians (ms) of: the metrics scrape status
 // makes anyway, the storage filesystem measured for the alerts (the
-// alerts' own cost in status: Env.Alerts less its scrape and probe is this
-// part), evaluating the thresholds, and the whole status snapshot.
+// alerts' own cost in status) — statfs here (the stack's plain volume on a
+// local engine, as root) and by an exec in the container — evaluating the
+// thresholds, and the whole status snapshot.
 func BenchmarkStatusAlerts(b *testing.B) {
 	fixture, err := testutil.RegistryImage(os.Getenv("ESB_REGISTRY_IMAGE"))
 	if err != nil {
@@ -94,8 +95,15 @@ func BenchmarkStatusAlerts(b *testing.B) {
 			cfg := upStack(b, tc.image)
 			e := flows.New(cfg)
 			defer e.Close()
+			// The same registry measured by an exec in its container, as
+			// for an engine that does not share this machine's files or a
+			// volume with options (tmpfs, NFS).
+			copyCfg := cfg
+			copyCfg.EngineFiles = config.EngineFilesCopy
+			ec := flows.New(copyCfg)
+			defer ec.Close()
 			ctx := context.Background()
-			var scrape, storage, eval, status []time.Duration
+			var scrape, storage, storageExec, eval, status []time.Duration
 			b.ResetTimer()
 			for range b.N {
 				t := time.Now()
@@ -109,6 +117,12 @@ func BenchmarkStatusAlerts(b *testing.B) {
 				storage = append(storage, time.Since(t))
 				if err != nil {
 					b.Fatal(err)
+				}
+				t = time.Now()
+				fsExec, err := ec.MeasureStorage(ctx)
+				storageExec = append(storageExec, time.Since(t))
+				if err != nil || fsExec.Method != "df in the container" || fsExec.Total != fs.Total {
+					b.Fatalf("measured in the container: %+v %v, here: %+v", fsExec, err, fs)
 				}
 				m := flows.ComputeMetrics(nil, ms)
 				t = time.Now()
@@ -127,6 +141,7 @@ func BenchmarkStatusAlerts(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(median(scrape), "scrape-ms")
 			b.ReportMetric(median(storage), "storage-ms")
+			b.ReportMetric(median(storageExec), "storage-exec-ms")
 			b.ReportMetric(median(eval)*1000, "evaluate-µs")
 			b.ReportMetric(median(status), "status-ms")
 		})
