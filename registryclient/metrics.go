@@ -44,6 +44,14 @@ type MetricsSample struct {
 	// PendingEvents are notifications queued in the registry (not yet
 	// delivered to esbtui's listener).
 	PendingEvents float64 `json:"pending_events"`
+	// Pushes and Pulls count the push and pull requests and how many of
+	// them failed (pushpull.go says which requests and which answers).
+	Pushes RequestCount `json:"pushes"`
+	Pulls  RequestCount `json:"pulls"`
+	// APIBuckets is the duration histogram of the API calls alone: every
+	// request but the blob transfers (pushpull.go), whose time is their
+	// size over the link.
+	APIBuckets []Bucket `json:"api_buckets"`
 }
 
 // Bucket is one cumulative histogram bucket.
@@ -77,6 +85,13 @@ type Metrics struct {
 	BytesOutRate float64 `json:"bytes_out_rate"`
 	// PendingEvents are notifications the registry has not delivered yet.
 	PendingEvents int64 `json:"pending_events"`
+	// Pushes and Pulls are the push and pull requests in the window and
+	// how many failed (pushpull.go).
+	Pushes RequestCount `json:"pushes"`
+	Pulls  RequestCount `json:"pulls"`
+	// APIP95 is the 95th percentile duration of the API calls (every
+	// request but blob transfers), as P95.
+	APIP95 time.Duration `json:"api_p95_ns"`
 }
 
 // MetricsUnavailableError means the registry's metrics endpoint did not
@@ -134,12 +149,14 @@ func ParseMetrics(r io.Reader) (*MetricsSample, error) {
 		for _, m := range f.Metric {
 			v := m.GetCounter().GetValue()
 			s.Requests += v
-			switch code := label(m, "code"); {
+			code := label(m, "code")
+			switch {
 			case strings.HasPrefix(code, "5"):
 				s.ServerErrors += v
 			case strings.HasPrefix(code, "4"):
 				s.ClientErrors += v
 			}
+			s.countPushPull(label(m, "handler"), label(m, "method"), code, v)
 		}
 	}
 	s.BytesIn = histogramSum(fams[metricRequestSize])
@@ -150,22 +167,36 @@ func ParseMetrics(r io.Reader) (*MetricsSample, error) {
 		}
 	}
 	if f := fams[metricDuration]; f != nil {
-		byLE := map[float64]float64{}
-		var total float64
-		for _, m := range f.Metric {
-			h := m.GetHistogram()
-			for _, b := range h.GetBucket() {
-				byLE[b.GetUpperBound()] += float64(b.GetCumulativeCount())
-			}
-			total += float64(h.GetSampleCount())
-		}
-		byLE[math.Inf(1)] = total
-		for le, n := range byLE {
-			s.Buckets = append(s.Buckets, Bucket{UpperBound: le, Count: n})
-		}
-		sort.Slice(s.Buckets, func(i, j int) bool { return s.Buckets[i].UpperBound < s.Buckets[j].UpperBound })
+		s.Buckets = sumHistograms(f.Metric, func(*dto.Metric) bool { return true })
+		s.APIBuckets = sumHistograms(f.Metric, func(m *dto.Metric) bool {
+			return !isBlobTransfer(label(m, "handler"), label(m, "method"))
+		})
 	}
 	return s, nil
+}
+
+// sumHistograms adds up the histograms of the series keep accepts into
+// sorted cumulative buckets ending with +Inf.
+func sumHistograms(series []*dto.Metric, keep func(*dto.Metric) bool) []Bucket {
+	byLE := map[float64]float64{}
+	var total float64
+	for _, m := range series {
+		if !keep(m) {
+			continue
+		}
+		h := m.GetHistogram()
+		for _, b := range h.GetBucket() {
+			byLE[b.GetUpperBound()] += float64(b.GetCumulativeCount())
+		}
+		total += float64(h.GetSampleCount())
+	}
+	byLE[math.Inf(1)] = total
+	out := make([]Bucket, 0, len(byLE))
+	for le, n := range byLE {
+		out = append(out, Bucket{UpperBound: le, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UpperBound < out[j].UpperBound })
+	return out
 }
 
 func label(m *dto.Metric, name string) string {
@@ -215,6 +246,9 @@ func ComputeMetrics(prev, cur *MetricsSample) Metrics {
 		m.BytesOutRate = float64(m.BytesOut) / sec
 	}
 	m.P95 = time.Duration(quantile(0.95, deltaBuckets(base.Buckets, cur.Buckets)) * float64(time.Second))
+	m.APIP95 = time.Duration(quantile(0.95, deltaBuckets(base.APIBuckets, cur.APIBuckets)) * float64(time.Second))
+	m.Pushes = cur.Pushes.minus(base.Pushes)
+	m.Pulls = cur.Pulls.minus(base.Pulls)
 	return m
 }
 

@@ -27,11 +27,12 @@ import (
 // hidden registryd command): distribution v3's own `registry`
 // command for serve CONFIG (with esbtui's OCIHandler in front) and garbage-collect CONFIG (the configuration
 // file plus REGISTRY_* variables, exactly as in registry:3), and two
-// helpers the stack needs in an image with no shell: healthcheck URL and
-// du PATH....
+// helpers the stack needs in an image with no shell: healthcheck URL,
+// du PATH... and df PATH... (the filesystem's total, free and available
+// bytes, for the storage alert).
 func RunInContainer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("name a subcommand: serve, garbage-collect, healthcheck or du")
+		return errors.New("name a subcommand: serve, garbage-collect, healthcheck, du or df")
 	}
 	switch args[0] {
 	case "healthcheck":
@@ -41,6 +42,8 @@ func RunInContainer(ctx context.Context, args []string, stdout, stderr io.Writer
 		return registryHealthcheck(ctx, args[1], stdout)
 	case "du":
 		return diskUsage(args[1:], stdout)
+	case "df":
+		return diskFree(args[1:], stdout)
 	}
 	// distribution logs through the global logrus logger, which the CLI
 	// silenced: here it is the container's log.

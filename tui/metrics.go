@@ -29,6 +29,9 @@ type metricsPoll struct {
 	inflight bool // a scrape runs
 	failing  bool // the last scrape failed (logged once per streak)
 	shown    bool // the Registry pane holds live metrics or an error
+	// win holds the scrapes of the last flows.DashboardAlertWindow: the
+	// rate and p95 alerts are judged over it.
+	win flows.MetricsWindow
 }
 
 type (
@@ -66,7 +69,9 @@ func (m *Model) pollMetrics() tea.Cmd {
 	if !m.stackUp() {
 		if p.shown || p.prev != nil {
 			p.prev, p.shown, p.failing = nil, false, false
+			p.win.Reset()
 			m.reg.setMetrics(nil, "")
+			m.reg.setLiveAlerts(nil)
 		}
 		return nil
 	}
@@ -92,7 +97,9 @@ func (m *Model) onMetrics(msg metricsMsg) tea.Cmd {
 	switch {
 	case msg.err != nil:
 		p.prev = nil
+		p.win.Reset()
 		m.reg.setMetrics(nil, msg.err.Error())
+		m.reg.setLiveAlerts(nil)
 		if !p.failing {
 			m.logLine(m.now(), m.st.mark(lvlWarn, "metrics: "+msg.err.Error()))
 			m.note(progress.Event{Op: "metrics", Status: progress.Warning, Err: msg.err.Error()})
@@ -102,6 +109,10 @@ func (m *Model) onMetrics(msg metricsMsg) tea.Cmd {
 		mm := flows.ComputeMetrics(p.prev, msg.s)
 		p.prev, p.failing = msg.s, false
 		m.reg.setMetrics(&mm, "")
+		if m.state.Registry != nil {
+			win := p.win.Add(msg.s)
+			m.reg.setLiveAlerts(flows.MetricsAlerts(m.state.Registry.AlertThresholds, &win, ""))
+		}
 	}
 	p.shown = true
 	p.ticking = true

@@ -17,7 +17,8 @@
 //     end, cancel), stream.go (a job's events to Update);
 //   - live feeds: watch.go (engine events), enginestate.go (the engine
 //     going and coming back), events.go (registry notifications),
-//     metrics.go (registry rates), mailbox.go (the producer → Update
+//     metrics.go (registry rates), alerts.go (the registry's alerts:
+//     header badge, Registry pane lines), mailbox.go (the producer → Update
 //     hand-off), notes.go (records for esbtui.log, written from Cmds);
 //   - the Backend: backend.go and state.go (the interface and what it
 //     returns), env*.go and convert.go (over internal/flows).
@@ -29,6 +30,8 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
 // Options configure a Model.
@@ -114,7 +117,7 @@ func New(ctx context.Context, b Backend, o Options) *Model {
 		help:  help.New(),
 		certs: &certPane{}, trust: &trustPane{}, svc: &servicesPane{},
 		reg: &registryPane{load: registryLoader{b, ctx}}, jobs: &jobsPane{}, log: newLogPane(),
-		met: metricsPoll{every: o.MetricsEvery},
+		met: metricsPoll{every: o.MetricsEvery, win: flows.MetricsWindow{Span: flows.DashboardAlertWindow}},
 	}
 	m.panes = [numPanes]pane{paneCerts: m.certs, paneTrust: m.trust, paneServices: m.svc, paneRegistry: m.reg, paneJobs: m.jobs, paneLog: m.log}
 	m.help.Styles = m.st.help

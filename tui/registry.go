@@ -40,6 +40,9 @@ type registryPane struct {
 	// metricsErr says why the last scrape failed.
 	live       *flows.Metrics
 	metricsErr string
+	// liveAlerts are the metrics alerts judged over the dashboard's own
+	// window (alerts.go), nil until it has scraped.
+	liveAlerts []flows.Alert
 	// eventsOff says why the registry's live events are not received
 	// (the listener could not start), with the fix; empty while listening.
 	// It shows only while the stack runs a registry container
@@ -354,6 +357,8 @@ func (p *registryPane) level() int {
 		return lvlNone
 	case !p.st.Reachable:
 		return lvlBad
+	case alertLevel(p.alerts()) != lvlOK:
+		return alertLevel(p.alerts())
 	case p.eventsWarning() != "":
 		return lvlWarn
 	}
@@ -368,6 +373,8 @@ func (p *registryPane) status(st *styles) string {
 		return st.mark(lvlNone, "not available")
 	case !p.st.Reachable:
 		return st.mark(lvlBad, "unreachable")
+	case alertLevel(p.alerts()) != lvlOK:
+		return st.mark(alertLevel(p.alerts()), plural(len(p.repos), "repo", "repos")+" · "+firingNames(p.alerts()))
 	case p.eventsWarning() != "":
 		return st.mark(lvlWarn, plural(len(p.repos), "repo", "repos")+" · events off")
 	}
@@ -380,6 +387,8 @@ func (p *registryPane) summary(st *styles) string {
 		return "not available in this build"
 	case !p.st.Reachable:
 		return p.st.Addr + " unreachable"
+	case alertLevel(p.alerts()) != lvlOK:
+		return p.st.Addr + " " + plural(len(p.repos), "repository", "repositories") + " · " + firingNames(p.alerts())
 	}
 	return p.st.Addr + " " + plural(len(p.repos), "repository", "repositories")
 }
@@ -407,6 +416,7 @@ func (p *registryPane) body(f paneFrame) []string {
 		lines = append(lines, wrapIndent(st.mark(lvlWarn, "live events off: "), why, w, "  ", nil)...)
 	}
 	lines = append(lines, p.metricsBody(st, w)...)
+	lines = append(lines, alertLines(st, p.alerts(), w, f.h)...)
 	switch p.mode {
 	case regImage:
 		return append(lines, p.imageLines(st)...)

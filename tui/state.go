@@ -87,6 +87,12 @@ type RegistryState struct {
 	// metrics endpoint does not answer); the pane shows live rates once
 	// the dashboard has scraped twice.
 	Metrics *flows.Metrics
+	// Alerts are the registry's alerts from the snapshot (storage, push
+	// and pull success, API p95, since the registry started); while the
+	// dashboard polls the metrics it judges those over its own window.
+	Alerts []flows.Alert
+	// AlertThresholds are the thresholds they are held to (esb.yaml).
+	AlertThresholds flows.AlertThresholds
 }
 
 // Image is what Inspect reports about one reference.

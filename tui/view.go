@@ -180,6 +180,9 @@ func (m *Model) overall() string {
 func (m *Model) header(w int) string {
 	left := m.st.bold.Render("esbtui") + " " + m.st.dim.Render(m.state.Home)
 	right := m.overall()
+	if b := m.alertBadge(); b != "" {
+		right = b + "  " + right
+	}
 	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 1 {
 		return fit(right+" "+left, w)

@@ -17,8 +17,10 @@ func newDoctorCmd(a *app) *cobra.Command {
 		Long: `doctor checks, in order: the root CA, the server certificate, each trust store,
 the engine, certs.d entries, the stack's services, a TLS handshake to the registry
 verified with the SYSTEM roots (what curl and browsers see), the registry API, and a
-probe image pushed, pulled back, run and deleted. Each check prints ok / warn / fail,
-one line why and one line fix. Exit 3 when any check fails.
+probe image pushed, pulled back, run and deleted; then the registry's alerts (storage
+filesystem use, push and pull success, API p95; thresholds in esb.yaml's alerts). Each
+check prints ok / warn / fail, one line why and one line fix (an alert that cannot be
+measured is skipped, saying why). Exit 3 when any check fails.
 
 While the checks run, each link's start and result are printed live on stderr
 (JSON lines with --json); stdout gets the report only, at the end.`,

@@ -30,16 +30,17 @@ func TestDoctorLiveLinesOnStderr(t *testing.T) {
 		t.Errorf("stdout is not the report alone:\n%s", out)
 	}
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
-	if len(lines) != 20 {
-		t.Fatalf("%d live lines, want a start and an end for each of 10 links:\n%s", len(lines), errOut)
+	if len(lines) != 22 {
+		t.Fatalf("%d live lines, want a start and an end for each of 11 links:\n%s", len(lines), errOut)
 	}
 	for _, want := range []string{"→ doctor root CA: checking", "✗ doctor root CA: broken: no root CA in ", "(fix: esbtui init)", "= doctor server certificate: skipped: root CA is broken", "✗ doctor container engine: broken: "} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	if !strings.HasPrefix(lines[0], "→ doctor root CA") || !strings.HasPrefix(lines[19], "= doctor probe push → pull → run: skipped") {
-		t.Errorf("first/last live lines: %q / %q", lines[0], lines[19])
+	if !strings.HasPrefix(lines[0], "→ doctor root CA") || !strings.HasPrefix(lines[19], "= doctor probe push → pull → run: skipped") ||
+		!strings.HasPrefix(lines[21], "= doctor alerts: storage skipped") {
+		t.Errorf("first/probe/last live lines: %q / %q / %q", lines[0], lines[19], lines[21])
 	}
 }
 
@@ -64,7 +65,7 @@ func TestDoctorJSONEventsOnStderr(t *testing.T) {
 		}
 		n++
 	}
-	if n != 20 {
-		t.Errorf("%d events, want 20:\n%s", n, errOut)
+	if n != 22 {
+		t.Errorf("%d events, want 22:\n%s", n, errOut)
 	}
 }

@@ -15,7 +15,10 @@ func newStatusCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Print the state of certificates, trust, stack and registry once (or --watch the stack)",
-		Long: `status prints one snapshot of the whole chain and exits 0 when everything is healthy, 1 otherwise.
+		Long: `status prints one snapshot of the whole chain and exits 0 when everything is healthy, 1 otherwise
+(an alert at fail included). The registry's alerts (storage filesystem use, push and pull
+success, API p95) are ok, warn, fail or unknown, each with its fix; --json lists them under
+"alerts".
 --watch then follows the stack live (engine events, no polling): one line per change,
 or one JSON object per line with --json, until Ctrl-C. When the engine goes away it says
 so and reconnects by itself.`,
@@ -48,6 +51,7 @@ func printSnapshot(a *app, s flows.Snapshot) {
 	printTrust(a, s.Trust)
 	printStack(a, s.Stack)
 	printRegistry(a, s.Registry)
+	printAlerts(a, s.Alerts, a.env.Cfg.Alerts)
 }
 
 func printCertReport(a *app, r flows.CertReport) {

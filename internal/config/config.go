@@ -91,6 +91,9 @@ type Config struct {
 	FunctionsDir string
 	// Retention is the tag retention policy (esb.yaml).
 	Retention Retention
+	// Alerts are the registry alerts' thresholds (esb.yaml's alerts over
+	// DefaultAlerts).
+	Alerts Alerts
 	// ProjectFile is the esb.yaml that was read, if any.
 	ProjectFile string
 	// TrustContainers are the compose services esb.yaml opts in to
@@ -155,6 +158,7 @@ func Load() (Config, error) {
 		c.ComposeFiles = pf.Compose
 		c.Names, c.NameOrigins = pf.Names, pf.NameOrigins
 		c.Retention = pf.Retention
+		c.Alerts = pf.ResolvedAlerts
 		c.TrustContainers = pf.Trust.Containers
 		c.FunctionsDir = pf.Functions
 		c.SignBuilds = pf.Sign
@@ -253,6 +257,7 @@ func FromHome(home string) Config {
 		SudoUID:      -1,
 		PushExport:   PushExportAuto,
 		EngineFiles:  EngineFilesAuto,
+		Alerts:       DefaultAlerts(),
 	}
 }
 

@@ -35,6 +35,7 @@ const EnvProjectFile = "ESB_PROJECT_FILE"
 //	sign: true                     # sign every image build pushes
 //	verify: required               # pull/build/doctor refuse unsigned images
 //	mirrors: [{upstream: docker.io}]  # pull-through caches (mirrors.go)
+//	alerts: {storage_warn: 85, storage_fail: 95, success_rate: 99, p95: 1s}
 type ProjectFile struct {
 	Path      string    `yaml:"-"`
 	Compose   []string  `yaml:"compose"`
@@ -52,11 +53,14 @@ type ProjectFile struct {
 	// refuse images without a valid signature) or "" / "optional".
 	Verify string `yaml:"verify"`
 	// Mirrors are the pull-through caches, as written (ports may be 0).
-	Mirrors []Mirror `yaml:"mirrors"`
+	Mirrors []Mirror   `yaml:"mirrors"`
+	Alerts  AlertsFile `yaml:"alerts"`
+	// ResolvedAlerts are Alerts over the defaults, checked.
+	ResolvedAlerts Alerts `yaml:"-"`
 }
 
 // projectFileKeys lists esb.yaml's keys for the unknown-key error.
-const projectFileKeys = "compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers, sign, verify, mirrors"
+const projectFileKeys = "compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers, sign, verify, mirrors, alerts.storage_warn, alerts.storage_fail, alerts.success_rate, alerts.p95"
 
 // VerifyRequired is the one value of verify that turns verification on.
 const VerifyRequired = "required"
@@ -107,6 +111,11 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 	if pf.Retention.OnUp && pf.Retention.Keep == 0 {
 		return nil, fmt.Errorf("config: %s: retention.on_up needs retention.keep (how many tags to keep per repository)", path)
 	}
+	alerts, err := pf.Alerts.resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	pf.ResolvedAlerts = alerts
 	if pf.Registry != "" {
 		if err := CheckRegistry(pf.Registry); err != nil {
 			return nil, fmt.Errorf("config: %s:%d: registry %q: %w", path, keyLine(data, "registry"), pf.Registry, err)

@@ -15,5 +15,6 @@ func doctorChain() []doctorCheck {
 		{name: "TLS to registry (system roots)", needs: []string{"server certificate"}, run: checkTLSSystemRoots},
 		{name: "registry API /v2/", needs: []string{"TLS to registry (system roots)"}, run: checkV2},
 		{name: "probe push → pull → run", needs: []string{"container engine", "registry API /v2/"}, run: checkProbe},
+		{name: "alerts", many: checkAlerts},
 	}
 }

@@ -21,6 +21,7 @@ func TestDoctorChainOrder(t *testing.T) {
 		"TLS to registry (system roots)",
 		"registry API /v2/",
 		"probe push → pull → run",
+		"alerts",
 	}
 	var got []string
 	for i, c := range doctorChain() {

@@ -28,6 +28,12 @@ type RegistryStatus struct {
 	// 5xx error rate, p95 latency, bytes in/out), from its loopback
 	// /metrics; nil when that does not answer (esbtui serve has none).
 	Metrics *registryclient.Metrics `json:"metrics,omitempty"`
+	// MetricsError says why Metrics is nil.
+	MetricsError string `json:"metrics_error,omitempty"`
+	// Filesystem is the filesystem holding the registry's data (its
+	// volume in the stack's container, or esbtui serve's directory), for
+	// the storage alert; nil when it could not be measured.
+	Filesystem *StorageFilesystem `json:"filesystem,omitempty"`
 	// Stage, Error and Fix say why it is unreachable: "tcp" (nothing
 	// listens: the stack is down), "tls" or "http" (something is wrong).
 	Stage string `json:"stage,omitempty"`
@@ -63,6 +69,8 @@ func (e *Env) registryStatus(ctx context.Context) *RegistryStatus {
 	if ms, err := e.ScrapeMetrics(ctx); err == nil {
 		m := registryclient.ComputeMetrics(nil, ms)
 		st.Metrics = &m
+	} else {
+		st.MetricsError = err.Error()
 	}
 	if dir := e.Cfg.RegistryDataDir(); isDir(dir) {
 		if n, err := dirSize(ctx, dir); err == nil {

@@ -18,20 +18,25 @@ type Snapshot struct {
 	Trust    *TrustStatus    `json:"trust,omitempty"`
 	Stack    *StackStatus    `json:"stack,omitempty"`
 	Registry *RegistryStatus `json:"registry,omitempty"`
+	// Alerts are the registry's alerts (alerts.go): storage, push and
+	// pull success, API p95, each ok, warn, fail or unknown.
+	Alerts []Alert `json:"alerts"`
 }
 
 // OK reports whether every gathered section is healthy.
 func (s Snapshot) OK() bool {
-	return s.Certs.OK() && s.Trust.ok() && s.Stack.ok() && s.Registry.ok()
+	return s.Certs.OK() && s.Trust.ok() && s.Stack.ok() && s.Registry.ok() && WorstAlert(s.Alerts) != AlertFail
 }
 
 // Snapshot gathers the state of every section. It never changes anything.
 func (e *Env) Snapshot(ctx context.Context) Snapshot {
-	return Snapshot{
+	s := Snapshot{
 		Home:     e.Cfg.Home,
 		Certs:    e.Certs.Inspect(e.Now()),
 		Trust:    e.trustStatus(ctx),
 		Stack:    e.stackStatus(ctx),
 		Registry: e.registryStatus(ctx),
 	}
+	s.Alerts = EvaluateAlerts(e.Cfg.Alerts, e.alertInputs(ctx, s.Stack, s.Registry))
+	return s
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/pki"
 	"github.com/esbtui/esbtui/registryclient"
 	"github.com/esbtui/esbtui/registryserver"
@@ -33,6 +34,8 @@ type (
 	GCResult      = stack.GCResult
 	TrustOp       = trust.Op
 	TrustState    = trust.State
+	// AlertThresholds are esb.yaml's alerts thresholds.
+	AlertThresholds = config.Alerts
 	// BadReferenceError is an image reference that does not parse.
 	BadReferenceError = registryclient.BadReferenceError
 )

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -54,7 +56,7 @@ func TestDoctorOnTheRealStack(t *testing.T) {
 			t.Errorf("%s: %s (%s)", c.Name, c.Status, c.Why)
 		}
 	}
-	for _, want := range []string{"root CA", "server certificate", "trust: system", "container engine", "engine certs.d", "stack services", "TLS to registry (system roots)", "registry API /v2/", "probe push → pull → run"} {
+	for _, want := range []string{"root CA", "server certificate", "trust: system", "container engine", "engine certs.d", "stack services", "TLS to registry (system roots)", "registry API /v2/", "probe push → pull → run", "alerts: storage", "alerts: push success", "alerts: pull success", "alerts: api p95"} {
 		if seen[want] != "ok" {
 			t.Errorf("%s = %q, want ok", want, seen[want])
 		}
@@ -67,8 +69,8 @@ func TestDoctorOnTheRealStack(t *testing.T) {
 		}
 		events = append(events, e)
 	}
-	if n := len(events); n != 20 || events[n-1].Step != "probe push → pull → run" || events[n-1].Status != progress.Done {
-		t.Errorf("%d live events, want 20 ending with the probe done:\n%s", n, res.Stderr)
+	if n := len(events); n != 22 || events[n-3].Step != "probe push → pull → run" || events[n-1].Step != "alerts" || events[n-1].Status != progress.Done {
+		t.Errorf("%d live events, want 22: the probe, then the alerts done:\n%s", n, res.Stderr)
 	}
 	for i := 0; i+1 < len(events); i += 2 {
 		if events[i].Status != progress.Start || events[i+1].Step != events[i].Step || events[i+1].Status == progress.Start {
@@ -76,6 +78,21 @@ func TestDoctorOnTheRealStack(t *testing.T) {
 			continue
 		}
 		t.Logf("%-32s %s after the first start, took %s", events[i].Step, events[i].Time.Sub(events[0].Time).Round(time.Millisecond), events[i+1].Time.Sub(events[i].Time).Round(time.Millisecond))
+	}
+	// The registry's plain volume is measured here when this machine can
+	// reach it (root: /var/lib/docker is root's), else in the container;
+	// either way it is the engine's data root's filesystem.
+	_, fs, _ := statusDoc(t, env)
+	want := "df in the container"
+	if os.Geteuid() == 0 {
+		want = "statfs here"
+	}
+	var sfs syscall.Statfs_t
+	if err := syscall.Statfs(docker(t, "info", "-f", "{{.DockerRootDir}}"), &sfs); err != nil {
+		t.Fatal(err)
+	}
+	if fs == nil || fs.Method != want || fs.Total != int64(sfs.Blocks)*sfs.Frsize {
+		t.Errorf("registry filesystem %+v, want %s of %d bytes", fs, want, int64(sfs.Blocks)*sfs.Frsize)
 	}
 	// The probe cleaned up after itself: no probe tag left in the registry.
 	tags := runCLI(t, env, "tags", "esbtui-probe", "--json")
