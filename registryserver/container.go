@@ -29,6 +29,23 @@ import (
 // helpers the stack needs in an image with no shell: healthcheck URL and
 // du PATH....
 func RunInContainer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return RunInContainerWith(ctx, args, stdout, stderr, ContainerOptions{})
+}
+
+// ContainerOptions is what esbtui's image gets beyond distribution's
+// configuration: the maintenance schedules (maintenancecmd.go).
+type ContainerOptions struct {
+	Schedules Schedules
+}
+
+// RunInContainerWith is RunInContainer with options; it also answers
+// gc-online and maintenance (the control channel, maintenancecmd.go).
+func RunInContainerWith(ctx context.Context, args []string, stdout, stderr io.Writer, o ContainerOptions) error {
+	if len(args) > 0 {
+		if handled, err := runMaintenanceCommand(ctx, args, stdout); handled {
+			return err
+		}
+	}
 	if len(args) == 0 {
 		return errors.New("name a subcommand: serve, garbage-collect, healthcheck or du")
 	}
@@ -51,8 +68,8 @@ func RunInContainer(ctx context.Context, args []string, stdout, stderr io.Writer
 		// front of its handler through distribution's own middleware hook.
 		// The hook is process-wide: RunInContainer is the container's
 		// entrypoint and runs once.
-		registry.RegisterHandler(func(_ *configuration.Configuration, next http.Handler) http.Handler {
-			return NewOCIHandler(next)
+		registry.RegisterHandler(func(cfg *configuration.Configuration, next http.Handler) http.Handler {
+			return withMaintainer(ctx, cfg, NewOCIHandler(next), o.Schedules, logrus.StandardLogger())
 		})
 	}
 	root := registry.RootCmd

@@ -16,9 +16,11 @@ func newGCCmd(a *app) *cobra.Command {
 		Use:   "gc [--dry-run]",
 		Short: "Reclaim the space of deleted images (registry garbage-collect --delete-untagged)",
 		Long: `gc runs the registry's garbage collection on the stack's registry: manifests
-without a tag and blobs no manifest references are deleted. The registry is
+without a tag and blobs no manifest references are deleted. esbtui's own
+registry image collects while it serves: pulls go on, pushes wait until the
+sweep ends (it reports how many of each). Another image (registry:3) is
 stopped during the sweep (a few seconds) and started again, healthy, with an
-empty blob cache, so pushing the same image right after gc is safe.
+empty blob cache. Either way pushing the same image right after gc is safe.
 --dry-run lists what would be deleted and how many bytes it holds, and leaves
 the registry running. ` + "`esbtui prune --keep N`" + ` then ` + "`esbtui gc`" + ` is the
 retention policy.`,
@@ -46,6 +48,11 @@ func printGC(a *app, res *flows.GCResult) {
 	a.printf("gc: deleted %d manifest(s) and %d blob(s), reclaimed %s", len(res.Manifests), len(res.Blobs), progress.Bytes(res.BytesReclaimed))
 	if res.BytesAfter >= 0 {
 		a.printf(" (storage now %s)", progress.Bytes(res.BytesAfter))
+	}
+	if res.Online {
+		a.printf("\n  online: sweep %s, registry kept serving (%d read(s) served, %d write(s) held during the sweep)\n",
+			res.Sweep.Round(time.Millisecond), res.ReadsServed, res.WritesHeld)
+		return
 	}
 	a.printf("\n  sweep %s, registry down %s\n", res.GC.Round(time.Millisecond), res.Downtime.Round(time.Millisecond))
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/flows"
 )
 
@@ -13,7 +14,7 @@ import (
 // du, in an image with no shell.
 func newRegistryServerCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:                flows.RegistryServerCommand + " (serve CONFIG | garbage-collect [--delete-untagged] [--dry-run] CONFIG | healthcheck URL | du PATH...)",
+		Use:                flows.RegistryServerCommand + " (serve CONFIG | garbage-collect [--delete-untagged] [--dry-run] CONFIG | healthcheck URL | du PATH... | gc-online [--dry-run] | maintenance)",
 		Short:              "Run the registry inside esbtui's registry image (used by the stack)",
 		Hidden:             true,
 		DisableFlagParsing: true,
@@ -23,7 +24,15 @@ func newRegistryServerCmd(a *app) *cobra.Command {
 			if len(args) == 0 {
 				return &usageError{errors.New(flows.RegistryServerCommand + ": name a subcommand: serve, garbage-collect, healthcheck or du")}
 			}
-			return flows.RunRegistryInContainer(cmd.Context(), args, a.stdout, a.stderr)
+			var sched config.Schedules
+			if args[0] == "serve" {
+				s, err := config.LoadRegistryd()
+				if err != nil {
+					return err
+				}
+				sched = s
+			}
+			return flows.RunRegistryInContainer(cmd.Context(), args, a.stdout, a.stderr, sched)
 		},
 	}
 }

@@ -48,6 +48,7 @@ func printSnapshot(a *app, s flows.Snapshot) {
 	printTrust(a, s.Trust)
 	printStack(a, s.Stack)
 	printRegistry(a, s.Registry)
+	printMaintenance(a, s.Maintenance)
 }
 
 func printCertReport(a *app, r flows.CertReport) {

@@ -91,6 +91,9 @@ type Config struct {
 	FunctionsDir string
 	// Retention is the tag retention policy (esb.yaml).
 	Retention Retention
+	// Schedules are the jobs the registry runs by itself (esb.yaml
+	// gc.schedule, retention.schedule).
+	Schedules Schedules
 	// ProjectFile is the esb.yaml that was read, if any.
 	ProjectFile string
 	// TrustContainers are the compose services esb.yaml opts in to
@@ -146,6 +149,7 @@ func Load() (Config, error) {
 		c.ComposeFiles = pf.Compose
 		c.Names, c.NameOrigins = pf.Names, pf.NameOrigins
 		c.Retention = pf.Retention
+		c.Schedules = pf.Schedules()
 		c.TrustContainers = pf.Trust.Containers
 		c.FunctionsDir = pf.Functions
 		if pf.Image != "" {

@@ -9,9 +9,11 @@ import (
 )
 
 // GC runs the registry's garbage collection (`registry garbage-collect
-// --delete-untagged`): the real run stops the registry, sweeps, and starts
-// it again healthy (so a re-push right after cannot hit the stale blob
-// cache); dryRun only lists what would go. `esbtui prune --keep N` then GC
+// --delete-untagged`). esbtui's own registry image collects while it
+// serves (pulls go on, pushes wait for the sweep; it has no blob cache to
+// go stale); another image is stopped, swept and started again healthy (so
+// a re-push right after cannot hit its stale blob cache). dryRun only
+// lists what would go. `esbtui prune --keep N` then GC
 // is the retention policy. The real run is recorded in the audit log.
 func (e *Env) GC(ctx context.Context, dryRun bool, sink progress.Sink) (*stack.GCResult, error) {
 	eng, err := e.Engine(ctx)
@@ -32,6 +34,7 @@ func (e *Env) GC(ctx context.Context, dryRun bool, sink progress.Sink) (*stack.G
 			"project": e.Cfg.Project, "bytes_reclaimed": res.BytesReclaimed,
 			"manifests": len(res.Manifests), "blobs": len(res.Blobs),
 			"gc_ms": res.GC.Milliseconds(), "downtime_ms": res.Downtime.Milliseconds(),
+			"online": res.Online, "reads_served": res.ReadsServed, "writes_held": res.WritesHeld,
 		})
 	}
 	return res, nil

@@ -18,6 +18,8 @@ type Snapshot struct {
 	Trust    *TrustStatus    `json:"trust,omitempty"`
 	Stack    *StackStatus    `json:"stack,omitempty"`
 	Registry *RegistryStatus `json:"registry,omitempty"`
+	// Maintenance: the registry's own gc and retention schedules.
+	Maintenance *MaintenanceStatus `json:"maintenance,omitempty"`
 }
 
 // OK reports whether every gathered section is healthy.
@@ -28,10 +30,11 @@ func (s Snapshot) OK() bool {
 // Snapshot gathers the state of every section. It never changes anything.
 func (e *Env) Snapshot(ctx context.Context) Snapshot {
 	return Snapshot{
-		Home:     e.Cfg.Home,
-		Certs:    e.Certs.Inspect(e.Now()),
-		Trust:    e.trustStatus(ctx),
-		Stack:    e.stackStatus(ctx),
-		Registry: e.registryStatus(ctx),
+		Home:        e.Cfg.Home,
+		Certs:       e.Certs.Inspect(e.Now()),
+		Trust:       e.trustStatus(ctx),
+		Stack:       e.stackStatus(ctx),
+		Registry:    e.registryStatus(ctx),
+		Maintenance: e.maintenanceStatus(ctx),
 	}
 }
