@@ -60,7 +60,7 @@ func (m *Maintainer) retain(ctx context.Context, p RetentionPolicy) (*RetentionR
 		res.TagsDeleted = append(res.TagsDeleted, deleted...)
 		return err
 	})
-	if err != nil {
+	if err != nil && !emptyStorage(err) {
 		return res, fmt.Errorf("retention: %w", err)
 	}
 	gc, err := m.gc(ctx, false)

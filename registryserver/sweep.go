@@ -16,7 +16,7 @@ import (
 
 // SweepResult is what one mark-and-sweep deleted (or would delete).
 type SweepResult struct {
-	// Manifests are "repo@digest" of the untagged manifests deleted.
+	// Manifests are the digests of the untagged manifests deleted.
 	Manifests []string `json:"manifests"`
 	// Blobs are the digests of the blobs deleted; BytesReclaimed their size.
 	Blobs          []string `json:"blobs"`
@@ -104,7 +104,7 @@ func markAndSweep(ctx context.Context, d driver.StorageDriver, ns distribution.N
 			return nil
 		})
 	})
-	if err != nil {
+	if err != nil && !emptyStorage(err) {
 		return nil, fmt.Errorf("mark: %w", err)
 	}
 
@@ -113,7 +113,7 @@ func markAndSweep(ctx context.Context, d driver.StorageDriver, ns distribution.N
 		if marked[m.digest] { // referenced by a tagged index
 			continue
 		}
-		res.Manifests = append(res.Manifests, m.repo+"@"+m.digest.String())
+		res.Manifests = append(res.Manifests, m.digest.String())
 		if o.DryRun {
 			continue
 		}
@@ -133,7 +133,7 @@ func markAndSweep(ctx context.Context, d driver.StorageDriver, ns distribution.N
 		deleteBlobs = append(deleteBlobs, dg)
 		return nil
 	})
-	if err != nil {
+	if err != nil && !emptyStorage(err) {
 		return res, fmt.Errorf("enumerate blobs: %w", err)
 	}
 	sort.Slice(deleteBlobs, func(i, j int) bool { return deleteBlobs[i] < deleteBlobs[j] })
@@ -191,4 +191,10 @@ func blobDataPath(dg digest.Digest) string {
 		return ""
 	}
 	return fmt.Sprintf("/docker/registry/v2/blobs/%s/%s/%s/data", dg.Algorithm(), hex[:2], hex)
+}
+
+// emptyStorage: a registry nothing was pushed to yet has no repositories
+// or blobs directory.
+func emptyStorage(err error) bool {
+	return errors.As(err, new(driver.PathNotFoundError))
 }

@@ -45,7 +45,7 @@ func (j *gcJob) online(ctx context.Context) error {
 		if msg == "" {
 			msg = fmt.Sprintf("exit code %d", code)
 		}
-		return &GCError{Container: reg.Container, Step: "gc", Output: out, Err: errors.New(msg)}
+		return &GCError{Container: reg.Container, Step: "gc", Err: errors.New(msg)}
 	}
 	g := reply.GC
 	res.Online = true

@@ -11,9 +11,9 @@ import (
 
 // newGCCmd builds `esbtui gc`.
 func newGCCmd(a *app) *cobra.Command {
-	var dryRun bool
+	var dryRun, offline bool
 	cmd := &cobra.Command{
-		Use:   "gc [--dry-run]",
+		Use:   "gc [--dry-run] [--offline]",
 		Short: "Reclaim the space of deleted images (registry garbage-collect --delete-untagged)",
 		Long: `gc runs the registry's garbage collection on the stack's registry: manifests
 without a tag and blobs no manifest references are deleted. esbtui's own
@@ -26,7 +26,7 @@ the registry running. ` + "`esbtui prune --keep N`" + ` then ` + "`esbtui gc`" +
 retention policy.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, err := a.env.GC(cmd.Context(), dryRun, a.sink())
+			res, err := a.env.GCWith(cmd.Context(), flows.GCOptions{DryRun: dryRun, Offline: offline}, a.sink())
 			if err != nil {
 				return err
 			}
@@ -36,6 +36,7 @@ retention policy.`,
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be deleted; delete nothing, keep the registry running")
+	cmd.Flags().BoolVar(&offline, "offline", false, "stop esbtui's registry for the sweep as other images are (distribution's own garbage-collect)")
 	return cmd
 }
 

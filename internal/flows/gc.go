@@ -16,12 +16,24 @@ import (
 // lists what would go. `esbtui prune --keep N` then GC
 // is the retention policy. The real run is recorded in the audit log.
 func (e *Env) GC(ctx context.Context, dryRun bool, sink progress.Sink) (*stack.GCResult, error) {
+	return e.GCWith(ctx, GCOptions{DryRun: dryRun}, sink)
+}
+
+// GCOptions: DryRun lists only; Offline stops esbtui's registry for the
+// sweep too (the flow other images get), instead of collecting online.
+type GCOptions struct {
+	DryRun, Offline bool
+}
+
+// GCWith is GC with options.
+func (e *Env) GCWith(ctx context.Context, o GCOptions, sink progress.Sink) (*stack.GCResult, error) {
+	dryRun := o.DryRun
 	eng, err := e.Engine(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer eng.Close()
-	res, err := stack.GarbageCollect(ctx, eng, e.Cfg.Project, stack.GCOptions{DryRun: dryRun}, sink)
+	res, err := stack.GarbageCollect(ctx, eng, e.Cfg.Project, stack.GCOptions{DryRun: dryRun, Offline: o.Offline}, sink)
 	if err != nil {
 		e.Log.Error("registry gc", "project", e.Cfg.Project, "dry_run", dryRun, "error", err.Error())
 		if !dryRun {

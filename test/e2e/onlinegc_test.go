@@ -1,0 +1,388 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// onlineGCJSON is `esbtui gc --json` with the online fields.
+type onlineGCJSON struct {
+	gcJSON
+	Online      bool  `json:"online"`
+	Sweep       int64 `json:"sweep_ns"`
+	ReadsServed int64 `json:"reads_served"`
+	WritesHeld  int64 `json:"writes_held"`
+}
+
+// pullLoad is n clients pulling one image back to back, each with its own
+// connections and no retries (a refused connection or a 5xx is a failure),
+// reading every blob (ggcr verifies each digest). Each pull is booked to the
+// phase current when it started.
+type pullLoad struct {
+	mu     sync.Mutex
+	phase  string
+	lat    map[string][]time.Duration
+	fails  map[string][]string
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func startPullLoad(t *testing.T, caFile, ref string, want v1.Hash, n int) *pullLoad {
+	t.Helper()
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &pullLoad{phase: "before", lat: map[string][]time.Duration{}, fails: map[string][]string{}, cancel: cancel}
+	for range n {
+		tr := caTransport(t, caFile)
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			defer tr.CloseIdleConnections()
+			for ctx.Err() == nil {
+				l.mu.Lock()
+				phase := l.phase
+				l.mu.Unlock()
+				start := time.Now()
+				err := pullOnce(ctx, tr, r, want)
+				d := time.Since(start)
+				if ctx.Err() != nil {
+					return
+				}
+				l.mu.Lock()
+				if err != nil {
+					l.fails[phase] = append(l.fails[phase], err.Error())
+				} else {
+					l.lat[phase] = append(l.lat[phase], d)
+				}
+				l.mu.Unlock()
+			}
+		}()
+	}
+	return l
+}
+
+// pullOnce pulls the manifest, the config and every layer.
+func pullOnce(ctx context.Context, tr http.RoundTripper, r name.Reference, want v1.Hash) error {
+	img, err := remote.Image(r, remote.WithTransport(tr), remote.WithContext(ctx), remote.WithRetryBackoff(remote.Backoff{Steps: 1}))
+	if err != nil {
+		return err
+	}
+	if d, err := img.Digest(); err != nil || d != want {
+		return fmt.Errorf("digest %v (%v), want %v", d, err, want)
+	}
+	if _, err := img.RawConfigFile(); err != nil {
+		return err
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return err
+	}
+	for _, layer := range layers {
+		rc, err := layer.Compressed()
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, rc)
+		if cerr := rc.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *pullLoad) setPhase(p string) {
+	l.mu.Lock()
+	l.phase = p
+	l.mu.Unlock()
+}
+
+func (l *pullLoad) stop() {
+	l.cancel()
+	l.wg.Wait()
+}
+
+// stats: pulls done, their p95, and the failures of a phase.
+func (l *pullLoad) stats(phase string) (n int, p95 time.Duration, fails []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lat := slices.Clone(l.lat[phase])
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		p95 = lat[(len(lat)*95+99)/100-1]
+	}
+	return len(lat), p95, slices.Clone(l.fails[phase])
+}
+
+// pushAndRemove pushes a random image to ref and deletes its tag: garbage
+// for the next gc (layers+2 blobs: layers, config, manifest).
+func pushAndRemove(t *testing.T, s *testStack, tr http.RoundTripper, ref string, layers int) (v1.Image, v1.Hash) {
+	t.Helper()
+	img, err := random.Image(128<<10, int64(layers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeImage(t, tr, ref, img)
+	mustCLI(t, s.Env, "rm", ref, "--no-tui")
+	d, _ := img.Digest()
+	return img, d
+}
+
+// blobStatus HEADs a blob and returns the status code.
+func blobStatus(t *testing.T, tr http.RoundTripper, addr, repo string, d v1.Hash) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodHead, "https://"+addr+"/v2/"+repo+"/blobs/"+d.String(), nil)
+	resp, err := (&http.Client{Transport: tr, Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("HEAD blob %s: %v", d, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// slowUpload starts a blob upload whose PATCH body stays open until
+// finish is called: a write in flight at the registry (Expect:
+// 100-continue, so the first body byte is only taken once the registry's
+// handler reads it).
+func slowUpload(t *testing.T, caFile, addr, repo string) (finish func() error) {
+	t.Helper()
+	tr := caTransport(t, caFile)
+	tr.ExpectContinueTimeout = 5 * time.Minute
+	c := &http.Client{Transport: tr}
+	resp, err := c.Post("https://"+addr+"/v2/"+repo+"/blobs/uploads/", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("start upload: %s", resp.Status)
+	}
+	loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPatch, loc.String(), pr)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Expect", "100-continue")
+	done := make(chan error, 1)
+	go func() {
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusAccepted {
+				err = fmt.Errorf("PATCH: %s", resp.Status)
+			}
+		}
+		done <- err
+	}()
+	if _, err := pw.Write(make([]byte, 1024)); err != nil { // taken: the handler runs
+		t.Fatal(err)
+	}
+	return func() error {
+		pw.Close()
+		err := <-done
+		tr.CloseIdleConnections()
+		return err
+	}
+}
+
+// waitWritesHeld polls with upload starts until one is held (it does not
+// answer within a few seconds while pulls and reads go on).
+func waitWritesHeld(t *testing.T, caFile, addr string) {
+	t.Helper()
+	tr := caTransport(t, caFile)
+	defer tr.CloseIdleConnections()
+	for range 600 {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+addr+"/v2/e2e/probe/blobs/uploads/", nil)
+		resp, err := tr.RoundTrip(req)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return // held
+			}
+			t.Fatalf("probe write: %v", err)
+		}
+		resp.Body.Close()
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("no write was ever held: gc never began its sweep")
+}
+
+// uploadBlobsOnly uploads an image's layers and config but not its
+// manifest: a push whose manifest comes later.
+func uploadBlobsOnly(t *testing.T, tr http.RoundTripper, repo string, img v1.Image) {
+	t.Helper()
+	r, err := name.NewRepository(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, _ := img.Layers()
+	raw, _ := img.RawConfigFile()
+	for _, l := range append(layers, static.NewLayer(raw, types.DockerConfigJSON)) {
+		if err := remote.WriteLayer(r, l, remote.WithTransport(tr)); err != nil {
+			t.Fatalf("upload blob: %v", err)
+		}
+	}
+}
+
+// TestOnlineGCUnderLoad: esbtui's registry image collects while 20 clients
+// pull continuously: no pull fails, the unreferenced blobs are deleted,
+// pushes made during the sweep are held and complete after it (one whose
+// layers were uploaded before the sweep and whose manifest arrives during
+// it keeps its layers), and re-pushing the collected image at once gives a
+// pullable, digest-correct image. The same load during `gc --offline` (the
+// stop–sweep–start flow registry:3 gets) fails pulls: the control that the
+// load detects downtime. The log line compares pull p95 and failures.
+func TestOnlineGCUnderLoad(t *testing.T) {
+	s := newStack(t)
+	mustCLI(t, s.Env, "up", "--no-tui")
+	tr := caTransport(t, s.CACert())
+	addr := s.Addr()
+
+	kept, err := random.Image(256<<10, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keptRef := addr + "/e2e/ogc:kept"
+	writeImage(t, tr, keptRef, kept)
+	keptDigest, _ := kept.Digest()
+	gone, goneDigest := pushAndRemove(t, s, tr, addr+"/e2e/ogc:gone", 4)
+	goneLayers, _ := gone.Layers()
+	goneLayer0, _ := goneLayers[0].Digest()
+
+	// A push under way: its blobs are uploaded, its manifest not yet.
+	pending, err := random.Image(64<<10, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploadBlobsOnly(t, tr, addr+"/e2e/ogc-pending", pending)
+
+	load := startPullLoad(t, s.CACert(), keptRef, keptDigest, 20)
+	defer load.stop()
+
+	// Online: a write in flight makes the sweep wait with writes held, so
+	// the pushes below surely start during it.
+	load.setPhase("online")
+	finishSlow := slowUpload(t, s.CACert(), addr, "e2e/ogc-slow")
+	gcDone := make(chan cliResult, 1)
+	go func() { gcDone <- runCLI(t, s.Env, "gc", "--json") }()
+	waitWritesHeld(t, s.CACert(), addr)
+
+	during, err := random.Image(64<<10, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushErrs := make(chan error, 2)
+	go func() { pushErrs <- pushRef(tr, addr+"/e2e/ogc:during", during) }()
+	go func() { pushErrs <- pushRef(tr, addr+"/e2e/ogc-pending:v1", pending) }()
+	select {
+	case err := <-pushErrs:
+		t.Fatalf("a push finished while gc held writes: %v", err)
+	default:
+	}
+	if err := finishSlow(); err != nil {
+		t.Fatalf("the upload in flight when gc began: %v", err)
+	}
+	res := <-gcDone
+	if res.Code != 0 {
+		t.Fatalf("gc: %s", res)
+	}
+	for range 2 {
+		if err := <-pushErrs; err != nil {
+			t.Fatalf("a push held by the sweep failed after it: %v", err)
+		}
+	}
+	load.setPhase("between")
+	var g onlineGCJSON
+	if err := json.Unmarshal([]byte(res.Stdout), &g); err != nil {
+		t.Fatalf("gc --json: %v\n%s", err, res)
+	}
+	onN, onP95, onFails := load.stats("online")
+	if !g.Online || g.Downtime != 0 {
+		t.Fatalf("gc on esbtui's image did not collect online: %+v", g)
+	}
+	if len(g.Manifests) != 1 || g.Manifests[0] != goneDigest.String() || len(g.Blobs) < 6 {
+		t.Fatalf("gc deleted %v and %d blob(s); want the untagged manifest %s and its 6 blobs", g.Manifests, len(g.Blobs), goneDigest)
+	}
+	if code := blobStatus(t, tr, addr, "e2e/ogc", goneLayer0); code != http.StatusNotFound {
+		t.Fatalf("a collected layer still answers %d", code)
+	}
+	if g.WritesHeld < 3 || g.ReadsServed == 0 {
+		t.Fatalf("gc held %d write(s) and served %d read(s) during the sweep; want ≥ 3 held (probe and two pushes) and reads served", g.WritesHeld, g.ReadsServed)
+	}
+	if len(onFails) > 0 {
+		t.Fatalf("%d pull(s) failed during online gc (of %d), first: %s", len(onFails), onN+len(onFails), onFails[0])
+	}
+	duringDigest, _ := during.Digest()
+	if err := pullValid(tr, addr+"/e2e/ogc:during", duringDigest); err != nil {
+		t.Fatalf("the image pushed during the sweep: %v", err)
+	}
+	pendingDigest, _ := pending.Digest()
+	if err := pullValid(tr, addr+"/e2e/ogc-pending:v1", pendingDigest); err != nil {
+		t.Fatalf("the push whose layers came before the sweep and manifest during it: %v", err)
+	}
+	// Re-push the collected image at once: every blob must really be there.
+	writeImage(t, tr, addr+"/e2e/ogc:gone", gone)
+	if err := pullValid(tr, addr+"/e2e/ogc:gone", goneDigest); err != nil {
+		t.Fatalf("re-push right after online gc is not pullable: %v", err)
+	}
+	var audit []struct {
+		Action string         `json:"action"`
+		Fields map[string]any `json:"fields"`
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, s.Env, "audit", "--json").Stdout), &audit); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(audit, func(e struct {
+		Action string         `json:"action"`
+		Fields map[string]any `json:"fields"`
+	}) bool {
+		return e.Action == "registry.gc" && e.Fields["online"] == true
+	}) {
+		t.Errorf("audit has no online registry.gc entry: %+v", audit)
+	}
+
+	// The stop–sweep–start flow under the same load.
+	pushAndRemove(t, s, tr, addr+"/e2e/ogc:gone2", 4)
+	load.setPhase("offline")
+	off := runGC(t, s, "--offline")
+	load.setPhase("after")
+	offN, offP95, offFails := load.stats("offline")
+	t.Logf("pulls by 20 clients: online gc: %d ok, %d failed, p95 %s (sweep %s, %d reads served, %d writes held) | stop–start gc: %d ok, %d failed, p95 %s (registry down %s)",
+		onN, len(onFails), onP95.Round(time.Millisecond), time.Duration(g.Sweep).Round(time.Millisecond), g.ReadsServed, g.WritesHeld,
+		offN, len(offFails), offP95.Round(time.Millisecond), time.Duration(off.Downtime).Round(time.Millisecond))
+	if len(offFails) == 0 {
+		t.Errorf("control: no pull failed while the registry was stopped for gc (%+v): the load would not see downtime", off)
+	}
+}
+
+// pushRef pushes img to ref (ggcr, its default retries).
+func pushRef(tr http.RoundTripper, ref string, img v1.Image) error {
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		return err
+	}
+	return remote.Write(r, img, remote.WithTransport(tr))
+}
+
