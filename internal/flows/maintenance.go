@@ -15,9 +15,15 @@ type MaintenanceStatus struct {
 	Container string                `json:"container,omitempty"`
 	Jobs      []MaintenanceJobState `json:"jobs"`
 	// ReclaimedBytes is the total of the runs the registry recorded.
-	ReclaimedBytes int64  `json:"reclaimed_bytes"`
-	Error          string `json:"error,omitempty"`
+	ReclaimedBytes int64 `json:"reclaimed_bytes"`
+	// RecentRuns are the last runs the registry recorded, oldest first
+	// (the dashboard's Log pane shows new ones).
+	RecentRuns []stack.MaintenanceRun `json:"recent_runs,omitempty"`
+	Error      string                 `json:"error,omitempty"`
 }
+
+// maxRecentRuns bounds MaintenanceStatus.RecentRuns.
+const maxRecentRuns = 20
 
 // MaintenanceJobState is one scheduled job: its spec, next run and last run.
 type MaintenanceJobState struct {
@@ -66,6 +72,7 @@ func (e *Env) maintenanceStatus(ctx context.Context) *MaintenanceStatus {
 	for _, r := range m.Runs {
 		st.ReclaimedBytes += r.BytesReclaimed
 	}
+	st.RecentRuns = m.Runs[max(len(m.Runs)-maxRecentRuns, 0):]
 	return st
 }
 
