@@ -47,8 +47,11 @@ func CheckSchedule(spec string) error {
 	if err != nil {
 		return fmt.Errorf("%q: %w (give 5 fields: minute hour day-of-month month day-of-week, like \"0 2 * * *\", or @daily, @hourly, @every 6h)", spec, err)
 	}
-	if every, ok := sched.(cron.ConstantDelaySchedule); ok && every.Delay < time.Second {
-		return fmt.Errorf("%q: @every needs at least 1s", spec)
+	// robfig rounds a shorter @every up to 1s without a word: refuse it.
+	if _, ok := sched.(cron.ConstantDelaySchedule); ok {
+		if d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(spec, "@every"))); err == nil && d < time.Second {
+			return fmt.Errorf("%q: @every needs at least 1s", spec)
+		}
 	}
 	return nil
 }
