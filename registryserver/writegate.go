@@ -17,10 +17,10 @@ import (
 // held longer than maxHold is answered 503 with Retry-After (docker, crane
 // and ggcr retry it).
 //
-// It also remembers the blobs written recently per repository whose
-// manifest has not been pushed yet (a push uploads its layers, then the
-// manifest): the sweep must not delete them although no manifest
-// references them yet.
+// It also remembers the blobs a push wrote (or found already there)
+// recently per repository whose manifest has not been pushed yet (a push
+// uploads its layers, then the manifest): the sweep must not delete them
+// although no manifest references them yet.
 type writeGate struct {
 	maxHold time.Duration
 
@@ -48,11 +48,17 @@ func newWriteGate(maxHold time.Duration) *writeGate {
 	return g
 }
 
-// isWrite: the requests that change the registry's content.
+// isWrite: the requests held during a sweep — those that change the
+// registry's content, and a push's blob existence check (HEAD of a blob):
+// answered during the sweep, it could say "exists" for a blob the sweep is
+// about to delete, and the push would skip uploading it. Pulls GET blobs.
 func isWrite(r *http.Request) bool {
 	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	case http.MethodGet, http.MethodOptions:
 		return false
+	case http.MethodHead:
+		_, kind, ok := repoAndKind(r.URL.Path)
+		return ok && kind == "blobs"
 	}
 	return true
 }
@@ -186,9 +192,12 @@ func (g *writeGate) notePush(r *http.Request, status int, h http.Header) {
 	switch {
 	case kind == "manifests" && r.Method == http.MethodPut:
 		delete(g.pending, repo)
-	case kind == "blobs" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
+	case kind == "blobs" && (r.Method == http.MethodPut || r.Method == http.MethodPost || r.Method == http.MethodHead):
+		// An upload or mount done (201), or a blob a push found already
+		// there (HEAD 200) and will not upload: the manifest coming next
+		// needs it.
 		d := h.Get("Docker-Content-Digest")
-		if d == "" || status != http.StatusCreated {
+		if d == "" || (status != http.StatusCreated && !(r.Method == http.MethodHead && status == http.StatusOK)) {
 			return
 		}
 		if g.pending[repo] == nil {

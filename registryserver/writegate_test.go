@@ -16,9 +16,12 @@ func TestWriteGate(t *testing.T) {
 	served := make(chan string, 10)
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		served <- r.Method + " " + r.URL.Path
-		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/") {
+		switch {
+		case r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/"):
 			w.Header().Set("Docker-Content-Digest", "sha256:aa")
 			w.WriteHeader(http.StatusCreated)
+		case r.Method == http.MethodHead:
+			w.Header().Set("Docker-Content-Digest", "sha256:aa")
 		}
 	})
 	g := newWriteGate(time.Minute)
@@ -42,6 +45,15 @@ func TestWriteGate(t *testing.T) {
 	<-served
 	if blobs, links := g.protected(); !blobs["sha256:aa"] || !links["a/b"]["sha256:aa"] {
 		t.Fatalf("pending blob not protected: %v %v", blobs, links)
+	}
+
+	// A push's HEAD finding a blob there protects it too.
+	if c := do(http.MethodHead, "/v2/c/blobs/sha256:aa"); c != http.StatusOK {
+		t.Fatalf("HEAD: %d", c)
+	}
+	<-served
+	if _, links := g.protected(); !links["c"]["sha256:aa"] {
+		t.Fatalf("a blob a push found is not protected: %v", links)
 	}
 
 	end, err := g.beginSweep(time.Second)
@@ -69,9 +81,25 @@ func TestWriteGate(t *testing.T) {
 	}
 	// The manifest arrived: its repository's pending blobs are no longer
 	// protected.
-	if blobs, _ := g.protected(); len(blobs) != 0 {
-		t.Fatalf("still protected after the manifest: %v", blobs)
+	if _, links := g.protected(); links["a/b"] != nil {
+		t.Fatalf("still protected after the manifest: %v", links)
 	}
+	// A blob HEAD during a sweep is held (a push asking whether to upload).
+	end, err = g.beginSweep(time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	headed := make(chan int, 1)
+	go func() { headed <- do(http.MethodHead, "/v2/c/blobs/sha256:aa") }()
+	select {
+	case s := <-served:
+		t.Fatalf("a blob HEAD was served during the sweep: %s", s)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if _, held := end(); held != 1 || <-headed != http.StatusOK {
+		t.Fatalf("blob HEAD: held %d", held)
+	}
+	<-served
 
 	g.maxHold = 50 * time.Millisecond
 	end, err = g.beginSweep(time.Second)
