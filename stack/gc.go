@@ -90,6 +90,11 @@ func (e *NoRegistryError) Error() string {
 // GarbageCollect runs `registry garbage-collect --delete-untagged` on the
 // project's registry storage.
 //
+// On esbtui's own image the real run is online (gc_online.go): the
+// registry process sweeps while it serves, holding writes for the sweep;
+// it has no blob descriptor cache to go stale. If it declines (a cache
+// configured), or on another image, or with Offline:
+//
 // The real run stops the registry, collects in a one-off container that
 // shares the registry's volumes and environment (so nothing is pushed while
 // blobs are being swept), then starts the registry again and waits until it
