@@ -6,7 +6,9 @@ import (
 	"sort"
 	"time"
 
+	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/stack"
+	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // MaintenanceStatus is what esbtui's registry did by itself (gc.schedule,
@@ -122,4 +124,18 @@ func registryRunEntry(container string, r stack.MaintenanceRun) AuditEntry {
 		f["error"] = r.Error
 	}
 	return AuditEntry{Time: r.Finished.UTC(), Action: action, User: "", Source: AuditSourceRegistry, Fields: f}
+}
+
+// warnSchedulesIgnored: esb.yaml has gc or retention schedules but the
+// registry is not esbtui's image, which alone runs them.
+func (e *Env) warnSchedulesIgnored(services []engine.Service, rep progress.Reporter) {
+	if e.Cfg.Schedules.Empty() {
+		return
+	}
+	ri := e.runningRegistryImage(services)
+	if ri == nil || ri.Source == ImageSourceSelf {
+		return
+	}
+	rep.Step("schedules", progress.Warning, "gc.schedule and retention.schedule in "+e.Cfg.ProjectFile+
+		" run only in esbtui's own registry image, not in "+ri.Ref+" (leave image: out of esb.yaml and ESB_REGISTRY_IMAGE unset)")
 }
