@@ -394,4 +394,3 @@ func pushRef(tr http.RoundTripper, ref string, img v1.Image) error {
 	}
 	return remote.Write(r, img, remote.WithTransport(tr))
 }
-
