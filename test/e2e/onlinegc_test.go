@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os/exec"
+	"regexp"
 	"slices"
 	"sync"
 	"testing"
@@ -259,7 +261,8 @@ func uploadBlobsOnly(t *testing.T, tr http.RoundTripper, repo string, img v1.Ima
 // pushes made during the sweep are held and complete after it (one whose
 // layers were uploaded before the sweep and whose manifest arrives during
 // it keeps its layers), and re-pushing the collected image at once gives a
-// pullable, digest-correct image. The same load during `gc --offline` (the
+// pullable, digest-correct image; `docker push` during the sweep completes.
+// The same load during `gc --offline` (the
 // stop–sweep–start flow registry:3 gets) fails pulls: the control that the
 // load detects downtime. The log line compares pull p95 and failures.
 func TestOnlineGCUnderLoad(t *testing.T) {
@@ -286,6 +289,10 @@ func TestOnlineGCUnderLoad(t *testing.T) {
 	}
 	uploadBlobsOnly(t, tr, addr+"/e2e/ogc-pending", pending)
 
+	dockerRef := addr + "/e2e/ogc:docker"
+	docker(t, "tag", s.Image, dockerRef)
+	t.Cleanup(func() { exec.Command("docker", "rmi", dockerRef).Run() })
+
 	load := startPullLoad(t, s.CACert(), keptRef, keptDigest, 20)
 	defer load.stop()
 
@@ -301,9 +308,20 @@ func TestOnlineGCUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pushErrs := make(chan error, 2)
+	pushErrs := make(chan error, 3)
 	go func() { pushErrs <- pushRef(tr, addr+"/e2e/ogc:during", during) }()
 	go func() { pushErrs <- pushRef(tr, addr+"/e2e/ogc-pending:v1", pending) }()
+	// And docker itself (the engine treats a localhost registry as
+	// insecure: no trust needed).
+	var dockerOut []byte
+	go func() {
+		var err error
+		dockerOut, err = exec.Command("docker", "push", dockerRef).CombinedOutput()
+		if err != nil {
+			err = fmt.Errorf("docker push: %w: %s", err, dockerOut)
+		}
+		pushErrs <- err
+	}()
 	select {
 	case err := <-pushErrs:
 		t.Fatalf("a push finished while gc held writes: %v", err)
@@ -316,7 +334,7 @@ func TestOnlineGCUnderLoad(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("gc: %s", res)
 	}
-	for range 2 {
+	for range 3 {
 		if err := <-pushErrs; err != nil {
 			t.Fatalf("a push held by the sweep failed after it: %v", err)
 		}
@@ -337,8 +355,8 @@ func TestOnlineGCUnderLoad(t *testing.T) {
 	if code := blobStatus(t, tr, addr, "e2e/ogc", goneLayer0); code != http.StatusNotFound {
 		t.Fatalf("a collected layer still answers %d", code)
 	}
-	if g.WritesHeld < 3 || g.ReadsServed == 0 {
-		t.Fatalf("gc held %d write(s) and served %d read(s) during the sweep; want ≥ 3 held (probe and two pushes) and reads served", g.WritesHeld, g.ReadsServed)
+	if g.WritesHeld < 4 || g.ReadsServed == 0 {
+		t.Fatalf("gc held %d write(s) and served %d read(s) during the sweep; want ≥ 4 held (probe and three pushes) and reads served", g.WritesHeld, g.ReadsServed)
 	}
 	if len(onFails) > 0 {
 		t.Fatalf("%d pull(s) failed during online gc (of %d), first: %s", len(onFails), onN+len(onFails), onFails[0])
@@ -346,6 +364,13 @@ func TestOnlineGCUnderLoad(t *testing.T) {
 	duringDigest, _ := during.Digest()
 	if err := pullValid(tr, addr+"/e2e/ogc:during", duringDigest); err != nil {
 		t.Fatalf("the image pushed during the sweep: %v", err)
+	}
+	m := regexp.MustCompile(`digest: (sha256:[0-9a-f]{64})`).FindSubmatch(dockerOut)
+	if m == nil {
+		t.Fatalf("docker push printed no digest: %s", dockerOut)
+	}
+	if err := pullValid(tr, dockerRef, v1.Hash{Algorithm: "sha256", Hex: string(m[1][7:])}); err != nil {
+		t.Fatalf("the image docker pushed during the sweep: %v", err)
 	}
 	pendingDigest, _ := pending.Digest()
 	if err := pullValid(tr, addr+"/e2e/ogc-pending:v1", pendingDigest); err != nil {
@@ -372,15 +397,28 @@ func TestOnlineGCUnderLoad(t *testing.T) {
 		t.Errorf("audit has no online registry.gc entry: %+v", audit)
 	}
 
-	// The stop–sweep–start flow under the same load.
+	// The measure: a plain online gc (no pushes of the test's own during
+	// it), then the stop–sweep–start flow, under the same load.
+	pushAndRemove(t, s, tr, addr+"/e2e/ogc:gone3", 4)
+	load.setPhase("plain")
+	plain := runOnlineGC(t, s)
+	load.setPhase("between2")
+	plainN, plainP95, plainFails := load.stats("plain")
+	if !plain.Online || len(plain.Blobs) != 6 || len(plainFails) > 0 {
+		t.Fatalf("plain online gc: %+v, %d pull(s) failed: %v", plain, len(plainFails), plainFails)
+	}
 	pushAndRemove(t, s, tr, addr+"/e2e/ogc:gone2", 4)
 	load.setPhase("offline")
 	off := runGC(t, s, "--offline")
 	load.setPhase("after")
 	offN, offP95, offFails := load.stats("offline")
-	t.Logf("pulls by 20 clients: online gc: %d ok, %d failed, p95 %s (sweep %s, %d reads served, %d writes held) | stop–start gc: %d ok, %d failed, p95 %s (registry down %s)",
-		onN, len(onFails), onP95.Round(time.Millisecond), time.Duration(g.Sweep).Round(time.Millisecond), g.ReadsServed, g.WritesHeld,
-		offN, len(offFails), offP95.Round(time.Millisecond), time.Duration(off.Downtime).Round(time.Millisecond))
+	t.Logf("pulls by 20 clients: online gc with pushes held: %d ok, %d failed, p95 %s (sweep %s, %d reads served, %d writes held)",
+		onN, len(onFails), onP95.Round(time.Millisecond), time.Duration(g.Sweep).Round(time.Millisecond), g.ReadsServed, g.WritesHeld)
+	beforeN, beforeP95, _ := load.stats("before")
+	t.Logf("MEASURE pulls by 20 clients: no gc (before) %d ok, p95 %s | during gc: online %d ok, %d failed, p95 %s (gc %s, sweep %s) | stop–start %d ok, %d failed, p95 %s (gc %s, registry down %s)",
+		beforeN, beforeP95.Round(time.Millisecond),
+		plainN, len(plainFails), plainP95.Round(time.Millisecond), time.Duration(plain.GC).Round(time.Millisecond), time.Duration(plain.Sweep).Round(time.Millisecond),
+		offN, len(offFails), offP95.Round(time.Millisecond), time.Duration(off.GC).Round(time.Millisecond), time.Duration(off.Downtime).Round(time.Millisecond))
 	if len(offFails) == 0 {
 		t.Errorf("control: no pull failed while the registry was stopped for gc (%+v): the load would not see downtime", off)
 	}
@@ -393,4 +431,15 @@ func pushRef(tr http.RoundTripper, ref string, img v1.Image) error {
 		return err
 	}
 	return remote.Write(r, img, remote.WithTransport(tr))
+}
+
+// runOnlineGC runs `esbtui gc --json`.
+func runOnlineGC(t *testing.T, s *testStack) onlineGCJSON {
+	t.Helper()
+	res := mustCLI(t, s.Env, "gc", "--json")
+	var g onlineGCJSON
+	if err := json.Unmarshal([]byte(res.Stdout), &g); err != nil {
+		t.Fatalf("gc --json: %v\n%s", err, res)
+	}
+	return g
 }
