@@ -47,7 +47,7 @@ func RunInContainerWith(ctx context.Context, args []string, stdout, stderr io.Wr
 		}
 	}
 	if len(args) == 0 {
-		return errors.New("name a subcommand: serve, garbage-collect, healthcheck or du")
+		return errors.New("name a subcommand: serve, garbage-collect, healthcheck, du, gc-online or maintenance")
 	}
 	switch args[0] {
 	case "healthcheck":

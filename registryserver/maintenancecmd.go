@@ -33,6 +33,10 @@ func withMaintainer(ctx context.Context, cfg *configuration.Configuration, next 
 			log.Errorf("esbtui: %v", err)
 		}
 	}
+	go func() {
+		<-ctx.Done()
+		m.Close()
+	}()
 	return gate.Handler(next)
 }
 

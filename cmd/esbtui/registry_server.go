@@ -22,7 +22,7 @@ func newRegistryServerCmd(a *app) *cobra.Command {
 		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return &usageError{errors.New(flows.RegistryServerCommand + ": name a subcommand: serve, garbage-collect, healthcheck or du")}
+				return &usageError{errors.New(flows.RegistryServerCommand + ": name a subcommand: serve, garbage-collect, healthcheck, du, gc-online or maintenance")}
 			}
 			var sched config.Schedules
 			if args[0] == "serve" {
