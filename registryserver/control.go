@@ -23,11 +23,13 @@ const ControlSocket = "/tmp/esbtui-registryd/control.sock"
 // ControlReply is what the control channel answers (and what `registryd
 // gc-online` and `registryd maintenance` print): a result or an error.
 type ControlReply struct {
-	GC          *OnlineGCResult `json:"gc,omitempty"`
-	Schedules   []ScheduledJob  `json:"schedules,omitempty"`
-	Runs        []Run           `json:"runs,omitempty"`
-	Error       string          `json:"error,omitempty"`
-	Unavailable bool            `json:"unavailable,omitempty"`
+	GC        *OnlineGCResult `json:"gc,omitempty"`
+	Schedules []ScheduledJob  `json:"schedules,omitempty"`
+	Runs      []Run           `json:"runs,omitempty"`
+	// Gate is the write gate now (a sweep running, writes held).
+	Gate        *GateState `json:"gate,omitempty"`
+	Error       string     `json:"error,omitempty"`
+	Unavailable bool       `json:"unavailable,omitempty"`
 }
 
 // serveControl answers on the control socket until ctx is done.
@@ -52,7 +54,8 @@ func (m *Maintainer) serveControl(ctx context.Context, sock string) error {
 	})
 	mux.HandleFunc("GET /maintenance", func(w http.ResponseWriter, _ *http.Request) {
 		runs, err := m.log.Tail(MaxRunLogTail)
-		writeReply(w, ControlReply{Schedules: m.Scheduled(), Runs: runs}, err)
+		gate := m.gate.state()
+		writeReply(w, ControlReply{Schedules: m.Scheduled(), Runs: runs, Gate: &gate}, err)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLogger()}
 	go func() {

@@ -33,6 +33,8 @@ type writeGate struct {
 	idle     *sync.Cond
 	// readsServed and writesHeld count requests of the current sweep.
 	readsServed, writesHeld int64
+	// waiting counts the writes held now, by repository.
+	waiting map[string]int
 	// pending: repository → blob digest → when its upload (or mount)
 	// completed, until a manifest is pushed to that repository.
 	pending map[string]map[string]time.Time
@@ -43,7 +45,7 @@ type writeGate struct {
 const pendingTTL = time.Hour
 
 func newWriteGate(maxHold time.Duration) *writeGate {
-	g := &writeGate{maxHold: maxHold, pending: map[string]map[string]time.Time{}}
+	g := &writeGate{maxHold: maxHold, pending: map[string]map[string]time.Time{}, waiting: map[string]int{}}
 	g.idle = sync.NewCond(&g.mu)
 	return g
 }
@@ -72,7 +74,7 @@ func (g *writeGate) Handler(next http.Handler) http.Handler {
 			g.countRead(rec.status)
 			return
 		}
-		if err := g.enterWrite(r.Context()); err != nil {
+		if err := g.enterWrite(r.Context(), r.URL.Path); err != nil {
 			w.Header().Set("Retry-After", "5")
 			http.Error(w, "registry: garbage collection in progress, retry", http.StatusServiceUnavailable)
 			return
@@ -96,28 +98,56 @@ func (g *writeGate) countRead(status int) {
 
 // enterWrite waits while a sweep runs (at most maxHold, or until ctx is
 // done) and then counts the write as in flight.
-func (g *writeGate) enterWrite(ctx context.Context) error {
+func (g *writeGate) enterWrite(ctx context.Context, path string) error {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.sweeping != nil {
 		g.writesHeld++
+		repo, _, _ := repoAndKind(path)
+		g.waiting[repo]++
+		defer func() { // g.mu is held on every way out of the loop
+			if g.waiting[repo]--; g.waiting[repo] <= 0 {
+				delete(g.waiting, repo)
+			}
+		}()
 		deadline := time.NewTimer(g.maxHold)
 		defer deadline.Stop()
 		for g.sweeping != nil {
 			ch := g.sweeping
 			g.mu.Unlock()
+			var err error
 			select {
 			case <-ch:
 			case <-deadline.C:
-				return errors.New("held too long")
+				err = errors.New("held too long")
 			case <-ctx.Done():
-				return ctx.Err()
+				err = ctx.Err()
 			}
 			g.mu.Lock()
+			if err != nil {
+				return err
+			}
 		}
 	}
 	g.inflight++
-	g.mu.Unlock()
 	return nil
+}
+
+// GateState is the write gate now: a sweep running, and the writes held
+// by repository.
+type GateState struct {
+	Sweeping bool           `json:"sweeping"`
+	Waiting  map[string]int `json:"waiting,omitempty"`
+}
+
+func (g *writeGate) state() GateState {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	st := GateState{Sweeping: g.sweeping != nil, Waiting: map[string]int{}}
+	for k, v := range g.waiting {
+		st.Waiting[k] = v
+	}
+	return st
 }
 
 func (g *writeGate) leaveWrite() {

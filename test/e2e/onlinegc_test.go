@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
@@ -208,35 +209,37 @@ func slowUpload(t *testing.T, caFile, addr, repo string) (finish func() error) {
 	}
 }
 
-// waitWritesHeld polls with upload starts until one is held: it does not
-// answer within 8 s (an upload start takes milliseconds, under this load
-// well under a second; a held one waits for the slow upload, which the
-// test finishes only later). The held probe is left to complete after the
-// sweep.
-func waitWritesHeld(t *testing.T, caFile, addr string) {
+// waitHeld polls the registry's write gate (`registryd maintenance` in
+// the container, the control socket) until a sweep holds writes of every
+// one of repos.
+func waitHeld(t *testing.T, s *testStack, repos ...string) {
 	t.Helper()
-	tr := caTransport(t, caFile)
-	for range 100 {
-		done := make(chan error, 1)
-		go func() {
-			req, _ := http.NewRequest(http.MethodPost, "https://"+addr+"/v2/e2e/probe/blobs/uploads/", nil)
-			resp, err := tr.RoundTrip(req)
-			if err == nil {
-				resp.Body.Close()
-			}
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("probe write: %v", err)
-			}
-			time.Sleep(100 * time.Millisecond)
-		case <-time.After(8 * time.Second):
-			return // held
+	var last string
+	for range 600 {
+		out, err := exec.Command("docker", "exec", s.Project+"-registry", "/esbtui", "registryd", "maintenance").Output()
+		if err != nil {
+			t.Fatalf("registryd maintenance: %v", err)
 		}
+		var rep struct {
+			Gate struct {
+				Sweeping bool           `json:"sweeping"`
+				Waiting  map[string]int `json:"waiting"`
+			} `json:"gate"`
+		}
+		if err := json.Unmarshal(out, &rep); err != nil {
+			t.Fatalf("registryd maintenance: %v: %s", err, out)
+		}
+		all := rep.Gate.Sweeping
+		for _, r := range repos {
+			all = all && rep.Gate.Waiting[r] > 0
+		}
+		if all {
+			return
+		}
+		last = string(out)
+		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatal("no write was ever held: gc never began its sweep")
+	t.Fatalf("the sweep never held writes of %v; last gate state: %s", repos, last)
 }
 
 // uploadBlobsOnly uploads an image's layers and config but not its
@@ -289,20 +292,23 @@ func TestOnlineGCUnderLoad(t *testing.T) {
 	}
 	uploadBlobsOnly(t, tr, addr+"/e2e/ogc-pending", pending)
 
-	dockerRef := addr + "/e2e/ogc:docker"
+	dockerRef := addr + "/e2e/ogc-docker:v1"
 	docker(t, "tag", s.Image, dockerRef)
 	t.Cleanup(func() { exec.Command("docker", "rmi", dockerRef).Run() })
 
 	load := startPullLoad(t, s.CACert(), keptRef, keptDigest, 20)
 	defer load.stop()
 
-	// Online: a write in flight makes the sweep wait with writes held, so
-	// the pushes below surely start during it.
+	// Online: a write in flight makes the sweep wait with writes held; the
+	// pushes below start then, and the upload ends only once the registry
+	// holds a request of each.
 	load.setPhase("online")
 	finishSlow := slowUpload(t, s.CACert(), addr, "e2e/ogc-slow")
 	gcDone := make(chan cliResult, 1)
 	go func() { gcDone <- runCLI(t, s.Env, "gc", "--json") }()
-	waitWritesHeld(t, s.CACert(), addr)
+	probe := make(chan error, 1)
+	go func() { probe <- pushRef(tr, addr+"/e2e/probe:v1", empty.Image) }()
+	waitHeld(t, s, "e2e/probe")
 
 	during, err := random.Image(64<<10, 2)
 	if err != nil {
@@ -322,6 +328,7 @@ func TestOnlineGCUnderLoad(t *testing.T) {
 		}
 		pushErrs <- err
 	}()
+	waitHeld(t, s, "e2e/probe", "e2e/ogc", "e2e/ogc-pending", "e2e/ogc-docker")
 	select {
 	case err := <-pushErrs:
 		t.Fatalf("a push finished while gc held writes: %v", err)
@@ -338,6 +345,9 @@ func TestOnlineGCUnderLoad(t *testing.T) {
 		if err := <-pushErrs; err != nil {
 			t.Fatalf("a push held by the sweep failed after it: %v", err)
 		}
+	}
+	if err := <-probe; err != nil {
+		t.Fatalf("the probe push held by the sweep failed after it: %v", err)
 	}
 	load.setPhase("between")
 	var g onlineGCJSON
@@ -414,8 +424,8 @@ func TestOnlineGCUnderLoad(t *testing.T) {
 	offN, offP95, offFails := load.stats("offline")
 	t.Logf("pulls by 20 clients: online gc with pushes held: %d ok, %d failed, p95 %s (sweep %s, %d reads served, %d writes held)",
 		onN, len(onFails), onP95.Round(time.Millisecond), time.Duration(g.Sweep).Round(time.Millisecond), g.ReadsServed, g.WritesHeld)
-	beforeN, beforeP95, _ := load.stats("before")
-	t.Logf("MEASURE pulls by 20 clients: no gc (before) %d ok, p95 %s | during gc: online %d ok, %d failed, p95 %s (gc %s, sweep %s) | stop–start %d ok, %d failed, p95 %s (gc %s, registry down %s)",
+	beforeN, beforeP95, _ := load.stats("between")
+	t.Logf("MEASURE pulls by 20 clients: no gc (between the runs) %d ok, p95 %s | during gc: online %d ok, %d failed, p95 %s (gc %s, sweep %s) | stop–start %d ok, %d failed, p95 %s (gc %s, registry down %s)",
 		beforeN, beforeP95.Round(time.Millisecond),
 		plainN, len(plainFails), plainP95.Round(time.Millisecond), time.Duration(plain.GC).Round(time.Millisecond), time.Duration(plain.Sweep).Round(time.Millisecond),
 		offN, len(offFails), offP95.Round(time.Millisecond), time.Duration(off.GC).Round(time.Millisecond), time.Duration(off.Downtime).Round(time.Millisecond))
