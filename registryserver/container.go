@@ -31,8 +31,25 @@ import (
 // du PATH... and df PATH... (the filesystem's total, free and available
 // bytes, for the storage alert).
 func RunInContainer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return RunInContainerWith(ctx, args, stdout, stderr, ContainerOptions{})
+}
+
+// ContainerOptions is what esbtui's image gets beyond distribution's
+// configuration: the maintenance schedules (maintenancecmd.go).
+type ContainerOptions struct {
+	Schedules Schedules
+}
+
+// RunInContainerWith is RunInContainer with options; it also answers
+// gc-online and maintenance (the control channel, maintenancecmd.go).
+func RunInContainerWith(ctx context.Context, args []string, stdout, stderr io.Writer, o ContainerOptions) error {
+	if len(args) > 0 {
+		if handled, err := runMaintenanceCommand(ctx, args, stdout); handled {
+			return err
+		}
+	}
 	if len(args) == 0 {
-		return errors.New("name a subcommand: serve, garbage-collect, healthcheck, du or df")
+		return errors.New("name a subcommand: serve, garbage-collect, healthcheck, du, df, gc-online or maintenance")
 	}
 	switch args[0] {
 	case "healthcheck":
@@ -55,16 +72,17 @@ func RunInContainer(ctx context.Context, args []string, stdout, stderr io.Writer
 		// front of its handler through distribution's own middleware hook.
 		// The hook is process-wide: RunInContainer is the container's
 		// entrypoint and runs once.
-		wrap := func(next http.Handler) http.Handler { return NewOCIHandler(next) }
+		// A mirror (pull-through cache) puts its middleware in front.
+		mirror := func(next http.Handler) http.Handler { return next }
 		if dir := os.Getenv(MirrorDirEnv); dir != "" {
 			mw, err := setUpMirror(ctx, dir)
 			if err != nil {
 				return err
 			}
-			wrap = func(next http.Handler) http.Handler { return mw(NewOCIHandler(next)) }
+			mirror = mw
 		}
-		registry.RegisterHandler(func(_ *configuration.Configuration, next http.Handler) http.Handler {
-			return wrap(next)
+		registry.RegisterHandler(func(cfg *configuration.Configuration, next http.Handler) http.Handler {
+			return mirror(withMaintainer(ctx, cfg, NewOCIHandler(next), o.Schedules, logrus.StandardLogger()))
 		})
 	}
 	root := registry.RootCmd

@@ -26,6 +26,9 @@ type GCOptions struct {
 	// HealthTimeout bounds the wait for the registry to be healthy again
 	// after the real run (default 2 minutes).
 	HealthTimeout time.Duration
+	// Offline forces stop–sweep–start on esbtui's image too (the
+	// comparison benchmark).
+	Offline bool
 }
 
 // GCResult says what a garbage collection removed (or would remove).
@@ -49,6 +52,13 @@ type GCResult struct {
 	GC       time.Duration `json:"gc_ns"`
 	Downtime time.Duration `json:"downtime_ns"`
 	Elapsed  time.Duration `json:"elapsed_ns"`
+	// Online: esbtui's registry collected while serving (no downtime).
+	// Sweep is how long writes were held; ReadsServed and WritesHeld the
+	// requests answered and held meanwhile.
+	Online      bool          `json:"online"`
+	Sweep       time.Duration `json:"sweep_ns,omitempty"`
+	ReadsServed int64         `json:"reads_served"`
+	WritesHeld  int64         `json:"writes_held"`
 }
 
 // GCError is a garbage collection that failed; Output is what the
@@ -79,6 +89,11 @@ func (e *NoRegistryError) Error() string {
 
 // GarbageCollect runs `registry garbage-collect --delete-untagged` on the
 // project's registry storage.
+//
+// On esbtui's own image the real run is online (gc_online.go): the
+// registry process sweeps while it serves, holding writes for the sweep;
+// it has no blob descriptor cache to go stale. If it declines (a cache
+// configured), or on another image, or with Offline:
 //
 // The real run stops the registry, collects in a one-off container that
 // shares the registry's volumes and environment (so nothing is pushed while
@@ -128,10 +143,17 @@ func GarbageCollect(ctx context.Context, e *engine.Engine, project string, o GCO
 	}
 	gcArgs = append(gcArgs, configFile)
 
-	j := &gcJob{e: e, reg: reg, from: in.Container.ID, image: in.Container.Image, env: cfg.Env, args: gcArgs, config: configFile, root: root, duCmd: duCmd, res: res, rep: rep}
-	if o.DryRun {
+	j := &gcJob{e: e, reg: reg, bin: bin, from: in.Container.ID, image: in.Container.Image, env: cfg.Env, args: gcArgs, config: configFile, root: root, duCmd: duCmd, res: res, rep: rep}
+	switch {
+	case o.DryRun:
 		err = j.dryRun(ctx)
-	} else {
+	case isSelfImageEntrypoint(cfg.Entrypoint) && !o.Offline:
+		// esbtui's own image collects while it serves; if it cannot
+		// (a blob cache configured), stop–sweep–start.
+		if err = j.online(ctx); errors.Is(err, errOnlineUnavailable) {
+			err = j.sweep(ctx, o.HealthTimeout)
+		}
+	default:
 		err = j.sweep(ctx, o.HealthTimeout)
 	}
 	if err != nil {
@@ -151,6 +173,8 @@ type gcJob struct {
 	// environment (the sweep's one-off container shares them).
 	from, image string
 	env         []string
+	// bin is the registry command (its subcommands follow).
+	bin []string
 	// args is the garbage-collect argv, config the registry's config file
 	// (args' last element).
 	args   []string

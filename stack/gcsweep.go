@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -17,7 +18,9 @@ import (
 func (j *gcJob) sweep(ctx context.Context, healthTimeout time.Duration) error {
 	e, reg, res, rep, gcArgs, configFile := j.e, j.reg, j.res, j.rep, j.args, j.config
 	// Nothing to collect: do not take the registry down for it.
-	if out, code, err := e.Exec(ctx, reg.ID, append(gcArgs[:len(gcArgs)-1:len(gcArgs)-1], "--dry-run", configFile)); err == nil && code == 0 {
+	// (A registry nothing was pushed to has no repositories directory and
+	// its garbage-collect fails on that: nothing to collect either.)
+	if out, code, err := e.Exec(ctx, reg.ID, append(gcArgs[:len(gcArgs)-1:len(gcArgs)-1], "--dry-run", configFile)); err == nil && (code == 0 || strings.Contains(out, "Path not found: /docker/registry/v2/repositories")) {
 		if m, b := parseGCOutput(out); len(m) == 0 && len(b) == 0 {
 			res.BytesAfter = res.BytesBefore
 			rep.Step("gc", progress.Skipped, "nothing to collect: no untagged manifest, no unreferenced blob")

@@ -54,6 +54,7 @@ func (b *EnvBackend) Snapshot(ctx context.Context) State {
 	if fns, err := b.functions(ctx); err == nil {
 		st.Functions = fns
 	}
+	st.RegistryRuns = registryRuns(s.Maintenance)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if st.Stack != nil {

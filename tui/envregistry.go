@@ -109,8 +109,8 @@ func (b *EnvBackend) Delete(ctx context.Context, ref string, sink progress.Sink)
 	return msg, nil
 }
 
-// GC runs `esbtui gc`: the registry stops, sweeps unreferenced blobs and
-// starts again healthy.
+// GC runs `esbtui gc`: esbtui's registry sweeps unreferenced blobs while
+// it serves; another image stops, sweeps and starts again healthy.
 func (b *EnvBackend) GC(ctx context.Context, sink progress.Sink) (string, error) {
 	res, err := b.env().GC(ctx, false, sink)
 	if err != nil {
@@ -120,6 +120,9 @@ func (b *EnvBackend) GC(ctx context.Context, sink progress.Sink) (string, error)
 		plural(len(res.Blobs), "blob", "blobs"), plural(len(res.Manifests), "manifest", "manifests"))
 	if res.Downtime > 0 {
 		msg += fmt.Sprintf("; registry down %s", res.Downtime.Round(time.Millisecond))
+	}
+	if res.Online {
+		msg += fmt.Sprintf("; online: %d read(s) served, %d write(s) held", res.ReadsServed, res.WritesHeld)
 	}
 	return msg, nil
 }

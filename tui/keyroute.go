@@ -87,7 +87,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.GC):
 		m.confirm = &confirmation{
 			title: "Garbage-collect the registry?",
-			lines: []string{"Stops the registry, removes the blobs no manifest references,", "then starts it again and waits until it is healthy."},
+			lines: []string{"Removes the blobs no manifest references. esbtui's registry keeps", "serving (pushes wait for the sweep); another image is stopped and restarted."},
 			yes:   func(m *Model) tea.Cmd { return m.run(jobSpec{kind: jobGC}, m.b.GC, nil) },
 		}
 	case key.Matches(msg, k.Filter):

@@ -47,6 +47,10 @@ type Options struct {
 
 // Model is the root model. Use it as a pointer (*Model implements tea.Model).
 type Model struct {
+	// registryRunsSeen is the newest registry run the Log shows
+	// (registryruns.go).
+	registryRunsSeen time.Time
+
 	b    Backend
 	ctx  context.Context
 	stop context.CancelFunc

@@ -18,6 +18,9 @@ type State struct {
 	// Functions are the buildable images (functions/ dirs, compose build:
 	// sections); `b` and `p` act on them.
 	Functions []string
+	// RegistryRuns are the registry's own recent gc and retention runs
+	// (its schedules); the Log pane shows the new ones.
+	RegistryRuns []RegistryRun
 }
 
 // TrustState lists every trust store the CA should be in.

@@ -53,6 +53,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			msg.s.Stack = m.watchedStack
 		}
 		m.setState(msg.s)
+		m.logRegistryRuns(msg.s.RegistryRuns)
 		m.refreshing = false
 		if m.refreshAgain {
 			m.refreshAgain = false

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esbtui/esbtui/internal/flows"
+	"github.com/esbtui/esbtui/internal/termtext"
 )
 
 // newAuditCmd builds `esbtui audit`.
@@ -17,7 +18,10 @@ func newAuditCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Print the audit log: every change esbtui made (certs, trust, stack, pushes, deletes, GC)",
-		Long: `audit prints $ESB_HOME/audit.jsonl, one change per line.
+		Long: `audit prints $ESB_HOME/audit.jsonl, one change per line, merged with the
+runs esbtui's registry made on its own schedule (gc.schedule,
+retention.schedule in esb.yaml; marked [registry], "source": "registry"
+in --json) when the stack is up.
 --since takes a duration (24h, 30m) or a date/time (2026-11-24, RFC 3339).`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -25,9 +29,12 @@ func newAuditCmd(a *app) *cobra.Command {
 			if err != nil {
 				return &usageError{err}
 			}
-			entries, err := a.env.Audit.Read(from)
+			entries, regErr, err := a.env.AuditWithRegistry(cmd.Context(), from)
 			if err != nil {
 				return err
+			}
+			if regErr != nil {
+				a.env.Log.Info("audit: the registry's own runs are not shown", "error", regErr.Error())
 			}
 			return a.output(entries, func() { printAudit(a, entries) })
 		},
@@ -51,7 +58,11 @@ func printAudit(a *app, entries []flows.AuditEntry) {
 		for _, k := range keys {
 			kv = append(kv, fmt.Sprintf("%s=%v", k, e.Fields[k]))
 		}
-		a.printf("%s  %-22s %s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Action, strings.Join(kv, " "))
+		src := ""
+		if e.Source != "" {
+			src = "[" + e.Source + "] "
+		}
+		a.printf("%s  %s%-22s %s\n", e.Time.Local().Format("2006-01-02 15:04:05"), src, e.Action, termtext.Clean(strings.Join(kv, " ")))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/flows"
 )
 
@@ -13,7 +14,7 @@ import (
 // du, in an image with no shell.
 func newRegistryServerCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:                flows.RegistryServerCommand + " (serve CONFIG | garbage-collect [--delete-untagged] [--dry-run] CONFIG | healthcheck URL | du PATH...)",
+		Use:                flows.RegistryServerCommand + " (serve CONFIG | garbage-collect [--delete-untagged] [--dry-run] CONFIG | healthcheck URL | du PATH... | gc-online [--dry-run] | maintenance)",
 		Short:              "Run the registry inside esbtui's registry image (used by the stack)",
 		Hidden:             true,
 		DisableFlagParsing: true,
@@ -21,9 +22,17 @@ func newRegistryServerCmd(a *app) *cobra.Command {
 		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return &usageError{errors.New(flows.RegistryServerCommand + ": name a subcommand: serve, garbage-collect, healthcheck or du")}
+				return &usageError{errors.New(flows.RegistryServerCommand + ": name a subcommand: serve, garbage-collect, healthcheck, du, gc-online or maintenance")}
 			}
-			return flows.RunRegistryInContainer(cmd.Context(), args, a.stdout, a.stderr)
+			var sched config.Schedules
+			if args[0] == "serve" {
+				s, err := config.LoadRegistryd()
+				if err != nil {
+					return err
+				}
+				sched = s
+			}
+			return flows.RunRegistryInContainer(cmd.Context(), args, a.stdout, a.stderr, sched)
 		},
 	}
 }

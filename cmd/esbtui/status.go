@@ -52,6 +52,7 @@ func printSnapshot(a *app, s flows.Snapshot) {
 	printStack(a, s.Stack)
 	printRegistry(a, s.Registry)
 	printAlerts(a, s.Alerts, a.env.Cfg.Alerts)
+	printMaintenance(a, s.Maintenance)
 }
 
 func printCertReport(a *app, r flows.CertReport) {

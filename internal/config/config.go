@@ -94,6 +94,9 @@ type Config struct {
 	// Alerts are the registry alerts' thresholds (esb.yaml's alerts over
 	// DefaultAlerts).
 	Alerts Alerts
+	// Schedules are the jobs the registry runs by itself (esb.yaml
+	// gc.schedule, retention.schedule).
+	Schedules Schedules
 	// ProjectFile is the esb.yaml that was read, if any.
 	ProjectFile string
 	// TrustContainers are the compose services esb.yaml opts in to
@@ -159,6 +162,7 @@ func Load() (Config, error) {
 		c.Names, c.NameOrigins = pf.Names, pf.NameOrigins
 		c.Retention = pf.Retention
 		c.Alerts = pf.ResolvedAlerts
+		c.Schedules = pf.Schedules()
 		c.TrustContainers = pf.Trust.Containers
 		c.FunctionsDir = pf.Functions
 		c.SignBuilds = pf.Sign

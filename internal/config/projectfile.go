@@ -30,6 +30,8 @@ const EnvProjectFile = "ESB_PROJECT_FILE"
 //	names: [api.test]              # extra SANs for the server certificate
 //	functions: functions           # directory of functions/<name>/Dockerfile
 //	retention: {keep: 5, on_up: true}   # prune --keep 5 then gc after `up`
+//	retention: {keep: 5, schedule: "0 3 * * *", keep_tags: ["v*"]}  # in the registry
+//	gc: {schedule: "0 2 * * *"}    # the registry collects garbage by itself
 //	image: registry:3              # the registry image (default: esbtui's own)
 //	trust: {containers: all}       # or [svc, ...]: mount esbtui's CA bundle
 //	sign: true                     # sign every image build pushes
@@ -43,6 +45,7 @@ type ProjectFile struct {
 	Names     []string  `yaml:"names"`
 	Functions string    `yaml:"functions"`
 	Retention Retention `yaml:"retention"`
+	GC        GC        `yaml:"gc"`
 	Trust     Trust     `yaml:"trust"`
 	// NameOrigins maps each of Names to "FILE:LINE", for errors about it.
 	NameOrigins map[string]string `yaml:"-"`
@@ -60,7 +63,7 @@ type ProjectFile struct {
 }
 
 // projectFileKeys lists esb.yaml's keys for the unknown-key error.
-const projectFileKeys = "compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers, sign, verify, mirrors, alerts.storage_warn, alerts.storage_fail, alerts.success_rate, alerts.p95"
+const projectFileKeys = "compose, registry, names, functions, retention.keep, retention.on_up, retention.schedule, retention.keep_tags, gc.schedule, image, trust.containers, sign, verify, mirrors, alerts.storage_warn, alerts.storage_fail, alerts.success_rate, alerts.p95"
 
 // VerifyRequired is the one value of verify that turns verification on.
 const VerifyRequired = "required"
@@ -71,6 +74,16 @@ type Retention struct {
 	Keep int `yaml:"keep"`
 	// OnUp runs prune --keep Keep and gc after each `esbtui up`.
 	OnUp bool `yaml:"on_up"`
+	// Schedule is when the registry applies the policy by itself (cron,
+	// esbtui's registry image only).
+	Schedule string `yaml:"schedule"`
+	// KeepTags are globs of tags never deleted by retention ("v*").
+	KeepTags []string `yaml:"keep_tags"`
+}
+
+// Schedules are the jobs of pf the registry runs by itself.
+func (pf *ProjectFile) Schedules() Schedules {
+	return Schedules{GC: pf.GC.Schedule, Retention: pf.Retention.Schedule, Keep: pf.Retention.Keep, KeepTags: pf.Retention.KeepTags}
 }
 
 // ParseProjectFile decodes esb.yaml strictly: unknown keys and wrong types
@@ -116,6 +129,9 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 		return nil, err
 	}
 	pf.ResolvedAlerts = alerts
+	if err := pf.Schedules().Check(); err != nil {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
+	}
 	if pf.Registry != "" {
 		if err := CheckRegistry(pf.Registry); err != nil {
 			return nil, fmt.Errorf("config: %s:%d: registry %q: %w", path, keyLine(data, "registry"), pf.Registry, err)

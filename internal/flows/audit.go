@@ -16,9 +16,12 @@ import (
 
 // AuditEntry is one change esbtui made, one JSON line in audit.jsonl.
 type AuditEntry struct {
-	Time   time.Time      `json:"time"`
-	Action string         `json:"action"`
-	User   string         `json:"user,omitempty"`
+	Time   time.Time `json:"time"`
+	Action string    `json:"action"`
+	User   string    `json:"user,omitempty"`
+	// Source is "registry" for a run the registry recorded itself
+	// (AuditWithRegistry); empty for esbtui's own log.
+	Source string         `json:"source,omitempty"`
 	Fields map[string]any `json:"fields,omitempty"`
 }
 

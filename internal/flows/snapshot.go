@@ -21,6 +21,8 @@ type Snapshot struct {
 	// Alerts are the registry's alerts (alerts.go): storage, push and
 	// pull success, API p95, each ok, warn, fail or unknown.
 	Alerts []Alert `json:"alerts"`
+	// Maintenance: the registry's own gc and retention schedules.
+	Maintenance *MaintenanceStatus `json:"maintenance,omitempty"`
 }
 
 // OK reports whether every gathered section is healthy.
@@ -31,11 +33,12 @@ func (s Snapshot) OK() bool {
 // Snapshot gathers the state of every section. It never changes anything.
 func (e *Env) Snapshot(ctx context.Context) Snapshot {
 	s := Snapshot{
-		Home:     e.Cfg.Home,
-		Certs:    e.Certs.Inspect(e.Now()),
-		Trust:    e.trustStatus(ctx),
-		Stack:    e.stackStatus(ctx),
-		Registry: e.registryStatus(ctx),
+		Home:        e.Cfg.Home,
+		Certs:       e.Certs.Inspect(e.Now()),
+		Trust:       e.trustStatus(ctx),
+		Stack:       e.stackStatus(ctx),
+		Registry:    e.registryStatus(ctx),
+		Maintenance: e.maintenanceStatus(ctx),
 	}
 	s.Alerts = EvaluateAlerts(e.Cfg.Alerts, e.alertInputs(ctx, s.Stack, s.Registry))
 	return s

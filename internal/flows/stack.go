@@ -152,6 +152,7 @@ func (e *Env) Up(ctx context.Context, o StackOptions, sink progress.Sink) ([]eng
 		return services, err
 	}
 	e.record("stack.up", fields)
+	e.warnSchedulesIgnored(services, rep)
 	if err := e.retainOnUp(ctx, sink); err != nil {
 		return services, err
 	}

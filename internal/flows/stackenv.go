@@ -3,6 +3,7 @@ package flows
 import (
 	"os"
 
+	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/registryserver"
 )
 
@@ -18,5 +19,8 @@ func (e *Env) opsEnv(o StackOptions) map[string]string {
 		m["ESB_REGISTRY_AUTH"] = registryserver.AuthConfigYAML()
 	}
 	m["ESB_REGISTRY_NOTIFICATIONS"] = e.notificationsYAML()
+	// esb.yaml's gc.schedule and retention.schedule: esbtui's registry
+	// image runs them by itself (other images ignore the variable).
+	m[config.EnvRegistrySchedules] = e.Cfg.Schedules.EnvValue()
 	return m
 }

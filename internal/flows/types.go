@@ -94,6 +94,9 @@ const RegistryServerCommand = selfimage.RegistryServerCommand
 
 // RunRegistryInContainer is that command: the registry (serve,
 // garbage-collect), its healthcheck and du, inside the registry image.
-func RunRegistryInContainer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return registryserver.RunInContainer(ctx, args, stdout, stderr)
+// The schedules are what `esbtui up` handed the container (config.LoadRegistryd).
+func RunRegistryInContainer(ctx context.Context, args []string, stdout, stderr io.Writer, s config.Schedules) error {
+	return registryserver.RunInContainerWith(ctx, args, stdout, stderr, registryserver.ContainerOptions{Schedules: registryserver.Schedules{
+		GC: s.GC, Retention: s.Retention, Policy: registryserver.RetentionPolicy{Keep: s.Keep, KeepTags: s.KeepTags},
+	}})
 }

@@ -1,0 +1,124 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/esbtui/esbtui/stack/engine"
+)
+
+// ScheduledJob is a maintenance job esbtui's registry runs by itself and
+// when it runs next.
+type ScheduledJob struct {
+	Job  string    `json:"job"`
+	Spec string    `json:"spec"`
+	Next time.Time `json:"next"`
+}
+
+// MaintenanceRun is one garbage collection or retention run the registry
+// recorded (its run log in the registry volume).
+type MaintenanceRun struct {
+	Job            string    `json:"job"`
+	Trigger        string    `json:"trigger"`
+	Started        time.Time `json:"started"`
+	Finished       time.Time `json:"finished"`
+	BytesReclaimed int64     `json:"bytes_reclaimed"`
+	Manifests      int       `json:"manifests_deleted"`
+	Blobs          int       `json:"blobs_deleted"`
+	TagsDeleted    []string  `json:"tags_deleted,omitempty"`
+	ReadsServed    int64     `json:"reads_served"`
+	WritesHeld     int64     `json:"writes_held"`
+	Error          string    `json:"error,omitempty"`
+}
+
+// Maintenance is what the registry reports about its own upkeep.
+type Maintenance struct {
+	Container string           `json:"container"`
+	Schedules []ScheduledJob   `json:"schedules"`
+	Runs      []MaintenanceRun `json:"runs"`
+}
+
+// NotSelfImageError: the registry is not esbtui's image, which alone runs
+// maintenance by itself.
+type NotSelfImageError struct{ Container, Image string }
+
+func (e *NotSelfImageError) Error() string {
+	return fmt.Sprintf("stack: %s runs %s: only esbtui's own registry image runs gc and retention schedules (leave `image:` out of esb.yaml and ESB_REGISTRY_IMAGE unset)", e.Container, e.Image)
+}
+
+// maxRunsRead bounds the runs taken from the registry's answer.
+const maxRunsRead = 200
+
+// RegistryMaintenance asks the project's registry (esbtui's image) for its
+// schedules and recent runs, through `registryd maintenance` exec'd in
+// the container. What the container answers is validated: job names
+// known, counts not negative, text bounded.
+func RegistryMaintenance(ctx context.Context, e *engine.Engine, project string) (*Maintenance, error) {
+	reg, err := registryContainer(ctx, e, project)
+	if err != nil {
+		return nil, err
+	}
+	in, err := e.Client().ContainerInspect(ctx, reg.ID, client.ContainerInspectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("stack: inspect the registry container %s: %w", reg.Container, err)
+	}
+	cfg := in.Container.Config
+	if cfg == nil || !isSelfImageEntrypoint(cfg.Entrypoint) {
+		img := ""
+		if cfg != nil {
+			img = cfg.Image
+		}
+		return nil, &NotSelfImageError{Container: reg.Container, Image: img}
+	}
+	out, code, err := e.Exec(ctx, reg.ID, append(slices.Clip(cfg.Entrypoint), "maintenance"))
+	if err != nil {
+		return nil, fmt.Errorf("stack: read the maintenance runs of %s: %w", reg.Container, err)
+	}
+	reply, err := parseControlReply(out)
+	if err != nil || reply.Error != "" {
+		if err == nil {
+			err = fmt.Errorf("%s", reply.Error)
+		}
+		return nil, fmt.Errorf("stack: read the maintenance runs of %s (exit code %d): %w", reg.Container, code, err)
+	}
+	m := &Maintenance{Container: reg.Container, Schedules: []ScheduledJob{}, Runs: []MaintenanceRun{}}
+	for _, s := range reply.Schedules {
+		if validJob(s.Job) && len(s.Spec) <= 200 {
+			m.Schedules = append(m.Schedules, s)
+		}
+	}
+	runs := reply.Runs
+	if len(runs) > maxRunsRead {
+		runs = runs[len(runs)-maxRunsRead:]
+	}
+	for _, r := range runs {
+		if !validJob(r.Job) || r.BytesReclaimed < 0 || r.Manifests < 0 || r.Blobs < 0 {
+			continue
+		}
+		r.Trigger = boundText(r.Trigger, 64)
+		r.Error = boundText(r.Error, 2000)
+		if len(r.TagsDeleted) > 1000 {
+			r.TagsDeleted = r.TagsDeleted[:1000]
+		}
+		m.Runs = append(m.Runs, r)
+	}
+	return m, nil
+}
+
+var jobName = regexp.MustCompile(`^(gc|retention)$`)
+
+func validJob(s string) bool { return jobName.MatchString(s) }
+
+// boundText cuts s to n bytes (the terminal face strips control
+// sequences; this only bounds).
+func boundText(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
