@@ -57,6 +57,8 @@ With no command it opens the dashboard; when stdout is not a terminal, or with
 		newCopyCmd(a),
 		newPushCmd(a),
 		newPullCmd(a),
+		newBackupCmd(a),
+		newRestoreCmd(a),
 		newBuildCmd(a),
 		newVersionCmd(a),
 		newRegistryServerCmd(a),
