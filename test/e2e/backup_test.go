@@ -165,6 +165,17 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatalf("backup --json: %v\n%s", err, res.Stdout)
 	}
 
+	// Another project's CLI reads the archive: oras lists the repo:tag
+	// names and copies an image out of it by digest.
+	oras := orasCLI(t)
+	tags, err := exec.Command(oras, "repo", "tags", "--oci-layout", file).CombinedOutput()
+	if err != nil || !strings.Contains(string(tags), "hello:latest\n") || !strings.Contains(string(tags), "big/data:v1\n") {
+		t.Fatalf("oras repo tags of the archive: %v\n%s", err, tags)
+	}
+	if out, err := exec.Command(oras, "copy", "--from-oci-layout", file+"@"+want["hello:latest"], "--to-oci-layout", filepath.Join(dir, "oras-out")+":v1").CombinedOutput(); err != nil {
+		t.Fatalf("oras copy out of the archive: %v\n%s", err, out)
+	}
+
 	// A fresh ESB_HOME, no CA yet, its own project and port.
 	s2 := &testStack{Home: newHome(t), Project: randomName("esbe2e"), Port: freePort(t)}
 	s2.Env = []string{"ESB_HOME=" + s2.Home, "ESB_PROJECT=" + s2.Project, fmt.Sprintf("ESB_REGISTRY_PORT=%d", s2.Port)}
