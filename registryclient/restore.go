@@ -196,8 +196,17 @@ type restoreRun struct {
 	lastEmit atomic.Int64
 }
 
-// sizeOf is the bytes of d and everything it reaches in the archive.
+// sizeOf is the bytes of d and everything it reaches in the archive,
+// each manifest counted once (a hostile archive's fan-out stays linear).
 func (r *restoreRun) sizeOf(d v1.Descriptor) int64 {
+	return r.sizeOfOnce(d, map[v1.Hash]bool{})
+}
+
+func (r *restoreRun) sizeOfOnce(d v1.Descriptor, seen map[v1.Hash]bool) int64 {
+	if seen[d.Digest] {
+		return 0
+	}
+	seen[d.Digest] = true
 	n := d.Size
 	raw, err := r.a.manifestOf(d.Digest)
 	if err != nil {
@@ -211,7 +220,7 @@ func (r *restoreRun) sizeOf(d v1.Descriptor) int64 {
 		n += b.Size
 	}
 	for _, ch := range children {
-		n += r.sizeOf(ch)
+		n += r.sizeOfOnce(ch, seen)
 	}
 	return n
 }
@@ -228,8 +237,13 @@ func (r *restoreRun) progress(n int64) {
 func (r *restoreRun) image(ctx context.Context, repo name.Repository, img ArchiveImage) error {
 	var manifests []v1.Descriptor // children before parents
 	var blobs []v1.Descriptor
+	seen := map[v1.Hash]bool{}
 	var collect func(d v1.Descriptor) error
 	collect = func(d v1.Descriptor) error {
+		if seen[d.Digest] {
+			return nil
+		}
+		seen[d.Digest] = true
 		raw, err := r.a.manifestOf(d.Digest)
 		if err != nil {
 			return err
