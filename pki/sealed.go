@@ -219,6 +219,23 @@ type SealedInstall struct {
 // The same CA already there is reported, not rewritten; a different one
 // is a *CAExistsError. Nothing existing is ever overwritten.
 func (s *Store) InstallSealed(ctx context.Context, sc *SealedCA) (*SealedInstall, error) {
+	return s.installSealed(ctx, sc, false)
+}
+
+// PlanInstallSealed says what InstallSealed would do, writing nothing (a
+// store with a different CA is the same *CAExistsError).
+func (s *Store) PlanInstallSealed(ctx context.Context, sc *SealedCA) (*SealedInstall, error) {
+	return s.installSealed(ctx, sc, true)
+}
+
+func (s *Store) installSealed(ctx context.Context, sc *SealedCA, dryRun bool) (*SealedInstall, error) {
+	if dryRun {
+		if _, err := os.Stat(s.Dir); err != nil {
+			// Nothing there yet: everything would be installed.
+			return &SealedInstall{Dir: s.Dir, Installed: sc.Files()}, nil
+		}
+		return s.planSealed(sc)
+	}
 	if err := s.ensureDir(); err != nil {
 		return nil, err
 	}
@@ -230,6 +247,28 @@ func (s *Store) InstallSealed(ctx context.Context, sc *SealedCA) (*SealedInstall
 		return nil, err
 	}
 	defer unlock()
+	res, err := s.planSealed(sc)
+	if err != nil || res.AlreadyPresent {
+		return res, err
+	}
+	var files []pendingFile
+	for _, n := range res.Installed {
+		perm := os.FileMode(0o644)
+		if n == CAKeyFile || n == ServerKeyFile {
+			perm = 0o600
+		}
+		files = append(files, pendingFile{name: n, data: sc.files[n], perm: perm})
+	}
+	if err := s.writeSet(files); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// planSealed decides what installing sc writes: nothing when the same CA
+// is there, a *CAExistsError for another CA, else the bundle's files minus
+// server files already present.
+func (s *Store) planSealed(sc *SealedCA) (*SealedInstall, error) {
 	res := &SealedInstall{Dir: s.Dir}
 	certThere, err := s.exists(CACertFile)
 	if err != nil {
@@ -248,12 +287,7 @@ func (s *Store) InstallSealed(ctx context.Context, sc *SealedCA) (*SealedInstall
 		}
 		return nil, &CAExistsError{Dir: s.Dir}
 	}
-	var files []pendingFile
 	for _, n := range sc.Files() {
-		perm := os.FileMode(0o644)
-		if n == CAKeyFile || n == ServerKeyFile {
-			perm = 0o600
-		}
 		if n != CACertFile && n != CAKeyFile {
 			there, err := s.exists(n)
 			if err != nil {
@@ -265,11 +299,7 @@ func (s *Store) InstallSealed(ctx context.Context, sc *SealedCA) (*SealedInstall
 				continue
 			}
 		}
-		files = append(files, pendingFile{name: n, data: sc.files[n], perm: perm})
 		res.Installed = append(res.Installed, n)
-	}
-	if err := s.writeSet(files); err != nil {
-		return nil, err
 	}
 	return res, nil
 }

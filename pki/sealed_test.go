@@ -43,6 +43,13 @@ func TestSealedCARoundTrip(t *testing.T) {
 	}
 
 	dst := NewStore(filepath.Join(t.TempDir(), "certs"))
+	plan, err := dst.PlanInstallSealed(context.Background(), sc)
+	if err != nil || len(plan.Installed) != len(names) {
+		t.Fatalf("plan into an empty store: %+v, %v", plan, err)
+	}
+	if _, err := os.Stat(dst.Dir); err == nil {
+		t.Fatal("the plan created the store")
+	}
 	res, err := dst.InstallSealed(context.Background(), sc)
 	if err != nil || res.AlreadyPresent || len(res.Installed) != len(names) {
 		t.Fatalf("install into an empty store: %+v, %v", res, err)
@@ -66,8 +73,11 @@ func TestSealedCARoundTrip(t *testing.T) {
 	other := newStore(t)
 	ensure(t, other, Options{})
 	before := read(t, other, CAKeyFile)
-	_, err = other.InstallSealed(context.Background(), sc)
 	var ce *CAExistsError
+	if _, err := other.PlanInstallSealed(context.Background(), sc); !errors.As(err, &ce) {
+		t.Fatalf("plan over another CA: %v, want CAExistsError", err)
+	}
+	_, err = other.InstallSealed(context.Background(), sc)
 	if !errors.As(err, &ce) {
 		t.Fatalf("install over another CA: %v, want CAExistsError", err)
 	}

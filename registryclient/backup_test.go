@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -201,8 +202,19 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "other/thing:1") || !strings.Contains(err.Error(), "--merge") {
 		t.Errorf("restore into a registry with other tags: %v, want NotEmptyError naming other/thing:1 and --merge", err)
 	}
+	writeImage(t, c, dst.Host()+"/demo/app:v2", testImage(t, 1, 1024, time.Unix(2, 0), 10))
+	plan, err := c.Restore(ctxT(t), a, RestoreOptions{Registry: dst.Host(), Merge: true, DryRun: true}, progress.Discard)
+	if err != nil || !plan.DryRun || fmt.Sprint(plan.Restored) != "[demo/app:v2]" || fmt.Sprint(plan.Replaced) != "[demo/app:v2]" {
+		t.Errorf("restore --merge --dry-run = %+v (%v), want demo/app:v2 to be replaced", plan, err)
+	}
+	if got, _ := headDigest(t, c, dst.Host()+"/demo/app:v2"); got == src.refs["demo/app:v2"] {
+		t.Error("the dry run restored demo/app:v2")
+	}
 	if _, err := c.Restore(ctxT(t), a, RestoreOptions{Registry: dst.Host(), Merge: true}, progress.Discard); err != nil {
 		t.Errorf("restore --merge: %v", err)
+	}
+	if got, _ := headDigest(t, c, dst.Host()+"/demo/app:v2"); got != src.refs["demo/app:v2"] {
+		t.Errorf("after restore --merge demo/app:v2 = %s, want the archive's %s", got, src.refs["demo/app:v2"])
 	}
 }
 

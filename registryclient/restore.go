@@ -30,6 +30,13 @@ type RestoreOptions struct {
 	// Merge allows a registry that holds tags the archive does not (or
 	// holds at other digests); the archive's tags win.
 	Merge bool
+	// DryRun checks the registry and says what would be restored (and
+	// which tags replaced), pushing nothing.
+	DryRun bool
+	// Confirm, when set, is asked with the plan (what DryRun returns)
+	// before anything is pushed when the plan replaces tags; an error
+	// stops the restore.
+	Confirm func(plan *RestoreResult) error
 }
 
 // RestoreResult says what Restore did.
@@ -37,6 +44,8 @@ type RestoreResult struct {
 	Registry      string        `json:"registry"`
 	Restored      []string      `json:"restored"`                // refs pushed
 	AlreadyThere  []string      `json:"already_there,omitempty"` // refs the registry held at the same digest
+	Replaced      []string      `json:"replaced,omitempty"`      // tags the registry held at another digest (--merge)
+	DryRun        bool          `json:"dry_run,omitempty"`
 	BlobsUploaded int           `json:"blobs_uploaded"`
 	BlobsExisting int           `json:"blobs_existing"`
 	BytesUploaded int64         `json:"bytes_uploaded"`
@@ -74,11 +83,30 @@ func (c *Client) Restore(ctx context.Context, a *Archive, o RestoreOptions, sink
 	if err != nil {
 		return nil, err
 	}
+	plan := &RestoreResult{Registry: reg.RegistryStr(), Restored: []string{}, DryRun: true}
+	for _, img := range a.Images {
+		switch d, ok := existing[img.Ref()]; {
+		case d == img.Desc.Digest.String():
+			plan.AlreadyThere = append(plan.AlreadyThere, img.Ref())
+			continue
+		case ok:
+			plan.Replaced = append(plan.Replaced, img.Ref())
+		}
+		plan.Restored = append(plan.Restored, img.Ref())
+	}
+	if o.DryRun {
+		return plan, nil
+	}
+	if o.Confirm != nil && len(plan.Replaced) > 0 {
+		if err := o.Confirm(plan); err != nil {
+			return nil, err
+		}
+	}
 	pusher, err := remote.NewPusher(c.remoteOptions(ctx)...)
 	if err != nil {
 		return nil, fmt.Errorf("registryclient: restore: %w", err)
 	}
-	res := &RestoreResult{Registry: reg.RegistryStr(), Restored: []string{}}
+	res := &RestoreResult{Registry: reg.RegistryStr(), Restored: []string{}, Replaced: plan.Replaced}
 	r := &restoreRun{c: c, a: a, pusher: pusher, rep: rep, res: res, pushed: map[string]bool{}}
 	for _, img := range a.Images {
 		if existing[img.Ref()] == img.Desc.Digest.String() {

@@ -23,7 +23,15 @@ type RestoreRequest struct {
 	WithCA     bool
 	CAOnly     bool
 	Passphrase string
+	// DryRun verifies the archive (and the passphrase) and says what would
+	// be installed and restored, writing nothing.
+	DryRun bool
+	// ConfirmReplace is asked before a --merge replaces tags (nil: go on).
+	ConfirmReplace func(plan *RestorePlan) error
 }
+
+// RestorePlan is what a restore would do (and, after it, did).
+type RestorePlan = registryclient.RestoreResult
 
 // RestoreResult says what restore did.
 type RestoreResult struct {
@@ -71,14 +79,20 @@ func (e *Env) Restore(ctx context.Context, req RestoreRequest, sink progress.Sin
 		if err != nil {
 			return nil, fmt.Errorf("restore --with-ca from %s: %w", file, err)
 		}
-		inst, err := e.Certs.InstallSealed(ctx, sc)
+		install := e.Certs.InstallSealed
+		if req.DryRun {
+			install = e.Certs.PlanInstallSealed
+		}
+		inst, err := install(ctx, sc)
 		if err != nil {
 			return nil, fmt.Errorf("restore --with-ca: %w", err)
 		}
 		res.CA = inst
-		if inst.AlreadyPresent {
+		switch {
+		case req.DryRun:
+		case inst.AlreadyPresent:
 			rep.Step("ca", progress.Skipped, "this CA is already installed in "+inst.Dir)
-		} else {
+		default:
 			rep.Step("ca", progress.Done, fmt.Sprintf("installed %v into %s", inst.Installed, inst.Dir))
 			e.record("ca.restored", map[string]any{"file": file, "dir": inst.Dir, "installed": inst.Installed,
 				"fingerprint": pki.Fingerprint(sc.CA)})
@@ -91,14 +105,17 @@ func (e *Env) Restore(ctx context.Context, req RestoreRequest, sink progress.Sin
 	if err != nil {
 		return nil, err
 	}
-	img, err := c.Restore(ctx, a, registryclient.RestoreOptions{Registry: e.Cfg.Registry, Merge: req.Merge}, sink)
+	img, err := c.Restore(ctx, a, registryclient.RestoreOptions{Registry: e.Cfg.Registry, Merge: req.Merge, DryRun: req.DryRun, Confirm: req.ConfirmReplace}, sink)
 	if err != nil {
-		if res.CA != nil && !res.CA.AlreadyPresent {
+		if res.CA != nil && !res.CA.AlreadyPresent && !req.DryRun {
 			return res, fmt.Errorf("restore from %s: the CA is installed, the images are not: %w (start the registry with `esbtui up`, then run `esbtui restore %s`)", file, err, req.File)
 		}
 		return nil, fmt.Errorf("restore from %s: %w", file, err)
 	}
 	res.Images = img
+	if req.DryRun {
+		return res, nil
+	}
 	e.record("registry.restore", map[string]any{"file": file, "registry": img.Registry, "restored": len(img.Restored),
 		"already_there": len(img.AlreadyThere), "blobs_uploaded": img.BlobsUploaded, "bytes_uploaded": img.BytesUploaded, "merge": req.Merge})
 	return res, nil

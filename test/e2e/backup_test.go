@@ -236,6 +236,20 @@ func TestBackupRestore(t *testing.T) {
 	if got := registryDigests(t, s2); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("restored registry %v, want %v", got, want)
 	}
+	// --merge over a tag the registry holds at another digest: shown with
+	// --dry-run, refused headless without --yes, done with it.
+	mustCLI(t, s2.Env, "push", big, "--to", s2.Addr()+"/hello:latest", "--no-tui")
+	dry := mustCLI(t, s2.Env, "restore", file, "--merge", "--dry-run", "--json")
+	if !strings.Contains(dry.Stdout, `"replaced": [`) || !strings.Contains(dry.Stdout, `"hello:latest"`) {
+		t.Fatalf("restore --merge --dry-run does not show hello:latest replaced:\n%s", dry.Stdout)
+	}
+	if r := runCLI(t, s2.Env, "restore", file, "--merge", "--no-tui"); r.Code != 2 || !strings.Contains(r.Stderr, "hello:latest") || !strings.Contains(r.Stderr, "--yes") {
+		t.Fatalf("headless restore --merge without --yes: %s", r)
+	}
+	mustCLI(t, s2.Env, "restore", file, "--merge", "--yes", "--no-tui")
+	if got := registryDigests(t, s2); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after restore --merge %v, want %v", got, want)
+	}
 	image := s2.Addr() + "/hello:latest"
 	mustCLI(t, s2.Env, "pull", image, "--no-tui")
 	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", image).Run() })
