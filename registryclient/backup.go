@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -156,6 +157,9 @@ func (c *Client) planBackup(ctx context.Context, registry string, rep progress.R
 		return nil, fmt.Errorf("registryclient: backup: %w", err)
 	}
 	p := &backupPlan{manifests: map[v1.Hash][]byte{}, seen: map[v1.Hash]bool{}}
+	if len(cat.Invalid) > 0 {
+		rep.Emit(progress.Event{Step: "scan", Status: progress.Warning, Message: fmt.Sprintf("left out %d repositories the registry listed under invalid names: %s", len(cat.Invalid), strings.Join(cat.Invalid, ", "))})
+	}
 	for _, repoName := range cat.Repositories {
 		tr, err := c.Tags(ctx, registry+"/"+repoName, registry)
 		if err != nil {
@@ -170,6 +174,9 @@ func (c *Client) planBackup(ctx context.Context, registry string, rep progress.R
 			return nil, err
 		}
 		ar := ArchiveRepository{Name: repoName}
+		if len(tr.Invalid) > 0 {
+			rep.Emit(progress.Event{Step: "scan", Item: repoName, Status: progress.Warning, Message: fmt.Sprintf("left out %d tags listed under invalid names: %s", len(tr.Invalid), strings.Join(tr.Invalid, ", "))})
+		}
 		tags := append(append([]string(nil), tr.Tags...), tr.ReferrersTags...)
 		sort.Strings(tags)
 		for _, tag := range tags {
