@@ -55,6 +55,7 @@ func newBackupSource(t *testing.T, c *Client) *backupSource {
 	put("demo/app:v1", v1img)
 	put("demo/app:v2", testImage(t, 2, 64<<10, time.Unix(1700000100, 0), 2))
 	put("demo/app:latest", v1img)
+	put("mirror/app:v1", v1img) // the same blobs in another repository
 	idx, err := random.Index(1024, 2, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +139,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	c := newClient(t, Options{})
 	src := newBackupSource(t, c)
 	file, res := writeBackup(t, c, src.reg.Host())
-	if len(res.Repositories) != 2 || res.Blobs == 0 {
+	if len(res.Repositories) != 3 || res.Blobs == 0 {
 		t.Fatalf("backup holds %+v", res.ArchiveManifest)
 	}
 
@@ -157,10 +158,22 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open the archive: %v", err)
 	}
-	dst := startRegistry(t, registrytest.Options{Wrap: func(h http.Handler) http.Handler { return registryserver.NewOCIHandler(h) }})
+	var mounts atomic.Int64
+	countMounts := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && r.URL.Query().Get("mount") != "" {
+				mounts.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	dst := startRegistry(t, registrytest.Options{Wrap: func(h http.Handler) http.Handler { return countMounts(registryserver.NewOCIHandler(h)) }})
 	rr, err := c.Restore(ctxT(t), a, RestoreOptions{Registry: dst.Host()}, progress.Discard)
 	if err != nil {
 		t.Fatalf("restore: %v", err)
+	}
+	if mounts.Load() == 0 {
+		t.Error("restore uploaded the blobs mirror/app shares with demo/app again instead of mounting them")
 	}
 	for ref, want := range src.refs {
 		got, err := headDigest(t, c, dst.Host()+"/"+ref)

@@ -47,7 +47,7 @@ type RestoreResult struct {
 	Replaced      []string      `json:"replaced,omitempty"`      // tags the registry held at another digest (--merge)
 	DryRun        bool          `json:"dry_run,omitempty"`
 	BlobsUploaded int           `json:"blobs_uploaded"`
-	BlobsExisting int           `json:"blobs_existing"`
+	BlobsExisting int           `json:"blobs_existing"` // the registry had them, or mounted them from another repository
 	BytesUploaded int64         `json:"bytes_uploaded"`
 	Elapsed       time.Duration `json:"elapsed_ns"`
 }
@@ -107,7 +107,7 @@ func (c *Client) Restore(ctx context.Context, a *Archive, o RestoreOptions, sink
 		return nil, fmt.Errorf("registryclient: restore: %w", err)
 	}
 	res := &RestoreResult{Registry: reg.RegistryStr(), Restored: []string{}, Replaced: plan.Replaced}
-	r := &restoreRun{c: c, a: a, pusher: pusher, rep: rep, res: res, pushed: map[string]bool{}}
+	r := &restoreRun{c: c, a: a, pusher: pusher, rep: rep, res: res, pushed: map[string]bool{}, in: map[v1.Hash]name.Repository{}}
 	for _, img := range a.Images {
 		if existing[img.Ref()] == img.Desc.Digest.String() {
 			res.AlreadyThere = append(res.AlreadyThere, img.Ref())
@@ -211,13 +211,16 @@ func (c *Client) restoreCheck(ctx context.Context, a *Archive, o RestoreOptions)
 
 // restoreRun is one Restore's state.
 type restoreRun struct {
-	c        *Client
-	a        *Archive
-	pusher   *remote.Pusher
-	rep      progress.Reporter
-	res      *RestoreResult
-	mu       sync.Mutex
-	pushed   map[string]bool // "repo@digest" of blobs and manifests done
+	c      *Client
+	a      *Archive
+	pusher *remote.Pusher
+	rep    progress.Reporter
+	res    *RestoreResult
+	mu     sync.Mutex
+	pushed map[string]bool // "repo@digest" of blobs and manifests done
+	// in is a repository of this registry that has each blob restored so
+	// far: another repository mounts it from there instead of uploading.
+	in       map[v1.Hash]name.Repository
 	total    int64
 	done     atomic.Int64
 	uploaded atomic.Int64
@@ -366,9 +369,19 @@ func (r *restoreRun) uploadBlobs(ctx context.Context, repo name.Repository, img 
 				return
 			}
 			l := &archiveLayer{desc: b, open: sr, onRead: func(n int64) { r.progress(n) }}
-			err := r.pusher.Upload(ctx, repo, l)
+			var up v1.Layer = l
+			r.mu.Lock()
+			from, ok := r.in[b.Digest]
+			r.mu.Unlock()
+			if ok {
+				up = &remote.MountableLayer{Layer: l, Reference: from.Digest(b.Digest.String())}
+			}
+			err := r.pusher.Upload(ctx, repo, up)
 			read := l.read.Load()
 			if err == nil {
+				r.mu.Lock()
+				r.in[b.Digest] = repo
+				r.mu.Unlock()
 				if read == 0 {
 					r.mu.Lock()
 					r.res.BlobsExisting++
