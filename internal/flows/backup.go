@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/registryclient"
@@ -59,7 +60,8 @@ func (e *Env) Backup(ctx context.Context, req BackupRequest, sink progress.Sink)
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".partial-*")
+	removeStalePartials(file)
+	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+partialInfix+"*")
 	if err != nil {
 		return nil, fmt.Errorf("backup: create a temp file beside %s: %w", file, err)
 	}
@@ -99,6 +101,26 @@ func (e *Env) Backup(ctx context.Context, req BackupRequest, sink progress.Sink)
 	e.record("registry.backup", map[string]any{"file": file, "registry": res.Registry, "repositories": len(res.Repositories),
 		"tags": tags, "blobs": res.Blobs, "bytes": res.Bytes, "with_ca": req.WithCA, "ca_files": res.CA})
 	return &BackupResult{File: file, BackupResult: *res, ArchiveBytes: st.Size()}, nil
+}
+
+// partialInfix marks backup's temp files: ".FILE.partial-<random>".
+const partialInfix = ".partial-"
+
+// removeStalePartials removes the temp files of earlier backups to file
+// that were killed before they could clean up (regular files only).
+func removeStalePartials(file string) {
+	m, _ := filepath.Glob(filepath.Join(filepath.Dir(file), "."+globEscape(filepath.Base(file))+partialInfix+"*"))
+	for _, p := range m {
+		if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() {
+			os.Remove(p)
+		}
+	}
+}
+
+// globEscape quotes the glob metacharacters of a file name.
+func globEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`)
+	return r.Replace(s)
 }
 
 // syncDir makes a rename in dir durable (best effort).

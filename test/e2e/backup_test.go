@@ -138,7 +138,8 @@ func TestBackupRestore(t *testing.T) {
 	keep := func(r cliResult) cliResult { outputs = append(outputs, r.Stdout, r.Stderr); return r }
 
 	// Interrupted backups: cancelled (Ctrl-C: the temp file goes too) and
-	// killed (SIGKILL) mid-stream.
+	// killed (SIGKILL: the next backup to FILE removes the temp file)
+	// mid-stream.
 	file := filepath.Join(dir, "registry-backup.tar")
 	for _, sig := range []os.Signal{os.Interrupt, os.Kill} {
 		b := startCLI(t, s.Env, "backup", file, "--json")
@@ -163,6 +164,9 @@ func TestBackupRestore(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(res.Stdout), &backed); err != nil || backed.File != file || len(backed.CA) < 4 {
 		t.Fatalf("backup --json: %v\n%s", err, res.Stdout)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, ".registry-backup.tar.partial-*")); len(m) > 0 {
+		t.Errorf("the killed backup's temp file is still there after the next backup: %v", m)
 	}
 
 	// Another project's CLI reads the archive: oras lists the repo:tag
