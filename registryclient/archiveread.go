@@ -11,6 +11,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -132,7 +133,7 @@ func OpenArchive(ctx context.Context, r io.ReaderAt, size int64, sink progress.S
 	cr := &countingReader{r: io.NewSectionReader(r, 0, size)}
 	tr := tar.NewReader(cr)
 	var tampered []*TamperedError
-	var lastEmit int64 = -1
+	var lastEmit time.Time
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("registryclient: read the archive: %w", err)
@@ -170,8 +171,8 @@ func OpenArchive(ctx context.Context, r io.ReaderAt, size int64, sink progress.S
 			tampered = append(tampered, &TamperedError{Object: name, Why: "does not match its digest"})
 		}
 		a.Bytes += h.Size
-		if cr.n-lastEmit >= 8<<20 || cr.n == size {
-			lastEmit = cr.n
+		if time.Since(lastEmit) >= progressEvery {
+			lastEmit = time.Now()
 			rep.Emit(progress.Event{Step: "verify", Status: progress.Update, Current: cr.n, Total: size})
 		}
 	}

@@ -92,10 +92,10 @@ func (c *Client) Backup(ctx context.Context, w io.Writer, o BackupOptions, sink 
 		return nil, fmt.Errorf("registryclient: backup: write the archive: %w", err)
 	}
 	var done int64
-	lastEmit := int64(-1)
+	var lastEmit time.Time
 	report := func() {
-		if done-lastEmit >= 4<<20 || done == plan.bytes {
-			lastEmit = done
+		if time.Since(lastEmit) >= progressEvery || done == plan.bytes {
+			lastEmit = time.Now()
 			rep.Emit(progress.Event{Step: "blobs", Status: progress.Update, Current: done, Total: plan.bytes})
 		}
 	}
@@ -306,6 +306,9 @@ func (c *Client) copyBlob(ctx context.Context, tw *tar.Writer, b blobRef, mtime 
 	}
 	return n, nil
 }
+
+// progressEvery bounds byte-progress events to 20 a second.
+const progressEvery = 50 * time.Millisecond
 
 // rawReader hides the verifying ReadCloser's Close from io.Copy helpers.
 type rawReader struct{ r io.Reader }

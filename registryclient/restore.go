@@ -224,7 +224,7 @@ type restoreRun struct {
 	total    int64
 	done     atomic.Int64
 	uploaded atomic.Int64
-	lastEmit atomic.Int64
+	lastEmit atomic.Int64 // UnixNano of the last progress event
 }
 
 // sizeOf is the bytes of d and everything it reaches in the archive,
@@ -258,7 +258,8 @@ func (r *restoreRun) sizeOfOnce(d v1.Descriptor, seen map[v1.Hash]bool) int64 {
 
 func (r *restoreRun) progress(n int64) {
 	cur := r.done.Add(n)
-	if last := r.lastEmit.Load(); cur-last >= 4<<20 && r.lastEmit.CompareAndSwap(last, cur) {
+	now := time.Now().UnixNano()
+	if last := r.lastEmit.Load(); now-last >= int64(progressEvery) && r.lastEmit.CompareAndSwap(last, now) {
 		r.rep.Emit(progress.Event{Step: "blobs", Status: progress.Update, Current: min(cur, r.total), Total: r.total})
 	}
 }
