@@ -99,11 +99,13 @@ func (c *Client) Backup(ctx context.Context, w io.Writer, o BackupOptions, sink 
 			rep.Emit(progress.Event{Step: "blobs", Status: progress.Update, Current: done, Total: plan.bytes})
 		}
 	}
+	next, stop := newBlobFetcher(c).prefetch(ctx, plan.blobs, c.opts.Jobs)
+	defer stop()
 	for _, b := range plan.blobs {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("registryclient: backup: %w", err)
 		}
-		n, err := c.copyBlob(ctx, tw, b, mtime)
+		n, err := c.copyBlob(tw, b, next(), mtime)
 		done += n
 		if err != nil {
 			return nil, err
@@ -277,24 +279,19 @@ func (p *backupPlan) addManifest(ctx context.Context, c *Client, repo name.Repos
 	return size, nil
 }
 
-// copyBlob streams one blob from the registry into the tar, checking its
-// size and digest; it returns the bytes copied.
-func (c *Client) copyBlob(ctx context.Context, tw *tar.Writer, b blobRef, mtime time.Time) (int64, error) {
+// copyBlob streams one blob (its GET already started) into the tar,
+// checking its size and digest; it returns the bytes copied.
+func (c *Client) copyBlob(tw *tar.Writer, b blobRef, o opened, mtime time.Time) (int64, error) {
 	ref := b.repo.Digest(b.desc.Digest.String())
-	l, err := remote.Layer(ref, c.remoteOptions(ctx)...)
-	if err != nil {
-		return 0, c.regErr(b.repo.Registry, "backup: read blob "+ref.Name(), err)
+	if o.err != nil {
+		return 0, c.regErr(b.repo.Registry, "backup: read blob "+ref.Name(), o.err)
 	}
-	rc, err := l.Compressed()
-	if err != nil {
-		return 0, c.regErr(b.repo.Registry, "backup: read blob "+ref.Name(), err)
-	}
-	defer rc.Close()
+	defer o.body.Close()
 	if err := tw.WriteHeader(&tar.Header{Name: blobPath(b.desc.Digest), Mode: 0o644, Size: b.desc.Size, ModTime: mtime, Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
 		return 0, fmt.Errorf("registryclient: backup: write the archive: %w", err)
 	}
 	h := sha256.New()
-	n, err := io.CopyN(io.MultiWriter(tw, h), rawReader{rc}, b.desc.Size)
+	n, err := io.CopyN(io.MultiWriter(tw, h), o.body, b.desc.Size)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return n, fmt.Errorf("registryclient: backup: blob %s: the registry sent %d bytes, its manifest says %d", ref.Name(), n, b.desc.Size)
@@ -309,8 +306,3 @@ func (c *Client) copyBlob(ctx context.Context, tw *tar.Writer, b blobRef, mtime 
 
 // progressEvery bounds byte-progress events to 20 a second.
 const progressEvery = 50 * time.Millisecond
-
-// rawReader hides the verifying ReadCloser's Close from io.Copy helpers.
-type rawReader struct{ r io.Reader }
-
-func (r rawReader) Read(p []byte) (int, error) { return r.r.Read(p) }
