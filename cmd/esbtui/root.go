@@ -59,6 +59,8 @@ With no command it opens the dashboard; when stdout is not a terminal, or with
 		newPullCmd(a),
 		newSignCmd(a),
 		newVerifyCmd(a),
+		newBackupCmd(a),
+		newRestoreCmd(a),
 		newBuildCmd(a),
 		newVersionCmd(a),
 		newRegistryServerCmd(a),
