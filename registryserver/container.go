@@ -14,6 +14,7 @@ import (
 
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry"
+	"github.com/esbtui/esbtui/internal/redact"
 	"github.com/sirupsen/logrus"
 
 	// What the stack's registry configuration uses: htpasswd auth
@@ -64,7 +65,10 @@ func RunInContainerWith(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 	// distribution logs through the global logrus logger, which the CLI
 	// silenced: here it is the container's log.
-	logrus.StandardLogger().SetOutput(stderr)
+	// Credentials in what it logs (the notification endpoint's
+	// Authorization header, at start) are redacted: the container's log is
+	// shown by `docker logs` and `esbtui logs`.
+	logrus.StandardLogger().SetOutput(redact.Writer(stderr))
 	if args[0] == "serve" {
 		// distribution's serve stays as it is (TLS from the configuration
 		// and REGISTRY_* variables, the debug server with health and

@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 
+	"github.com/esbtui/esbtui/internal/redact"
 	"github.com/esbtui/esbtui/internal/termtext"
 )
 
@@ -163,7 +164,9 @@ func (l *logLines) line(b []byte) error {
 		}
 	}
 	// A container's output is anyone's text: escape sequences and controls
-	// go before it reaches the terminal (`esbtui logs` or the dashboard).
-	_, err := io.WriteString(l.w, termtext.CleanLines(string(b)))
+	// go before it reaches the terminal (`esbtui logs` or the dashboard),
+	// and so do credentials a component logged (registry:3 logs its
+	// notification endpoint's Authorization header when it starts).
+	_, err := io.WriteString(l.w, termtext.CleanLines(redact.Credentials(string(b))))
 	return err
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,6 +106,16 @@ func TestNoSecretsInOutputs(t *testing.T) {
 
 	do(true, "audit", "--no-tui")
 	do(true, "audit", "--json")
+	// The registry's own log, through esbtui and straight from the engine:
+	// distribution logs its notification endpoint's headers at start.
+	regLog := do(true, "logs", "registry")
+	if !strings.Contains(regLog.Stdout, "configuring endpoint esbtui") {
+		t.Errorf("esbtui logs registry lacks the endpoint line the scan is for:\n%s", regLog.Stdout)
+	}
+	dockerLogs, err := exec.Command("docker", "logs", s.Project+"-registry").CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker logs: %v %s", err, dockerLogs)
+	}
 	do(true, "down", "--no-tui")
 
 	secrets := map[string]string{"a PEM private key block": "PRIVATE KEY"}
@@ -112,6 +123,11 @@ func TestNoSecretsInOutputs(t *testing.T) {
 		for i, line := range keyBodyLines(t, filepath.Join(s.Home, "certs", f)) {
 			secrets[f+" body line "+itoa(i+1)] = line
 		}
+	}
+	if tok, err := os.ReadFile(filepath.Join(s.Home, "auth", "events-token")); err != nil || len(strings.TrimSpace(string(tok))) < 12 {
+		t.Fatalf("events token: %v %q", err, tok)
+	} else {
+		secrets["the events token"] = strings.TrimSpace(string(tok))
 	}
 	newPassword, err := os.ReadFile(passwordFile)
 	if err != nil {
@@ -139,6 +155,7 @@ func TestNoSecretsInOutputs(t *testing.T) {
 		texts[name+" (stdout)"] = r.res.Stdout
 		texts[name+" (stderr)"] = r.res.Stderr
 	}
+	texts["docker logs of the registry"] = string(dockerLogs)
 	for i, f := range frames {
 		texts["TUI frame "+itoa(i+1)] = f
 	}
