@@ -117,6 +117,9 @@ type Config struct {
 	// RegistryImageFrom says where RegistryImage came from
 	// ("ESB_REGISTRY_IMAGE" or the esb.yaml path).
 	RegistryImageFrom string
+	// Mirrors are esb.yaml's pull-through caches, every port resolved
+	// (ResolveMirrorPorts, skipping RegistryPort and its debug port).
+	Mirrors []Mirror
 	// EngineFiles is how the registry's files reach the engine
 	// (ESB_ENGINE_FILES): EngineFilesAuto, EngineFilesBind or
 	// EngineFilesCopy.
@@ -216,6 +219,13 @@ func Load() (Config, error) {
 			return Config{}, fmt.Errorf("config: %s=%q is not an IP address: set it to an address of this host that containers reach (e.g. the docker0 address, `ip -4 addr show docker0`), or unset it", EnvHostGateway, g)
 		}
 		c.HostGateway = a
+	}
+	if pf != nil && len(pf.Mirrors) > 0 {
+		ms, err := ResolveMirrorPorts(pf.Mirrors, c.RegistryPort, c.RegistryPort+1)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %s: %w", pf.Path, err)
+		}
+		c.Mirrors = ms
 	}
 	abs, err := absAll(&c)
 	if err != nil {

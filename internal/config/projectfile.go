@@ -32,6 +32,7 @@ const EnvProjectFile = "ESB_PROJECT_FILE"
 //	retention: {keep: 5, on_up: true}   # prune --keep 5 then gc after `up`
 //	image: registry:3              # the registry image (default: esbtui's own)
 //	trust: {containers: all}       # or [svc, ...]: mount esbtui's CA bundle
+//	mirrors: [{upstream: docker.io}]  # pull-through caches (mirrors.go)
 type ProjectFile struct {
 	Path      string    `yaml:"-"`
 	Compose   []string  `yaml:"compose"`
@@ -43,6 +44,8 @@ type ProjectFile struct {
 	// NameOrigins maps each of Names to "FILE:LINE", for errors about it.
 	NameOrigins map[string]string `yaml:"-"`
 	Image       string            `yaml:"image"`
+	// Mirrors are the pull-through caches, as written (ports may be 0).
+	Mirrors []Mirror `yaml:"mirrors"`
 }
 
 // Retention is the registry's tag retention policy.
@@ -67,7 +70,11 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 		if errors.As(err, &tc) {
 			return nil, fmt.Errorf("config: %s:%d: %s", path, tc.line, tc.msg)
 		}
-		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		var me *mirrorError
+		if errors.As(err, &me) {
+			return nil, fmt.Errorf("config: %s:%d: %s", path, me.line, me.msg)
+		}
+		return nil, fmt.Errorf("config: %s: %s (keys: compose, registry, names, functions, retention.keep, retention.on_up, image, trust.containers, mirrors)", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if err := CheckImageRef(pf.Image); pf.Image != "" && err != nil {
 		return nil, fmt.Errorf("config: %s: image %q: %w", path, pf.Image, err)
@@ -86,6 +93,9 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 		if err := CheckRegistry(pf.Registry); err != nil {
 			return nil, fmt.Errorf("config: %s:%d: registry %q: %w", path, keyLine(data, "registry"), pf.Registry, err)
 		}
+	}
+	if err := CheckMirrors(pf.Mirrors); err != nil {
+		return nil, fmt.Errorf("config: %s:%d: %w", path, keyLine(data, "mirrors"), err)
 	}
 	dir := filepath.Dir(path)
 	for i, f := range pf.Compose {
