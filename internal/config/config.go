@@ -124,6 +124,12 @@ type Config struct {
 	// (ESB_ENGINE_FILES): EngineFilesAuto, EngineFilesBind or
 	// EngineFilesCopy.
 	EngineFiles string
+	// DockerDaemonConfig is the daemon.json `mirror install` edits
+	// (ESB_DOCKER_DAEMON_CONFIG); empty: /etc/docker/daemon.json.
+	DockerDaemonConfig string
+	// DockerdPIDFile is the pid file of the dockerd reloaded after
+	// daemon.json changes (ESB_DOCKERD_PIDFILE); empty: found.
+	DockerdPIDFile string
 }
 
 // Load resolves the configuration from the environment.
@@ -196,6 +202,9 @@ func Load() (Config, error) {
 		c.ComposeFiles = filepath.SplitList(f)
 	}
 	c.TrustRoot = os.Getenv(EnvTrustRoot)
+	if err := loadEngineMirrorEnv(&c); err != nil {
+		return Config{}, err
+	}
 	c.RuntimeCAEnv = runtimeCAEnv()
 	switch m := os.Getenv(EnvPushExport); m {
 	case "", PushExportAuto:

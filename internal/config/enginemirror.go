@@ -1,0 +1,40 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Environment variables for the engine side of the mirrors (mainly for
+// tests and engines started with their own files).
+const (
+	// EnvDockerDaemonConfig names the daemon.json `esbtui mirror install`
+	// edits (default /etc/docker/daemon.json, under ESB_TRUST_ROOT when set):
+	// for a dockerd started with --config-file.
+	EnvDockerDaemonConfig = "ESB_DOCKER_DAEMON_CONFIG"
+	// EnvDockerdPIDFile names the pid file of the dockerd to reload after
+	// daemon.json changes (default: /var/run/docker.pid, or the only
+	// dockerd running).
+	EnvDockerdPIDFile = "ESB_DOCKERD_PIDFILE"
+)
+
+// loadEngineMirrorEnv reads EnvDockerDaemonConfig and EnvDockerdPIDFile:
+// absolute paths (relative ones are resolved against the working directory).
+func loadEngineMirrorEnv(c *Config) error {
+	for _, v := range []struct {
+		env string
+		dst *string
+	}{{EnvDockerDaemonConfig, &c.DockerDaemonConfig}, {EnvDockerdPIDFile, &c.DockerdPIDFile}} {
+		p := os.Getenv(v.env)
+		if p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return fmt.Errorf("config: %s=%q: %w", v.env, p, err)
+		}
+		*v.dst = abs
+	}
+	return nil
+}
