@@ -179,8 +179,11 @@ func namedNotApplicable(p *flows.TrustPlan, names []string) error {
 	return errors.Join(errs...)
 }
 
-func printTrustPlan(a *app, p *flows.TrustPlan) {
-	a.printf("Trust %s plan\n", p.Op)
+func printTrustPlan(a *app, p *flows.TrustPlan) { printPlan(a, "Trust", p) }
+
+// printPlan prints a plan per store (trust) or engine (mirror).
+func printPlan(a *app, title string, p *flows.TrustPlan) {
+	a.printf("%s %s plan\n", title, p.Op)
 	sudo := []string(nil)
 	if p.NeedsRoot() {
 		sudo = p.Sudo
@@ -205,8 +208,10 @@ func printTrustPlan(a *app, p *flows.TrustPlan) {
 	}
 }
 
-func printTrustResults(a *app, rs []flows.TrustResult) {
-	a.printf("Trust results\n")
+func printTrustResults(a *app, rs []flows.TrustResult) { printResults(a, "Trust", rs) }
+
+func printResults(a *app, title string, rs []flows.TrustResult) {
+	a.printf("%s results\n", title)
 	for _, r := range rs {
 		mark := map[string]string{flows.TrustDone: "✓", flows.TrustNothingToDo: "=", flows.TrustFailed: "✗", flows.TrustNotApplicable: "-"}[r.Outcome]
 		a.printf("  %s %-10s %s (now %s)\n", mark, r.Store, r.Outcome, r.After.State)

@@ -130,6 +130,9 @@ type Config struct {
 	// DockerdPIDFile is the pid file of the dockerd reloaded after
 	// daemon.json changes (ESB_DOCKERD_PIDFILE); empty: found.
 	DockerdPIDFile string
+	// HubAuthURL and HubRegistryURL replace Docker Hub's endpoints where
+	// the pull quota is read (ESB_HUB_AUTH_URL, ESB_HUB_REGISTRY_URL).
+	HubAuthURL, HubRegistryURL string
 }
 
 // Load resolves the configuration from the environment.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 )
@@ -17,6 +18,10 @@ const (
 	// daemon.json changes (default: /var/run/docker.pid, or the only
 	// dockerd running).
 	EnvDockerdPIDFile = "ESB_DOCKERD_PIDFILE"
+	// EnvHubAuthURL and EnvHubRegistryURL replace Docker Hub's token
+	// endpoint and registry where the pull quota is read (tests).
+	EnvHubAuthURL     = "ESB_HUB_AUTH_URL"
+	EnvHubRegistryURL = "ESB_HUB_REGISTRY_URL"
 )
 
 // loadEngineMirrorEnv reads EnvDockerDaemonConfig and EnvDockerdPIDFile:
@@ -35,6 +40,20 @@ func loadEngineMirrorEnv(c *Config) error {
 			return fmt.Errorf("config: %s=%q: %w", v.env, p, err)
 		}
 		*v.dst = abs
+	}
+	for _, v := range []struct {
+		env string
+		dst *string
+	}{{EnvHubAuthURL, &c.HubAuthURL}, {EnvHubRegistryURL, &c.HubRegistryURL}} {
+		s := os.Getenv(v.env)
+		if s == "" {
+			continue
+		}
+		u, err := url.Parse(s)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+			return fmt.Errorf("config: %s=%q: give an https:// URL, or unset it", v.env, s)
+		}
+		*v.dst = s
 	}
 	return nil
 }
