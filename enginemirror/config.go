@@ -2,6 +2,7 @@ package enginemirror
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,9 @@ type Config struct {
 	Proc string
 	// Record keeps what was done to daemon.json.
 	Record Record
+	// WaitMirrors waits until the engine lists urls among its registry
+	// mirrors (present) or none of them; nil: no wait.
+	WaitMirrors func(ctx context.Context, urls []string, present bool) error
 	// LookPath finds a tool ("" when missing); nil: exec.LookPath.
 	LookPath func(string) string
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/esbtui/esbtui/trust"
 )
@@ -151,15 +152,16 @@ func (s *DockerStore) PlanDocker(ctx context.Context, op trust.Op) (trust.Plan, 
 		if len(p.Steps) > 0 {
 			p.Steps = append(p.Steps, trust.RmdirStep(s.cfg.path(trust.DockerCertsD)))
 		}
+		var final []byte // nil: remove the file
+		finalMode := mode
 		switch {
 		case rec == nil:
 			p.Notes = append(p.Notes, "no record of esbtui changing "+path+": it is left as it is")
 		case existed && bytes.Equal(cur, rec.Written):
 			if rec.Existed {
-				p.Steps = append(p.Steps, trust.WriteStep(path, rec.Original, rec.Mode))
+				final, finalMode = rec.Original, rec.Mode
 				p.Notes = append(p.Notes, path+" gets back the exact bytes it had before `esbtui mirror install`")
 			} else {
-				p.Steps = append(p.Steps, trust.RemoveStep(path))
 				p.Notes = append(p.Notes, path+" did not exist before `esbtui mirror install`: it is removed")
 			}
 			changed = true
@@ -169,10 +171,29 @@ func (s *DockerStore) PlanDocker(ctx context.Context, op trust.Op) (trust.Plan, 
 				return p, nil, fmt.Errorf("docker: %s: %w: remove %v from %q by hand", path, err, rec.Added, MirrorsKey)
 			}
 			if !bytes.Equal(out, cur) {
-				p.Steps = append(p.Steps, trust.WriteStep(path, out, mode))
-				changed = true
+				final, changed = out, true
 			}
 			p.Notes = append(p.Notes, path+" was edited after `esbtui mirror install`: only the entries esbtui added are removed, the rest is kept as it is")
+		}
+		if changed {
+			// dockerd's reload changes registry-mirrors only when the file
+			// has the key: a file without it leaves the running mirrors as
+			// they are. So the mirrors are first emptied (key kept), dockerd
+			// reloaded and seen to drop them, and only then the file gets its
+			// final bytes.
+			if reload := s.reload(); len(reload) > 0 && !hasMirrorsKey(final) && rec != nil {
+				empty, err := RemoveMirrors(cur, rec.Added, false)
+				if err == nil && !bytes.Equal(empty, cur) {
+					p.Steps = append(p.Steps, trust.WriteStep(path, empty, mode))
+					p.Steps = append(p.Steps, reload...)
+					p.Steps = append(p.Steps, s.waitStep(rec.Added))
+				}
+			}
+			if final == nil && rec != nil && !rec.Existed && bytes.Equal(cur, rec.Written) {
+				p.Steps = append(p.Steps, trust.RemoveStep(path))
+			} else {
+				p.Steps = append(p.Steps, trust.WriteStep(path, final, finalMode))
+			}
 		}
 		newRec = rec
 		dirs = append(dirs, filepath.Dir(path), s.cfg.path(trust.DockerCertsD))
@@ -184,6 +205,30 @@ func (s *DockerStore) PlanDocker(ctx context.Context, op trust.Op) (trust.Plan, 
 		p.NeedsRoot = trust.NeedsRoot(dirs...)
 	}
 	return p, newRec, nil
+}
+
+// hasMirrorsKey: data (a daemon.json; nil: no file) has registry-mirrors.
+func hasMirrorsKey(data []byte) bool {
+	if data == nil {
+		return false
+	}
+	o, err := parseTopObject(data)
+	if err != nil {
+		return false
+	}
+	_, i := o.member(MirrorsKey)
+	return i >= 0
+}
+
+// waitStep waits until the engine no longer lists urls (the reload took).
+func (s *DockerStore) waitStep(urls []string) trust.Step {
+	desc := fmt.Sprintf("wait until `docker info` lists none of %s (dockerd applied the reload)", strings.Join(urls, ", "))
+	return trust.CallStep(desc, func(ctx context.Context) error {
+		if s.cfg.WaitMirrors == nil {
+			return nil
+		}
+		return s.cfg.WaitMirrors(ctx, urls, false)
+	})
 }
 
 // reload: SIGHUP makes dockerd re-read registry-mirrors without a restart.

@@ -1,6 +1,9 @@
 package trust
 
-import "os"
+import (
+	"context"
+	"os"
+)
 
 // The constructors below let other packages that change engine
 // configuration (enginemirror) build plans that Execute runs the same way:
@@ -35,3 +38,9 @@ func (s Step) Data() []byte { return s.data }
 // NeedsRoot reports whether writing into any of dirs needs privileges this
 // process does not have (the nearest existing ancestor of each is checked).
 func NeedsRoot(dirs ...string) bool { return needsRoot(dirs...) }
+
+// CallStep runs fn in-process; desc says what it does (shown in the plan
+// and compared when Execute re-plans).
+func CallStep(desc string, fn func(context.Context) error) Step {
+	return Step{Kind: StepCall, Desc: desc, call: fn}
+}

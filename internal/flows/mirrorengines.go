@@ -37,6 +37,13 @@ func (e *Env) MirrorEngineConfig(op trust.Op) (*enginemirror.Config, error) {
 	}
 	c := &enginemirror.Config{Trust: tc, CA: ca, DaemonConfig: e.Cfg.DockerDaemonConfig,
 		DockerdPIDFile: e.Cfg.DockerdPIDFile, Record: e.mirrorRecord()}
+	c.WaitMirrors = func(ctx context.Context, urls []string, present bool) error {
+		o := trust.OpUninstall
+		if present {
+			o = trust.OpInstall
+		}
+		return e.verifyEngineMirrors(ctx, o, urls)
+	}
 	for _, m := range e.Cfg.Mirrors {
 		c.Mirrors = append(c.Mirrors, enginemirror.Mirror{Upstream: m.Upstream, Port: m.Port})
 	}
