@@ -33,6 +33,7 @@ var commandPaths = []string{
 	"inspect",
 	"logs",
 	"metrics",
+	"mirror", "mirror add", "mirror install", "mirror ls", "mirror rm", "mirror uninstall",
 	"prune",
 	"pull",
 	"push",
