@@ -134,34 +134,16 @@ func newMirrorRmCmd(a *app) *cobra.Command {
 	}
 }
 
-// mirrorListing is `mirror ls --json`.
-type mirrorListing struct {
-	Mirrors []flows.MirrorStatus `json:"mirrors"`
-	Engines []trust.Status       `json:"engines"`
-	Quota   *flows.HubQuota      `json:"docker_hub_quota,omitempty"`
-	Error   string               `json:"error,omitempty"`
-}
-
 func (a *app) mirrorList(cmd *cobra.Command) error {
-	ctx := cmd.Context()
-	l := mirrorListing{Mirrors: []flows.MirrorStatus{}, Engines: []trust.Status{}}
-	ms, err := a.env.MirrorStatuses(ctx)
-	if ms != nil {
-		l.Mirrors = ms
+	sec := a.env.Mirrors(cmd.Context())
+	if sec == nil {
+		sec = &flows.MirrorsSection{Mirrors: []flows.MirrorStatus{}, Engines: []trust.Status{}}
 	}
-	if err != nil {
-		l.Error = termtext.Clean(err.Error())
-	}
-	if eng, err := a.env.EngineMirrorStatus(ctx); err == nil && eng != nil {
-		l.Engines = eng
-	} else if err != nil && l.Error == "" {
-		l.Error = termtext.Clean(err.Error())
-	}
-	l.Quota = a.env.HubQuota(ctx)
-	return a.output(l, func() { printMirrors(a, l.Mirrors, l.Engines, l.Quota, l.Error) })
+	return a.output(sec, func() { printMirrors(a, sec) })
 }
 
-func printMirrors(a *app, ms []flows.MirrorStatus, engines []trust.Status, q *flows.HubQuota, problem string) {
+func printMirrors(a *app, sec *flows.MirrorsSection) {
+	ms, engines, q, problem := sec.Mirrors, sec.Engines, sec.DockerHubQuota, sec.Error
 	if len(ms) == 0 {
 		a.printf("No mirrors in esb.yaml: `esbtui mirror add docker.io` adds a cache of Docker Hub.\n")
 		return

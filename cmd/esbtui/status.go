@@ -48,6 +48,10 @@ func printSnapshot(a *app, s flows.Snapshot) {
 	printTrust(a, s.Trust)
 	printStack(a, s.Stack)
 	printRegistry(a, s.Registry)
+	if s.Mirrors != nil {
+		a.printf("\nMirrors (pull-through caches)\n")
+		printMirrors(a, s.Mirrors)
+	}
 }
 
 func printCertReport(a *app, r flows.CertReport) {

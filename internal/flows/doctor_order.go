@@ -15,5 +15,7 @@ func doctorChain() []doctorCheck {
 		{name: "TLS to registry (system roots)", needs: []string{"server certificate"}, run: checkTLSSystemRoots},
 		{name: "registry API /v2/", needs: []string{"TLS to registry (system roots)"}, run: checkV2},
 		{name: "probe push → pull → run", needs: []string{"container engine", "registry API /v2/"}, run: checkProbe},
+		{name: "engine uses the mirror", needs: []string{"root CA"}, many: checkEngineUsesMirror},
+		{name: "mirror reaches its upstream", needs: []string{"container engine"}, many: checkMirrorReachesUpstream},
 	}
 }

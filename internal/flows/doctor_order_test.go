@@ -21,6 +21,8 @@ func TestDoctorChainOrder(t *testing.T) {
 		"TLS to registry (system roots)",
 		"registry API /v2/",
 		"probe push → pull → run",
+		"engine uses the mirror",
+		"mirror reaches its upstream",
 	}
 	var got []string
 	for i, c := range doctorChain() {

@@ -18,6 +18,9 @@ type Snapshot struct {
 	Trust    *TrustStatus    `json:"trust,omitempty"`
 	Stack    *StackStatus    `json:"stack,omitempty"`
 	Registry *RegistryStatus `json:"registry,omitempty"`
+	// Mirrors is the pull-through caches (nil: esb.yaml has none); it does
+	// not count towards OK.
+	Mirrors *MirrorsSection `json:"mirrors,omitempty"`
 }
 
 // OK reports whether every gathered section is healthy.
@@ -33,5 +36,6 @@ func (e *Env) Snapshot(ctx context.Context) Snapshot {
 		Trust:    e.trustStatus(ctx),
 		Stack:    e.stackStatus(ctx),
 		Registry: e.registryStatus(ctx),
+		Mirrors:  e.Mirrors(ctx),
 	}
 }

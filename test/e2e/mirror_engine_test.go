@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/big"
@@ -141,6 +142,9 @@ func TestMirrorInstallDockerPullsThroughCache(t *testing.T) {
 		t.Fatalf("docker info mirrors after install: %s", mirrors)
 	}
 
+	if st := doctorCheckStatus(t, env, "engine uses the mirror: docker"); st != "ok" {
+		t.Errorf("doctor's \"engine uses the mirror: docker\" after install: %q, want ok", st)
+	}
 	if err := pull(); err != nil {
 		t.Fatalf("bare-name pull through the mirror: %v", err)
 	}
@@ -165,9 +169,32 @@ func TestMirrorInstallDockerPullsThroughCache(t *testing.T) {
 	if mirrors := fe.docker(t, "info", "--format", "{{json .RegistryConfig.Mirrors}}"); strings.Contains(mirrors, "localhost") {
 		t.Errorf("docker info still lists the mirror after uninstall: %s", mirrors)
 	}
+	if st := doctorCheckStatus(t, env, "engine uses the mirror: docker"); st != "fail" {
+		t.Errorf("doctor's \"engine uses the mirror: docker\" after uninstall: %q, want fail", st)
+	}
 	if entries, _ := os.ReadDir(filepath.Join(dir, "root", "etc", "docker")); len(entries) != 0 {
 		t.Errorf("uninstall left files in the sandbox's /etc/docker: %v", entries)
 	}
+}
+
+// doctorCheckStatus runs `esbtui doctor --json` and returns the status of
+// the named check ("" when it is not in the report).
+func doctorCheckStatus(t *testing.T, env []string, name string) string {
+	t.Helper()
+	r := runCLI(t, env, "doctor", "--json")
+	var rep struct {
+		Checks []struct{ Name, Status, Why string }
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
+		t.Fatalf("doctor --json: %v\n%s", err, r)
+	}
+	for _, c := range rep.Checks {
+		if c.Name == name {
+			t.Logf("doctor: %s: %s: %s", c.Name, c.Status, c.Why)
+			return c.Status
+		}
+	}
+	return ""
 }
 
 // serveRegistry serves distribution (proxy of proxy.RemoteURL when set)
