@@ -48,6 +48,9 @@ func (b *EnvBackend) Snapshot(ctx context.Context) State {
 		Stack:    stackState(s.Stack),
 		Registry: b.registry(ctx, s.Registry),
 	}
+	if st.Registry != nil {
+		st.Registry.Mirrors = mirrorsState(s.Mirrors)
+	}
 	if fns, err := b.functions(ctx); err == nil {
 		st.Functions = fns
 	}

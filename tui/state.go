@@ -87,6 +87,8 @@ type RegistryState struct {
 	// metrics endpoint does not answer); the pane shows live rates once
 	// the dashboard has scraped twice.
 	Metrics *flows.Metrics
+	// Mirrors is the pull-through caches section (nil: none configured).
+	Mirrors *MirrorsState
 }
 
 // Image is what Inspect reports about one reference.
