@@ -103,9 +103,14 @@ func TestMirrorInstallDockerPullsThroughCache(t *testing.T) {
 	}
 	mirrorLn := listenInNetns(t, fe.NetNS)
 	port := mirrorLn.Addr().(*net.TCPAddr).Port
-	serveRegistry(t, mirrorLn, leaf, &configuration.Proxy{RemoteURL: "https://" + upAddr}, nil)
+	mirrorManifests := &atomic.Int64{}
+	serveRegistry(t, mirrorLn, leaf, &configuration.Proxy{RemoteURL: "https://" + upAddr}, func(r *http.Request) {
+		if strings.Contains(r.URL.Path, "/manifests/") {
+			mirrorManifests.Add(1)
+		}
+	})
 
-	if err := os.WriteFile(project, fmt.Appendf(nil, "# the e2e project\nmirrors:\n  - upstream: docker.io\n    url: https://%s\n    port: %d\n", upAddr, port), 0o644); err != nil {
+	if err := os.WriteFile(project, fmt.Appendf(nil, "# the e2e project\nfunctions: functions\nmirrors:\n  - upstream: docker.io\n    url: https://%s\n    port: %d\n", upAddr, port), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -161,6 +166,24 @@ func TestMirrorInstallDockerPullsThroughCache(t *testing.T) {
 	}
 	t.Logf("upstream content requests: first pull %d, second pull %d; tag lookups (distribution's proxy asks the upstream which digest a tag has on every pull): %d",
 		first, upstreamRequests.Load()-first, tagLookups.Load())
+
+	// esbtui build's base image (a bare Docker Hub name) comes through the
+	// cache too: the engine's builder uses its registry-mirrors.
+	fe.docker(t, "rmi", "e2emirror:v1")
+	fn := filepath.Join(dir, "functions", "base")
+	os.MkdirAll(fn, 0o755)
+	os.WriteFile(filepath.Join(fn, "Dockerfile"), []byte("FROM e2emirror:v1\nLABEL e2e=mirror\n"), 0o644)
+	before := mirrorManifests.Load()
+	b := runCLI(t, append(env, "ESB_REGISTRY=localhost:5999"), "build", "base", "--no-push", "--no-tui")
+	if b.Code != 0 {
+		t.Fatalf("esbtui build FROM a Docker Hub name: %s", b)
+	}
+	if !strings.Contains(b.Stdout+b.Stderr, "pulled through the cache") {
+		t.Errorf("build does not say its base images come through the cache:\n%s", b)
+	}
+	if mirrorManifests.Load() == before {
+		t.Errorf("esbtui build did not fetch its base image's manifest through the mirror")
+	}
 
 	mustCLI(t, env, "mirror", "uninstall", "--engine", "docker", "--yes", "--no-tui")
 	if b, _ := os.ReadFile(daemonJSON); string(b) != userDaemonJSON {
