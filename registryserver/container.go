@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -51,8 +52,16 @@ func RunInContainer(ctx context.Context, args []string, stdout, stderr io.Writer
 		// front of its handler through distribution's own middleware hook.
 		// The hook is process-wide: RunInContainer is the container's
 		// entrypoint and runs once.
+		wrap := func(next http.Handler) http.Handler { return NewOCIHandler(next) }
+		if dir := os.Getenv(MirrorDirEnv); dir != "" {
+			mw, err := setUpMirror(ctx, dir)
+			if err != nil {
+				return err
+			}
+			wrap = func(next http.Handler) http.Handler { return mw(NewOCIHandler(next)) }
+		}
 		registry.RegisterHandler(func(_ *configuration.Configuration, next http.Handler) http.Handler {
-			return NewOCIHandler(next)
+			return wrap(next)
 		})
 	}
 	root := registry.RootCmd

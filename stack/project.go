@@ -33,6 +33,9 @@ type ProjectOptions struct {
 	DefaultDir string
 	// Files are the user's compose files, merged over the default in order.
 	Files []string
+	// Generated are compose files esbtui wrote (the mirrors), merged after
+	// the default and before Files.
+	Generated []string
 	// Env is injected for interpolation (ESB_CERT_DIR, ESB_REGISTRY, ...);
 	// it wins over the process environment.
 	Env map[string]string
@@ -81,6 +84,7 @@ func LoadProject(ctx context.Context, o ProjectOptions) (*Project, error) {
 		}
 		files = append(files, path)
 	}
+	files = append(files, o.Generated...)
 	for _, f := range o.Files {
 		abs, err := filepath.Abs(f)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 //	    port: 5002                   # optional loopback host port
 //	    ttl: 168h                    # optional, default 168h (0s: never expire)
 //	    max_size: 10GiB              # optional size cap (default: none)
+//	    ca: upstream-ca.pem          # optional: CAs the upstream's certificate may chain to, besides the public roots
 type Mirror struct {
 	// Upstream is the registry engines route through the cache: a host
 	// name with an optional port ("docker.io", "ghcr.io", "host:5000"),
@@ -39,6 +41,10 @@ type Mirror struct {
 	MaxSize int64 `yaml:"-"`
 	// TTLSet records that esb.yaml gave ttl (so "0s" means never expire).
 	TTLSet bool `yaml:"-"`
+	// CA is a PEM file of CA certificates the upstream's certificate may
+	// chain to besides the public web roots (a company registry); relative
+	// paths are resolved against esb.yaml's directory.
+	CA string `yaml:"ca,omitempty"`
 }
 
 // DefaultMirrorTTL is how long a cache serves content without a ttl:
@@ -59,6 +65,7 @@ type mirrorYAML struct {
 	Port     int    `yaml:"port,omitempty"`
 	TTL      string `yaml:"ttl,omitempty"`
 	MaxSize  string `yaml:"max_size,omitempty"`
+	CA       string `yaml:"ca,omitempty"`
 }
 
 // UnmarshalYAML reads one mirrors entry strictly (unknown keys are errors).
@@ -69,15 +76,15 @@ func (m *Mirror) UnmarshalYAML(n *yaml.Node) error {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch k := n.Content[i].Value; k {
-		case "upstream", "url", "port", "ttl", "max_size":
+		case "upstream", "url", "port", "ttl", "max_size", "ca":
 		default:
-			return &mirrorError{line: n.Content[i].Line, msg: fmt.Sprintf("mirrors: unknown key %q (keys: upstream, url, port, ttl, max_size)", trunc(k))}
+			return &mirrorError{line: n.Content[i].Line, msg: fmt.Sprintf("mirrors: unknown key %q (keys: upstream, url, port, ttl, max_size, ca)", trunc(k))}
 		}
 	}
 	if err := n.Decode(&y); err != nil {
 		return &mirrorError{line: n.Line, msg: "mirrors: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
-	*m = Mirror{Upstream: y.Upstream, URL: y.URL, Port: y.Port}
+	*m = Mirror{Upstream: y.Upstream, URL: y.URL, Port: y.Port, CA: y.CA}
 	if y.TTL != "" {
 		d, err := time.ParseDuration(y.TTL)
 		if err != nil || d < 0 {
@@ -97,7 +104,7 @@ func (m *Mirror) UnmarshalYAML(n *yaml.Node) error {
 
 // MarshalYAML writes the entry the way esb.yaml holds it (only what is set).
 func (m Mirror) MarshalYAML() (any, error) {
-	y := mirrorYAML{Upstream: m.Upstream, URL: m.URL, Port: m.Port}
+	y := mirrorYAML{Upstream: m.Upstream, URL: m.URL, Port: m.Port, CA: m.CA}
 	if m.TTLSet || (m.TTL != 0 && m.TTL != DefaultMirrorTTL) {
 		y.TTL = m.TTL.String()
 	}
@@ -199,6 +206,9 @@ func (m Mirror) Check() error {
 	}
 	if m.MaxSize < 0 {
 		return fmt.Errorf("max_size %d is negative", m.MaxSize)
+	}
+	if m.CA != "" && (strings.ContainsAny(m.CA, "\x00\n\r") || len(m.CA) > 4096) {
+		return fmt.Errorf("ca %q is not a file path", trunc(m.CA))
 	}
 	if m.MaxSize > 0 && m.MaxSize < 1<<20 {
 		return fmt.Errorf("max_size %s is too small for any image: give 1MiB or more (e.g. 10GiB), or leave it out", FormatSize(m.MaxSize))
@@ -437,3 +447,7 @@ func encodeYAML(doc *yaml.Node) ([]byte, error) {
 	_ = enc.Close()
 	return []byte(b.String()), nil
 }
+
+// MirrorsDir is where esbtui keeps each mirror's files
+// ($ESB_HOME/mirrors/<name>: settings, CA bundle, upstream login).
+func (c Config) MirrorsDir() string { return filepath.Join(c.Home, "mirrors") }

@@ -106,6 +106,11 @@ func ParseProjectFile(path string, data []byte) (*ProjectFile, error) {
 			pf.Compose[i] = filepath.Join(dir, f)
 		}
 	}
+	for i, m := range pf.Mirrors {
+		if m.CA != "" && !filepath.IsAbs(m.CA) {
+			pf.Mirrors[i].CA = filepath.Join(dir, m.CA)
+		}
+	}
 	if pf.Functions != "" && !filepath.IsAbs(pf.Functions) {
 		pf.Functions = filepath.Join(dir, pf.Functions)
 	}

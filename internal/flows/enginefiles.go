@@ -129,10 +129,16 @@ func (e *Env) refreshRegistryAuthFile(ctx context.Context) error {
 	return nil
 }
 
-// removeRegistryFileVolumes removes the file volumes (down --volumes).
+// removeRegistryFileVolumes removes the file volumes, the mirrors' too
+// (down --volumes).
 func (e *Env) removeRegistryFileVolumes(ctx context.Context, eng *engine.Engine) error {
 	for _, v := range e.registryFileVolumes() {
 		if err := eng.RemoveVolume(ctx, v); err != nil {
+			return err
+		}
+	}
+	for _, m := range e.Cfg.Mirrors {
+		if err := eng.RemoveVolume(ctx, e.mirrorFileVolume(m)); err != nil {
 			return err
 		}
 	}

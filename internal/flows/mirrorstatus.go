@@ -107,9 +107,10 @@ func (s *MirrorStatus) fill(st *registryclient.MirrorStats) {
 	s.BytesFromCache, s.BytesFromUpstream = st.BytesFromCache, st.BytesFromUpstream
 	s.UpstreamRequests = st.UpstreamRequests
 	s.CachedBytes, s.Evicted = st.CachedBytes, st.Evicted
-	if st.MaxSize > 0 {
-		s.MaxSize = st.MaxSize
-	}
+	// What the running cache was started with (esb.yaml may have changed
+	// since the last up).
+	s.MaxSize = st.MaxSize
+	s.TTL = time.Duration(st.TTLSeconds) * time.Second
 	s.LastError, s.LastErrorAt = termtext.Clean(st.LastError), st.LastErrorAt
 	if st.UpstreamReachable != nil {
 		s.UpstreamChecked, s.UpstreamReachable = true, *st.UpstreamReachable

@@ -53,6 +53,8 @@ type StackOptions struct {
 
 	// registryImage is what up's image step chose (registry_image.go).
 	registryImage *RegistryImage
+	// mirrorImage is the image up's mirrors step chose (mirrors.go).
+	mirrorImage string
 }
 
 // LoadStack loads the compose project: the embedded default (written to
@@ -79,6 +81,19 @@ func (e *Env) LoadStack(ctx context.Context, o StackOptions) (*stack.Project, er
 	}
 	if !o.NoDefault {
 		po.DefaultDir = e.Cfg.StackDir()
+		mf, err := e.mirrorsComposeFile()
+		if err != nil {
+			return nil, err
+		}
+		if mf != "" {
+			po.Generated = []string{mf}
+			// Before up's mirrors step the image is not chosen yet (down,
+			// logs): any value loads.
+			po.Env["ESB_MIRROR_IMAGE"] = FallbackRegistryImage
+			if o.mirrorImage != "" {
+				po.Env["ESB_MIRROR_IMAGE"] = o.mirrorImage
+			}
+		}
 	}
 	switch ri := o.registryImage; {
 	case ri != nil:
@@ -211,6 +226,13 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 		}
 		o.registryImage = &ri
 		e.recordRegistryImage(ri)
+		if len(e.Cfg.Mirrors) > 0 && !o.NoDefault {
+			ref, err := e.prepareMirrors(ctx, eng, ri, rep)
+			if err != nil {
+				return nil, fail("mirrors", err)
+			}
+			o.mirrorImage = ref
+		}
 		// The project again, now with the chosen image: everything below
 		// changes this one.
 		if p, err = e.LoadStack(ctx, o); err != nil {
@@ -236,6 +258,7 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 				return nil, fail("files", err)
 			}
 			e.useRegistryFileVolumes(p)
+			e.useMirrorFileVolumes(p)
 			rep.Step("files", progress.Done, "copied into the volumes "+e.Cfg.Project+"_registry-certs and "+e.Cfg.Project+"_registry-auth")
 		}
 	}
@@ -273,6 +296,11 @@ func (e *Env) up(ctx context.Context, o StackOptions, rep progress.Reporter) ([]
 			return services, fail("https", err)
 		}
 		rep.Step("https", progress.Done, url+" answers, verified against esbtui's CA")
+	}
+	if o.mirrorImage != "" {
+		if err := e.checkMirrorsAnswer(ctx, rep); err != nil {
+			return services, fail("mirrors", err)
+		}
 	}
 	return services, nil
 }

@@ -1,0 +1,200 @@
+package registryserver
+
+import (
+	"encoding/json"
+	"expvar"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/distribution/distribution/v3/registry/proxy"
+	"github.com/opencontainers/go-digest"
+)
+
+// MirrorStatsPath is where a mirror serves its counters (JSON); the
+// reader is registryclient.ReadMirrorStats.
+const MirrorStatsPath = "/esbtui/mirror/stats"
+
+// MirrorStats is the stats document (registryclient.MirrorStats reads the
+// same JSON).
+type MirrorStats struct {
+	RemoteURL         string    `json:"remote_url"`
+	Hits              uint64    `json:"hits"`
+	Misses            uint64    `json:"misses"`
+	BytesFromCache    uint64    `json:"bytes_from_cache"`
+	BytesFromUpstream uint64    `json:"bytes_from_upstream"`
+	UpstreamRequests  uint64    `json:"upstream_requests"`
+	CachedBytes       int64     `json:"cached_bytes"`
+	MaxSize           int64     `json:"max_size"`
+	Evicted           uint64    `json:"evicted"`
+	TTLSeconds        int64     `json:"ttl_seconds"`
+	LastError         string    `json:"last_error,omitempty"`
+	LastErrorAt       time.Time `json:"last_error_at,omitzero"`
+	UpstreamReachable *bool     `json:"upstream_reachable,omitempty"`
+	UpstreamCheckedAt time.Time `json:"upstream_checked_at,omitzero"`
+}
+
+// mirrorHandler goes in front of distribution's proxy: it serves the stats,
+// records which blobs clients read (the LRU order eviction follows), and
+// turns the "unknown" a never-cached image gets during an upstream outage
+// into an error naming the upstream and why.
+type mirrorHandler struct {
+	next     http.Handler
+	settings MirrorSettings
+	tr       *upstreamTransport
+	cache    *mirrorCache
+}
+
+func (h *mirrorHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == MirrorStatsPath {
+		h.serveStats(w, r)
+		return
+	}
+	_, kind, ref, ok := splitV2Path(r.URL.Path)
+	if !ok || (kind != "manifests" && kind != "blobs") || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	if kind == "blobs" {
+		if d, err := digest.Parse(ref); err == nil {
+			h.cache.touch(d)
+		}
+	}
+	ctx, note := withUpstreamNote(r.Context())
+	h.next.ServeHTTP(&outageWriter{ResponseWriter: w, h: h, note: note, head: r.Method == http.MethodHead}, r.WithContext(ctx))
+	if kind == "blobs" {
+		h.cache.afterRead()
+	}
+}
+
+func (h *mirrorHandler) serveStats(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "GET only", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.URL.Query().Get("probe") != "" {
+		h.tr.probe(r.Context(), h.settings.RemoteURL)
+	}
+	st := h.stats()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+func (h *mirrorHandler) stats() MirrorStats {
+	blobs, manifests := proxyCounters()
+	us := h.tr.state()
+	pulled := blobs.BytesPulled + manifests.BytesPulled
+	pushed := blobs.BytesPushed + manifests.BytesPushed
+	fromCache := uint64(0)
+	if pushed > pulled {
+		fromCache = pushed - pulled
+	}
+	size, evicted := h.cache.usage()
+	return MirrorStats{
+		RemoteURL:         h.settings.RemoteURL,
+		Hits:              blobs.Hits + manifests.Hits,
+		Misses:            blobs.Misses + manifests.Misses,
+		BytesFromCache:    fromCache,
+		BytesFromUpstream: pulled,
+		UpstreamRequests:  us.requests,
+		CachedBytes:       size,
+		MaxSize:           h.settings.MaxSize,
+		Evicted:           evicted,
+		TTLSeconds:        h.settings.TTLSeconds,
+		LastError:         us.lastErr,
+		LastErrorAt:       us.lastErrAt,
+		UpstreamReachable: us.reachable,
+		UpstreamCheckedAt: us.checkedAt,
+	}
+}
+
+// proxyCounters reads distribution's proxy counters (process-wide; a
+// mirror container serves one upstream, so they are this mirror's).
+func proxyCounters() (blobs, manifests proxy.Metrics) {
+	reg, _ := expvar.Get("registry").(*expvar.Map)
+	if reg == nil {
+		return
+	}
+	pm, _ := reg.Get("proxy").(*expvar.Map)
+	if pm == nil {
+		return
+	}
+	if f, ok := pm.Get("blobs").(expvar.Func); ok {
+		blobs, _ = f.Value().(proxy.Metrics)
+	}
+	if f, ok := pm.Get("manifests").(expvar.Func); ok {
+		manifests, _ = f.Value().(proxy.Metrics)
+	}
+	return
+}
+
+// outageWriter replaces the body of an error answer with one naming the
+// upstream and why it is unreachable, when it is: distribution answers a
+// tag it never cached with MANIFEST_UNKNOWN (404) whether or not the
+// upstream was asked, which would tell the user the image does not exist.
+type outageWriter struct {
+	http.ResponseWriter
+	h        *mirrorHandler
+	note     *upstreamNote
+	head     bool
+	once     sync.Once
+	replaced bool
+}
+
+func (o *outageWriter) WriteHeader(code int) {
+	o.once.Do(func() {
+		if code >= 400 {
+			msg := o.note.get()
+			if msg == "" {
+				msg = o.h.tr.problem()
+			}
+			if msg != "" {
+				o.replaced = true
+				hdr := o.ResponseWriter.Header()
+				hdr.Del("Content-Length")
+				hdr.Set("Content-Type", "application/json")
+				// The status stays distribution's (404 for a tag it does
+				// not have): clients show the message of a 4xx answer
+				// (Docker drops a 5xx body) and do not retry it, so the
+				// pull fails at once with the reason.
+				o.ResponseWriter.WriteHeader(code)
+				if !o.head {
+					_ = json.NewEncoder(o.ResponseWriter).Encode(map[string]any{"errors": []map[string]any{{
+						"code": "UNAVAILABLE", "message": msg + " (not in the cache: only cached images pull while the upstream fails)",
+					}}})
+				}
+				return
+			}
+		}
+		o.ResponseWriter.WriteHeader(code)
+	})
+}
+
+func (o *outageWriter) Write(b []byte) (int, error) {
+	o.once.Do(func() { o.ResponseWriter.WriteHeader(http.StatusOK) })
+	if o.replaced {
+		return len(b), nil
+	}
+	return o.ResponseWriter.Write(b)
+}
+
+// ReadFrom keeps the underlying writer's fast path (sendfile) for blobs.
+func (o *outageWriter) ReadFrom(r io.Reader) (int64, error) {
+	o.once.Do(func() { o.ResponseWriter.WriteHeader(http.StatusOK) })
+	if o.replaced {
+		return io.Copy(io.Discard, r)
+	}
+	if rf, ok := o.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{o.ResponseWriter}, r)
+}
+
+// Flush keeps streaming blobs streaming.
+func (o *outageWriter) Flush() {
+	if f, ok := o.ResponseWriter.(http.Flusher); ok && !o.replaced {
+		f.Flush()
+	}
+}
