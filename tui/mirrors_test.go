@@ -25,7 +25,7 @@ func mirrorsSection() *flows.MirrorsSection {
 			{Upstream: "docker.io", Address: "localhost:5002", Running: true, Hits: 42, Misses: 7, BytesFromCache: 1_200_000_000, BytesFromUpstream: 180_000_000, UpstreamChecked: true, UpstreamReachable: true},
 			{Upstream: "ghcr.io", Address: "localhost:5003", Running: true, Hits: 3, Misses: 1, UpstreamChecked: true, LastError: "dial tcp: lookup ghcr.io: no such host\x1b[2J"},
 		},
-		Engines: []trust.Status{{Store: "docker", State: trust.Trusted}, {Store: "containerd", State: trust.NotApplicable}, {Store: "podman", State: trust.Missing}},
+		Engines:        []trust.Status{{Store: "docker", State: trust.Trusted}, {Store: "containerd", State: trust.NotApplicable}, {Store: "podman", State: trust.Missing}},
 		DockerHubQuota: &flows.HubQuota{Quota: &hubquota.Quota{Limit: 100, Remaining: 4, Window: 6 * time.Hour, Low: true}},
 	}
 }
