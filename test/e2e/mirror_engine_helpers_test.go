@@ -84,15 +84,9 @@ func listenTCP(t *testing.T) net.Listener {
 	return ln
 }
 
-// listenInNetns opens a loopback listener inside network namespace ns: a
+// listenInNetnsOn opens a listener on addr inside network namespace ns: a
 // locked thread enters it, listens and ends with its goroutine (the
 // socket stays in the namespace; the thread is never reused).
-func listenInNetns(t *testing.T, ns string) net.Listener {
-	t.Helper()
-	return listenInNetnsOn(t, ns, "127.0.0.1:0")
-}
-
-// listenInNetnsOn is listenInNetns on addr.
 func listenInNetnsOn(t *testing.T, ns, addr string) net.Listener {
 	t.Helper()
 	type res struct {
