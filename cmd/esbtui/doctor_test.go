@@ -30,8 +30,8 @@ func TestDoctorLiveLinesOnStderr(t *testing.T) {
 		t.Errorf("stdout is not the report alone:\n%s", out)
 	}
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
-	if len(lines) != 20 {
-		t.Fatalf("%d live lines, want a start and an end for each of 10 links:\n%s", len(lines), errOut)
+	if len(lines) != 24 {
+		t.Fatalf("%d live lines, want a start and an end for each of 12 links:\n%s", len(lines), errOut)
 	}
 	for _, want := range []string{"→ doctor root CA: checking", "✗ doctor root CA: broken: no root CA in ", "(fix: esbtui init)", "= doctor server certificate: skipped: root CA is broken", "✗ doctor container engine: broken: "} {
 		if !strings.Contains(errOut, want) {
@@ -64,7 +64,7 @@ func TestDoctorJSONEventsOnStderr(t *testing.T) {
 		}
 		n++
 	}
-	if n != 20 {
-		t.Errorf("%d events, want 20:\n%s", n, errOut)
+	if n != 24 {
+		t.Errorf("%d events, want 24:\n%s", n, errOut)
 	}
 }
