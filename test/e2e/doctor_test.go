@@ -66,8 +66,8 @@ func TestDoctorOnTheRealStack(t *testing.T) {
 		}
 		events = append(events, e)
 	}
-	if n := len(events); n != 20 || events[n-1].Step != "probe push → pull → run" || events[n-1].Status != progress.Done {
-		t.Errorf("%d live events, want 20 ending with the probe done:\n%s", n, res.Stderr)
+	if n := len(events); n != 24 || events[n-1].Step != "mirror reaches its upstream" || events[n-1].Status != progress.Done {
+		t.Errorf("%d live events, want 24 ending with the last link done:\n%s", n, res.Stderr)
 	}
 	for i := 0; i+1 < len(events); i += 2 {
 		if events[i].Status != progress.Start || events[i+1].Step != events[i].Step || events[i+1].Status == progress.Start {
