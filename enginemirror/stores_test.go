@@ -242,3 +242,25 @@ func TestReloadTargetsTheNamedDockerd(t *testing.T) {
 		}
 	}
 }
+
+// TestInstalledFor: after install each engine file naming the docker.io
+// cache is reported (mirror rm refuses while they exist); after uninstall
+// none is.
+func TestInstalledFor(t *testing.T) {
+	cfg, dj := sandbox(t, "{}")
+	m := testMirrors[0]
+	if got := InstalledFor(cfg, m); len(got) != 0 {
+		t.Fatalf("before install: %v", got)
+	}
+	apply(t, cfg, trust.OpInstall)
+	got := InstalledFor(cfg, m)
+	for _, want := range []string{dj, filepath.Join(cfg.Trust.Root, "etc/containerd/certs.d/docker.io/hosts.toml"), filepath.Join(cfg.Trust.Root, "etc/containers/registries.conf.d", PodmanConfFile)} {
+		if !slices.Contains(got, want) {
+			t.Errorf("InstalledFor after install = %v, lacks %s", got, want)
+		}
+	}
+	apply(t, cfg, trust.OpUninstall)
+	if got := InstalledFor(cfg, m); len(got) != 0 {
+		t.Errorf("after uninstall: %v", got)
+	}
+}

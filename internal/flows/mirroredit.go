@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	dockerconfig "github.com/docker/cli/cli/config"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/safefile"
 	"github.com/esbtui/esbtui/internal/termtext"
+	"github.com/esbtui/esbtui/trust"
 )
 
 // MirrorEdit is what `mirror add` or `mirror rm` changed in esb.yaml.
@@ -130,13 +132,19 @@ func (e *Env) RemoveMirror(upstream string) (*MirrorEdit, error) {
 	if r, ok := config.FindMirror(resolved, upstream); ok {
 		m = r
 	}
+	if cfg, err := e.MirrorEngineConfig(trust.OpUninstall); err == nil {
+		if files := enginemirror.InstalledFor(cfg, enginemirror.Mirror{Upstream: m.Upstream, Port: m.Port}); len(files) > 0 {
+			return nil, fmt.Errorf("mirror rm: engines still pull %s through this cache (%s): run `esbtui mirror uninstall` first, then `esbtui mirror rm %s`, then `esbtui mirror install` for the others; nothing changed",
+				termtext.Clean(m.Upstream), strings.Join(files, ", "), termtext.Clean(upstream))
+		}
+	}
 	ms := slices.DeleteFunc(slices.Clone(pf.Mirrors), func(x config.Mirror) bool { return x.Name() == m.Name() })
 	if err := e.writeMirrors(path, data, mode, ms); err != nil {
 		return nil, err
 	}
 	e.record("mirror.removed", map[string]any{"file": path, "upstream": m.Upstream})
 	return &MirrorEdit{File: path, Mirror: m, Upstream: m.Upstream, Address: m.Address(),
-		Next: []string{"esbtui mirror uninstall first if engines still use it (run it before this change takes the mirror out of the plan), then esbtui up"}}, nil
+		Next: []string{"esbtui up (stops the cache)"}}, nil
 }
 
 // MirrorCredentialSource says which of the developer's Docker credentials
