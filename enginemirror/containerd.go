@@ -40,7 +40,10 @@ func (s *containerdStore) Check(ctx context.Context) trust.Status {
 
 // HostsToml is the hosts.toml for one upstream namespace.
 func HostsToml(ns string, m Mirror) []byte {
-	ca := filepath.ToSlash(filepath.Join(trust.ContainerdCertsD, ns, containerdCAFile))
+	// ca is relative: containerd resolves it against the directory of
+	// hosts.toml, so the file works wherever the certs.d tree is
+	// (config_path, ctr --hosts-dir, a sandbox).
+	ca := containerdCAFile
 	return fmt.Appendf(nil, "%s: pull %s through esbtui's cache (esbtui mirror uninstall removes it).\nserver = %q\n\n[host.%q]\n  capabilities = [\"pull\", \"resolve\"]\n  ca = %q\n",
 		mirrorMarker, ns, upstreamServer(ns), m.URL(), ca)
 }

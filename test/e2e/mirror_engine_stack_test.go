@@ -124,7 +124,10 @@ func TestMirrorInstallThroughEsbtuiCache(t *testing.T) {
 	if r := runCLI(t, env, "mirror", "install", "--engine", "docker", "--no-tui"); r.Code == 0 || !strings.Contains(r.Stdout, "daemon.json") || !strings.Contains(r.Stderr, "--yes") {
 		t.Fatalf("headless install without --yes: want a failure showing the plan; %s", r)
 	}
-	inst := mustCLI(t, env, "mirror", "install", "--engine", "docker", "--yes", "--no-tui")
+	// containerd (the fresh engine's own, through ctr) uses the hosts.toml
+	// esbtui writes; the sandbox's /etc/containerd makes it applicable.
+	os.MkdirAll(filepath.Join(dir, "root", "etc", "containerd"), 0o755)
+	inst := mustCLI(t, env, "mirror", "install", "--yes", "--no-tui")
 	if !strings.Contains(inst.Stdout, "kill -s HUP") {
 		t.Errorf("the plan does not show the reload:\n%s", inst.Stdout)
 	}
@@ -175,6 +178,20 @@ func TestMirrorInstallThroughEsbtuiCache(t *testing.T) {
 		t.Errorf("mirror ls --json does not show docker using the mirror: %s", r.Stdout)
 	}
 
+	// ctr pulls the bare Docker Hub name through the cache with the
+	// hosts.toml `mirror install` wrote (the namespace has no way to Docker
+	// Hub: only the mirror can answer).
+	hostsDir := filepath.Join(dir, "root", "etc", "containerd", "certs.d")
+	sock := fe.containerdSocket(t)
+	hitsBefore := mirrorHits(t, env)
+	ctrOut, err := execOut(context.Background(), "nsenter", "--net=/var/run/netns/"+fe.NetNS, "ctr", "--address", sock, "-n", "esbtui-mirror-e2e",
+		"images", "pull", "--hosts-dir", hostsDir, "docker.io/library/e2ecache:v1")
+	if err != nil {
+		t.Errorf("ctr pull through containerd's hosts.toml: %v\n%s", err, ctrOut)
+	} else if hitsAfter := mirrorHits(t, env); hitsAfter <= hitsBefore {
+		t.Errorf("ctr's pull did not come from the cache: hits %d → %d", hitsBefore, hitsAfter)
+	}
+
 	// esbtui build's base image (a bare Docker Hub name) comes through the
 	// cache too: the engine's builder uses its registry-mirrors (the image
 	// was removed from the engine above).
@@ -193,7 +210,10 @@ func TestMirrorInstallThroughEsbtuiCache(t *testing.T) {
 		t.Errorf("esbtui build's base image did not come from the cache: hits %d → %d", before, after)
 	}
 
-	mustCLI(t, env, "mirror", "uninstall", "--engine", "docker", "--yes", "--no-tui")
+	mustCLI(t, env, "mirror", "uninstall", "--yes", "--no-tui")
+	if _, err := os.Stat(filepath.Join(hostsDir, "docker.io")); !os.IsNotExist(err) {
+		t.Errorf("uninstall left containerd's certs.d/docker.io: %v", err)
+	}
 	if st := doctorCheckStatus(t, env, "engine uses the mirror: docker"); st != "fail" {
 		t.Errorf("doctor's \"engine uses the mirror: docker\" after uninstall: %q, want fail", st)
 	}
@@ -230,4 +250,24 @@ func mirrorHits(t *testing.T, env []string) uint64 {
 		t.Fatalf("mirror ls --json: %s", r)
 	}
 	return ls.Mirrors[0].Hits
+}
+
+// containerdSocket finds the socket of the containerd the fresh dockerd
+// started under its exec root.
+func (e *freshEngine) containerdSocket(t *testing.T) string {
+	t.Helper()
+	var found string
+	filepath.WalkDir(e.dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && found == "" && d.Name() == "containerd.sock" && d.Type()&os.ModeSocket != 0 {
+			found = p
+		}
+		if err == nil && d.IsDir() && d.Name() == "data" {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	if found == "" {
+		t.Fatalf("no containerd.sock under the fresh engine's %s", e.dir)
+	}
+	return found
 }
