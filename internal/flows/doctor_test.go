@@ -231,8 +231,8 @@ func TestDoctorReportsEachLinkAsItGoes(t *testing.T) {
 			}
 		}
 	}
-	if last := ev[len(ev)-1]; last.Step != "probe push → pull → run" {
-		t.Errorf("last event %+v, want the probe's end", last)
+	if last := ev[len(ev)-1]; last.Step != "mirror reaches its upstream" {
+		t.Errorf("last event %+v, want the last link's end", last)
 	}
 }
 
