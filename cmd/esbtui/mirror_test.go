@@ -40,7 +40,7 @@ func TestMirrorAddInstallRmInSandbox(t *testing.T) {
 		t.Fatalf("mirror add: %d\n%s\n%s", code, out, errOut)
 	}
 	if !strings.Contains(out, "auths entry") || strings.Contains(out+errOut, secret) || strings.Contains(out+errOut, auth) {
-		t.Errorf("mirror add should name the credential source, never the secret:\n%s", out)
+		t.Errorf("mirror add should name the credential source, never the secret:\n%s\n%s", out, errOut)
 	}
 	data, _ := os.ReadFile(project)
 	if !strings.Contains(string(data), "# my project") || !strings.Contains(string(data), "# where we push") || !strings.Contains(string(data), "upstream: docker.io") {

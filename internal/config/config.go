@@ -133,6 +133,9 @@ type Config struct {
 	// HubAuthURL and HubRegistryURL replace Docker Hub's endpoints where
 	// the pull quota is read (ESB_HUB_AUTH_URL, ESB_HUB_REGISTRY_URL).
 	HubAuthURL, HubRegistryURL string
+	// DockerConfigDir is the docker CLI's configuration directory
+	// (DOCKER_CONFIG, default ~/.docker).
+	DockerConfigDir string
 }
 
 // Load resolves the configuration from the environment.

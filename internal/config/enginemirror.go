@@ -24,9 +24,20 @@ const (
 	EnvHubRegistryURL = "ESB_HUB_REGISTRY_URL"
 )
 
+// EnvDockerConfig is the docker CLI's configuration directory (default
+// ~/.docker): where `mirror add` looks up which credentials a cache uses.
+const EnvDockerConfig = "DOCKER_CONFIG"
+
 // loadEngineMirrorEnv reads EnvDockerDaemonConfig and EnvDockerdPIDFile:
-// absolute paths (relative ones are resolved against the working directory).
+// absolute paths (relative ones are resolved against the working directory),
+// and the Docker configuration directory.
 func loadEngineMirrorEnv(c *Config) error {
+	c.DockerConfigDir = os.Getenv(EnvDockerConfig)
+	if c.DockerConfigDir == "" {
+		if h, err := os.UserHomeDir(); err == nil {
+			c.DockerConfigDir = filepath.Join(h, ".docker")
+		}
+	}
 	for _, v := range []struct {
 		env string
 		dst *string

@@ -3,7 +3,6 @@ package flows
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -107,7 +106,7 @@ func (e *Env) AddMirror(m config.Mirror) (*MirrorEdit, error) {
 	}
 	e.record("mirror.added", map[string]any{"file": path, "upstream": m.Upstream, "port": m.Port})
 	return &MirrorEdit{File: path, Created: data == nil, Mirror: m, Upstream: m.Upstream, Address: m.Address(),
-		Credentials: MirrorCredentialSource(m),
+		Credentials: MirrorCredentialSource(e.Cfg.DockerConfigDir, m),
 		Next:        []string{"esbtui up (starts the cache)", "esbtui mirror install (engines pull through it)"}}, nil
 }
 
@@ -150,13 +149,16 @@ func (e *Env) RemoveMirror(upstream string) (*MirrorEdit, error) {
 // MirrorCredentialSource says which of the developer's Docker credentials
 // the cache would use for m's upstream: a credential helper, the
 // credential store, the config file's auths, or none (anonymous). It reads
-// the Docker config only; no credential is fetched or shown.
-func MirrorCredentialSource(m config.Mirror) string {
+// the Docker config in dir only; no credential is fetched or shown.
+func MirrorCredentialSource(dir string, m config.Mirror) string {
 	ns, err := enginemirror.Mirror{Upstream: m.Upstream, Port: m.Port}.Namespace()
 	if err != nil {
 		return ""
 	}
-	cf := dockerconfig.LoadDefaultConfigFile(io.Discard)
+	cf, err := dockerconfig.Load(dir)
+	if err != nil {
+		return "unknown: the Docker config in " + dir + " cannot be read (" + termtext.Clean(err.Error()) + "): the cache pulls anonymously"
+	}
 	keys := []string{ns}
 	if ns == enginemirror.DockerHub {
 		keys = []string{"https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io"}
