@@ -189,6 +189,18 @@ func printMirrors(a *app, sec *flows.MirrorsSection) {
 	}
 }
 
+// mirrorWord is an engine's state as mirror prints it (the JSON keeps
+// trust's words: trusted = configured, missing = not configured).
+func mirrorWord(s flows.TrustState) string {
+	switch s {
+	case trust.Trusted:
+		return "configured"
+	case trust.Missing:
+		return "not configured"
+	}
+	return string(s)
+}
+
 func engineMark(s trust.Status) string {
 	switch s.State {
 	case trust.Trusted:
@@ -228,7 +240,7 @@ func (a *app) mirrorFlow(cmd *cobra.Command, op trust.Op, engines []string, dryR
 	out := &mirrorOutcome{Plan: plan}
 	tp := plan.AsTrustPlan()
 	if !a.jsonOut {
-		printPlan(a, "Mirror", tp)
+		printPlan(a, "Mirror", tp, mirrorWord)
 		if plan.DaemonConfig != "" {
 			a.printf("  (Docker's daemon configuration: %s)\n", plan.DaemonConfig)
 		}
@@ -265,7 +277,7 @@ func (a *app) mirrorFlow(cmd *cobra.Command, op trust.Op, engines []string, dryR
 	results, err := a.env.ExecuteMirrors(ctx, plan, a.sink())
 	out.Applied, out.Results = true, results
 	if !a.jsonOut {
-		printResults(a, "Mirror", results)
+		printResults(a, "Mirror", results, mirrorWord)
 	}
 	if err != nil {
 		return out, &exitError{code: exitFailed, err: err}
