@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -127,7 +128,7 @@ func TestUpstreamTransportOutage(t *testing.T) {
 	if down, _ := tr.down(); down {
 		t.Error("still down after a probe reached the upstream")
 	}
-	if st := tr.state(); st.reachable == nil || !*st.reachable || st.requests < 4 {
+	if st := tr.state(); st.reachable == nil || !*st.reachable || st.requests != 3 { // the breaker sent nothing
 		t.Errorf("state: %+v", st)
 	}
 }
@@ -165,5 +166,161 @@ func TestLoadMirrorConfigRefusesHostileFiles(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", name, err, c.want)
 		}
+	}
+}
+
+// TestTagChecksWindow: a repeated HEAD of the same tag within the window is
+// answered from the upstream's last answer (no request upstream); after
+// the window, with another Accept, or for a digest, it goes upstream.
+func TestTagChecksWindow(t *testing.T) {
+	heads := 0
+	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		heads++
+		w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("a", 64))
+		w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+		w.Header().Set("Content-Length", "123")
+	}))
+	defer up.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(up.Certificate())
+	tr := newUpstreamTransport(MirrorSettings{Upstream: "up.test", RemoteURL: up.URL}, pool, false)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tr.now = func() time.Time { return now }
+	head := func(path, accept string) *http.Response {
+		req, _ := http.NewRequest(http.MethodHead, up.URL+path, nil)
+		req.Header.Set("Accept", accept)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	head("/v2/library/a/manifests/latest", "x, z")
+	resp := head("/v2/library/a/manifests/latest", "z,x")
+	if heads != 1 || resp.Header.Get("Docker-Content-Digest") == "" || resp.ContentLength != 123 {
+		t.Errorf("repeat within the window: %d upstream HEADs, answer %v", heads, resp.Header)
+	}
+	head("/v2/library/a/manifests/latest", "y")
+	head("/v2/library/a/manifests/sha256:"+strings.Repeat("b", 64), "x")
+	if heads != 3 {
+		t.Errorf("another Accept and a digest: %d upstream HEADs, want 3", heads)
+	}
+	now = now.Add(tagCheckWindow + time.Second)
+	head("/v2/library/a/manifests/latest", "x,z")
+	if heads != 4 {
+		t.Errorf("after the window: %d upstream HEADs, want 4", heads)
+	}
+}
+
+// TestPingAnsweredWithinWindow: distribution's ping of an upstream without
+// auth is answered from the last 200 within the window.
+func TestPingAnsweredWithinWindow(t *testing.T) {
+	pings := 0
+	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pings++
+		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+		w.Write([]byte("{}"))
+	}))
+	defer up.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(up.Certificate())
+	tr := newUpstreamTransport(MirrorSettings{Upstream: "up.test", RemoteURL: up.URL}, pool, false)
+	for i := 0; i < 3; i++ {
+		req, _ := http.NewRequest(http.MethodGet, up.URL+"/v2/", nil)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != "{}" || resp.Header.Get("Docker-Distribution-Api-Version") == "" {
+			t.Errorf("ping %d: %d %q %v", i, resp.StatusCode, body, resp.Header)
+		}
+	}
+	if pings != 1 {
+		t.Errorf("%d pings reached the upstream, want 1", pings)
+	}
+}
+
+// TestCheckedTagServedByDigest: a tag request is turned into a request by
+// digest only when the upstream confirmed the tag within the window, the
+// cache's tag points at that digest, and the client accepts its type.
+func TestCheckedTagServedByDigest(t *testing.T) {
+	root := t.TempDir()
+	d := digest.FromString("manifest")
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tr := newUpstreamTransport(MirrorSettings{Upstream: "up.test", RemoteURL: "https://up.test"}, x509.NewCertPool(), false)
+	tr.now = func() time.Time { return now }
+	h := &mirrorHandler{tr: tr, cache: newMirrorCache(root, 0)}
+	const mt = "application/vnd.oci.image.index.v1+json"
+	check := func(accept string) bool {
+		r := httptest.NewRequest(http.MethodGet, "https://localhost/v2/library/a/manifests/latest", nil)
+		if accept != "" {
+			r.Header.Set("Accept", accept)
+		}
+		got, ok := h.checkedTag(r, "library/a", "latest")
+		return ok && got == d
+	}
+	if check(mt) {
+		t.Fatal("rewritten with no upstream check")
+	}
+	up := httptest.NewRequest(http.MethodHead, "https://up.test/v2/library/a/manifests/latest", nil)
+	tr.tags.store(up, &http.Response{StatusCode: 200, Header: http.Header{"Docker-Content-Digest": {d.String()}, "Content-Type": {mt}}}, now)
+	if check(mt) {
+		t.Error("rewritten while the cache has no such tag")
+	}
+	link := filepath.Join(root, "docker/registry/v2/repositories/library/a/_manifests/tags/latest/current")
+	if err := os.MkdirAll(link, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(link, "link"), []byte(d.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !check("application/vnd.docker.distribution.manifest.v2+json, " + mt) {
+		t.Error("not rewritten though everything matches")
+	}
+	if check("application/vnd.docker.distribution.manifest.v2+json") || check("") {
+		t.Error("rewritten for a client that does not accept the manifest's type")
+	}
+	now = now.Add(tagCheckWindow + time.Second)
+	if check(mt) {
+		t.Error("rewritten after the window")
+	}
+	for p, want := range map[string]bool{"/v2/library/a/blobs/sha256:ab": true, "/v2/a/manifests/x": true, "/v2/../x/manifests/y": false, "/v2/a/tags/list": false} {
+		if _, _, _, ok := splitMirrorPath(p); ok != want {
+			t.Errorf("splitMirrorPath(%q) ok = %v", p, ok)
+		}
+	}
+}
+
+// TestUpstreamTransportBoundsSilentUpstream: an upstream that accepts the
+// connection and then says nothing (a black hole behind a proxy, a hung
+// server) fails on the TLS handshake bound, naming the upstream, instead
+// of hanging the pull.
+func TestUpstreamTransportBoundsSilentUpstream(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	s := MirrorSettings{Upstream: "silent.test", RemoteURL: "https://" + ln.Addr().String()}
+	tr := newUpstreamTransport(s, x509.NewCertPool(), false)
+	req, _ := http.NewRequest(http.MethodGet, s.RemoteURL+"/v2/", nil)
+	_, err = tr.RoundTrip(req)
+	if err == nil || !strings.Contains(err.Error(), "upstream silent.test") || !strings.Contains(err.Error(), "handshake timeout") {
+		t.Fatalf("silent upstream: %v", err)
+	}
+	if down, _ := tr.down(); !down {
+		t.Error("a handshake timeout did not mark the upstream down")
 	}
 }

@@ -27,6 +27,8 @@ const (
 	mirrorEvictMinIdle  = time.Minute
 	mirrorUsageMaxAge   = 2 * time.Second
 	mirrorEvictInterval = time.Minute
+	// mirrorEnforceEvery bounds the walks of the cache after blob reads.
+	mirrorEnforceEvery = 5 * time.Second
 )
 
 // mirrorCache measures and caps the blobs a mirror stores.
@@ -66,13 +68,13 @@ func (c *mirrorCache) touch(d digest.Digest) {
 }
 
 // afterRead checks the cap after a blob was served (a miss adds to the
-// cache), in the background.
+// cache), in the background, at most every 5 s.
 func (c *mirrorCache) afterRead() {
 	if c.maxSize <= 0 {
 		return
 	}
 	c.mu.Lock()
-	if c.evicting {
+	if c.evicting || c.now().Sub(c.sizedAt) < mirrorEnforceEvery {
 		c.mu.Unlock()
 		return
 	}

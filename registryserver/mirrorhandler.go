@@ -5,11 +5,16 @@ import (
 	"expvar"
 	"io"
 	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/distribution/distribution/v3/registry/proxy"
 	"github.com/opencontainers/go-digest"
+
+	"github.com/esbtui/esbtui/internal/safefile"
 )
 
 // MirrorStatsPath is where a mirror serves its counters (JSON); the
@@ -51,7 +56,7 @@ func (h *mirrorHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveStats(w, r)
 		return
 	}
-	_, kind, ref, ok := splitV2Path(r.URL.Path)
+	name, kind, ref, ok := splitMirrorPath(r.URL.Path)
 	if !ok || (kind != "manifests" && kind != "blobs") || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		h.next.ServeHTTP(w, r)
 		return
@@ -61,11 +66,76 @@ func (h *mirrorHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.cache.touch(d)
 		}
 	}
+	if kind == "manifests" {
+		if d, ok := h.checkedTag(r, name, ref); ok {
+			// Served by digest: the same answer, without distribution
+			// re-linking the tag on disk (four fsyncs) on every request.
+			r = r.Clone(r.Context())
+			r.URL.Path = "/v2/" + name + "/manifests/" + d.String()
+			r.URL.RawPath = ""
+		}
+	}
 	ctx, note := withUpstreamNote(r.Context())
 	h.next.ServeHTTP(&outageWriter{ResponseWriter: w, h: h, note: note, head: r.Method == http.MethodHead}, r.WithContext(ctx))
 	if kind == "blobs" {
 		h.cache.afterRead()
 	}
+}
+
+// checkedTag returns the digest a tag request can be served by: the
+// upstream answered for this tag within the tag-check window, the cache's
+// tag points at the same digest, and the client accepts that manifest's
+// media type (else distribution's by-tag answer may differ: the default
+// platform's manifest for a client that takes no lists).
+func (h *mirrorHandler) checkedTag(r *http.Request, name, tag string) (digest.Digest, bool) {
+	if !tagRE.MatchString(tag) {
+		return "", false
+	}
+	d, mediaType, ok := h.tr.tags.fresh("/v2/"+name+"/manifests/"+tag, h.tr.now())
+	if !ok || mediaType == "" || !acceptsMediaType(r, mediaType) {
+		return "", false
+	}
+	link := filepath.Join(h.cache.root, "docker", "registry", "v2", "repositories", filepath.FromSlash(name), "_manifests", "tags", tag, "current", "link")
+	data, err := safefile.ReadFile(link, "a cached tag", 256)
+	if err != nil || strings.TrimSpace(string(data)) != d.String() {
+		return "", false
+	}
+	return d, true
+}
+
+var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+
+// acceptsMediaType: the client's Accept lists mediaType (no Accept at all
+// takes only what distribution serves by default, so it does not count).
+func acceptsMediaType(r *http.Request, mediaType string) bool {
+	for _, v := range r.Header.Values("Accept") {
+		for _, t := range strings.Split(v, ",") {
+			if mt, _, _ := strings.Cut(strings.TrimSpace(t), ";"); strings.EqualFold(strings.TrimSpace(mt), mediaType) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// splitMirrorPath splits /v2/<name>/(manifests|blobs)/<ref>.
+func splitMirrorPath(p string) (name, kind, ref string, ok bool) {
+	rest, found := strings.CutPrefix(p, "/v2/")
+	if !found {
+		return "", "", "", false
+	}
+	for _, k := range []string{"manifests", "blobs"} {
+		i := strings.LastIndex(rest, "/"+k+"/")
+		if i <= 0 {
+			continue
+		}
+		ref = rest[i+len(k)+2:]
+		if ref == "" || strings.Contains(ref, "/") || !anchoredName.MatchString(rest[:i]) {
+			continue
+		}
+		return rest[:i], k, ref, true
+	}
+	return "", "", "", false
 }
 
 func (h *mirrorHandler) serveStats(w http.ResponseWriter, r *http.Request) {

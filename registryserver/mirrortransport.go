@@ -41,6 +41,7 @@ type upstreamTransport struct {
 	hasLogin bool
 
 	requests atomic.Uint64
+	tags     tagChecks
 
 	mu        sync.Mutex
 	lastErr   string
@@ -64,7 +65,7 @@ func newUpstreamTransport(s MirrorSettings, roots *x509.CertPool, hasLogin bool)
 		ResponseHeaderTimeout: mirrorHeaderTimeout,
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   16,
-		ForceAttemptHTTP2:     true,
+		ForceAttemptHTTP2:     false,
 	}
 	return &upstreamTransport{
 		base:     base,
@@ -97,6 +98,10 @@ type upstreamNote struct {
 
 type upstreamNoteKey struct{}
 
+// freshKey marks a request that must reach the upstream (a probe), never
+// answered from the recent checks.
+type freshKey struct{}
+
 func withUpstreamNote(ctx context.Context) (context.Context, *upstreamNote) {
 	n := &upstreamNote{}
 	return context.WithValue(ctx, upstreamNoteKey{}, n), n
@@ -115,7 +120,6 @@ func (n *upstreamNote) get() string {
 }
 
 func (t *upstreamTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	t.requests.Add(1)
 	note, _ := r.Context().Value(upstreamNoteKey{}).(*upstreamNote)
 	tell := func(msg string) {
 		if note != nil {
@@ -131,7 +135,16 @@ func (t *upstreamTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		tell(shortError(err))
 		return nil, err
 	}
+	if _, fresh := r.Context().Value(freshKey{}).(bool); !fresh {
+		if resp := t.tags.lookup(r, t.now()); resp != nil {
+			return resp, nil
+		}
+	}
+	t.requests.Add(1)
 	resp, err := t.base.RoundTrip(r)
+	if err == nil {
+		t.tags.store(r, resp, t.now())
+	}
 	if err != nil {
 		t.failed(err, connectFailure(err))
 		err := &UpstreamDownError{Upstream: t.upstream, Err: err}
@@ -211,6 +224,7 @@ func (t *upstreamTransport) failed(err error, connect bool) {
 	now := t.now()
 	t.lastErr, t.lastErrAt = shortError(err), now
 	if connect {
+		t.tags.clear()
 		no := false
 		t.reachable, t.checkedAt = &no, now
 		t.downUntil = now.Add(mirrorBreakerCoolDown)
@@ -248,6 +262,7 @@ func (t *upstreamTransport) probe(ctx context.Context, remote string) {
 	t.mu.Lock()
 	t.downUntil = time.Time{} // an explicit probe always tries
 	t.mu.Unlock()
+	ctx = context.WithValue(ctx, freshKey{}, true)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(remote, "/")+"/v2/", nil)
 	if err != nil {
 		return

@@ -31,7 +31,16 @@ type MirrorService struct {
 	Port int
 	// FilesDir is the host directory mounted read-only at /mirror.
 	FilesDir string
+	// Generation changes whenever the files change (a new login, a new
+	// CA): it is a label of the service, so `up` recreates the cache, which
+	// reads its files once, at start.
+	Generation string
 }
+
+// MirrorGenerationLabel is the service label holding MirrorService.Generation.
+const MirrorGenerationLabel = "dev.esbtui.mirror-files"
+
+var mirrorGenerationRE = regexp.MustCompile(`^[0-9a-f]{0,64}$`)
 
 var mirrorNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,60}[a-z0-9])?$`)
 
@@ -64,6 +73,7 @@ func MirrorsCompose(ms []MirrorService, healthcheck []string) ([]byte, error) {
 		ExtraHosts    []string          `yaml:"extra_hosts"`
 		Volumes       []string          `yaml:"volumes"`
 		Networks      []string          `yaml:"networks"`
+		Labels        map[string]string `yaml:"labels,omitempty"`
 		Healthcheck   hc                `yaml:"healthcheck"`
 	}
 	doc := struct {
@@ -79,6 +89,9 @@ func MirrorsCompose(ms []MirrorService, healthcheck []string) ([]byte, error) {
 			return nil, fmt.Errorf("stack: mirror %s: port %d is not a free port number", m.Name, m.Port)
 		}
 		ports[m.Port] = true
+		if !mirrorGenerationRE.MatchString(m.Generation) {
+			return nil, fmt.Errorf("stack: mirror %s: generation %q is not hex", m.Name, m.Generation)
+		}
 		if !filepath.IsAbs(m.FilesDir) {
 			return nil, fmt.Errorf("stack: mirror %s: files directory %q is not absolute", m.Name, m.FilesDir)
 		}
@@ -104,6 +117,7 @@ func MirrorsCompose(ms []MirrorService, healthcheck []string) ([]byte, error) {
 				m.ServiceName() + ":/var/lib/registry",
 			},
 			Networks: []string{"external_network"},
+			Labels:   map[string]string{MirrorGenerationLabel: m.Generation},
 			Healthcheck: hc{Test: healthcheck, Interval: "3s", Timeout: "5s", Retries: 10,
 				StartPeriod: "5s", StartInterval: "200ms"},
 		}

@@ -116,3 +116,16 @@ func TestSizes(t *testing.T) {
 		t.Errorf("FormatSize: %s %s", FormatSize(10<<30), FormatSize(1500))
 	}
 }
+
+func TestMirrorCAPathRelativeToProjectFile(t *testing.T) {
+	pf, err := ParseProjectFile("/p/esb.yaml", []byte("mirrors:\n  - upstream: corp.example:8443\n    ca: certs/corp.pem\n  - upstream: ghcr.io\n    ca: /etc/corp.pem\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pf.Mirrors[0].CA != "/p/certs/corp.pem" || pf.Mirrors[1].CA != "/etc/corp.pem" {
+		t.Errorf("ca paths: %q, %q", pf.Mirrors[0].CA, pf.Mirrors[1].CA)
+	}
+	if _, err := ParseProjectFile("/p/esb.yaml", []byte("mirrors:\n  - upstream: ghcr.io\n    ca: \"a\\nb\"\n")); err == nil {
+		t.Error("a ca path with a newline was accepted")
+	}
+}

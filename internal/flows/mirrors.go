@@ -3,7 +3,9 @@ package flows
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -34,13 +36,39 @@ import (
 func (e *Env) mirrorServices() []stack.MirrorService {
 	out := make([]stack.MirrorService, 0, len(e.Cfg.Mirrors))
 	for _, m := range e.Cfg.Mirrors {
-		out = append(out, stack.MirrorService{Name: m.Name(), Port: m.Port, FilesDir: e.mirrorDir(m)})
+		out = append(out, stack.MirrorService{Name: m.Name(), Port: m.Port, FilesDir: e.mirrorDir(m), Generation: e.mirrorGeneration(m)})
 	}
 	return out
 }
 
 func (e *Env) mirrorDir(m config.Mirror) string {
 	return filepath.Join(e.Cfg.MirrorsDir(), m.Name())
+}
+
+// mirrorGenerationFile names the files' generation in a mirror's directory.
+const mirrorGenerationFile = "generation"
+
+// mirrorGeneration is the current generation of a mirror's files ("" when
+// never written, or when what is there is not esbtui's hex).
+func (e *Env) mirrorGeneration(m config.Mirror) string {
+	data, err := safefile.ReadFile(filepath.Join(e.mirrorDir(m), mirrorGenerationFile), "a mirror's generation", 128)
+	if err != nil {
+		return ""
+	}
+	g := strings.TrimSpace(string(data))
+	if len(g) != 32 || strings.Trim(g, "0123456789abcdef") != "" {
+		return ""
+	}
+	return g
+}
+
+// writeIfChanged writes data to path atomically unless it already holds
+// it; it reports whether it wrote.
+func writeIfChanged(path string, data []byte) (bool, error) {
+	if cur, err := safefile.ReadFile(path, "a mirror file", maxMirrorCAFile*4); err == nil && bytes.Equal(cur, data) {
+		return false, nil
+	}
+	return true, writeFileAtomic(path, data)
 }
 
 // mirrorsComposeFile writes the mirrors' compose file into the stack
@@ -135,11 +163,16 @@ func (e *Env) writeMirrorFiles(rep progress.Reporter) ([]engine.VolumeFile, erro
 		if err != nil {
 			return nil, fmt.Errorf("mirror %s: %w", m.Upstream, err)
 		}
-		if err := writeFileAtomic(filepath.Join(dir, registryserver.MirrorSettingsFile), settings); err != nil {
-			return nil, fmt.Errorf("mirror %s: write its settings: %w", m.Upstream, err)
-		}
-		if err := writeFileAtomic(filepath.Join(dir, registryserver.MirrorCAFile), bundle); err != nil {
-			return nil, fmt.Errorf("mirror %s: write its CA bundle: %w", m.Upstream, err)
+		changed := false
+		for _, f := range []struct {
+			name, what string
+			data       []byte
+		}{{registryserver.MirrorSettingsFile, "settings", settings}, {registryserver.MirrorCAFile, "CA bundle", bundle}} {
+			wrote, err := writeIfChanged(filepath.Join(dir, f.name), f.data)
+			if err != nil {
+				return nil, fmt.Errorf("mirror %s: write its %s: %w", m.Upstream, f.what, err)
+			}
+			changed = changed || wrote
 		}
 		files = append(files,
 			engine.VolumeFile{Path: vol + "/" + registryserver.MirrorSettingsFile, Mode: 0o644, Data: settings},
@@ -148,13 +181,27 @@ func (e *Env) writeMirrorFiles(rep progress.Reporter) ([]engine.VolumeFile, erro
 		how := "anonymous (no login for it in the Docker config)"
 		if login != nil {
 			data, _ := json.Marshal(registryserver.MirrorCredentials{Username: login.Username, Password: login.Password})
-			if err := writeFileAtomic(credPath, data); err != nil {
+			wrote, err := writeIfChanged(credPath, data)
+			if err != nil {
 				return nil, fmt.Errorf("mirror %s: write its upstream login: %w", m.Upstream, err)
 			}
+			changed = changed || wrote
 			files = append(files, engine.VolumeFile{Path: vol + "/" + registryserver.MirrorCredentialFile, Mode: 0o600, Data: data})
 			how = "with the login from " + login.From
-		} else if err := os.Remove(credPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		} else if err := os.Remove(credPath); err == nil {
+			changed = true
+		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("mirror %s: remove its old upstream login: %w", m.Upstream, err)
+		}
+		if changed || e.mirrorGeneration(m) == "" {
+			// A new generation: the cache is recreated and reads the files.
+			g := make([]byte, 16)
+			if _, err := rand.Read(g); err != nil {
+				return nil, fmt.Errorf("mirror %s: %w", m.Upstream, err)
+			}
+			if err := writeFileAtomic(filepath.Join(dir, mirrorGenerationFile), []byte(hex.EncodeToString(g)+"\n")); err != nil {
+				return nil, fmt.Errorf("mirror %s: write its generation: %w", m.Upstream, err)
+			}
 		}
 		msg := fmt.Sprintf("%s → %s on %s, %s", m.Upstream, m.RemoteURL(), m.Address(), how)
 		if extra > 0 {

@@ -7,8 +7,10 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"net"
 	"net/http"
@@ -234,10 +236,11 @@ func pullAll(ctx context.Context, t testing.TB, ref, caFile string) (int64, erro
 
 // mirrorSetup is a stack with one mirror of a fresh upstream, up.
 type mirrorSetup struct {
-	s        *testStack
-	up       *upstreamRegistry
-	port     int
-	upOutput string
+	s            *testStack
+	dockerConfig string
+	up           *upstreamRegistry
+	port         int
+	upOutput     string
 }
 
 func startMirrorStack(t *testing.T, login bool) *mirrorSetup {
@@ -260,7 +263,7 @@ func startMirrorStack(t *testing.T, login bool) *mirrorSetup {
 	}
 	s.Env = append(s.Env, "ESB_PROJECT_FILE="+filepath.Join(proj, "esb.yaml"), "DOCKER_CONFIG="+dockerCfg)
 	res := mustCLI(t, s.Env, "up", "--no-tui")
-	return &mirrorSetup{s: s, up: up, port: mport, upOutput: res.Stdout + res.Stderr}
+	return &mirrorSetup{s: s, up: up, port: mport, upOutput: res.Stdout + res.Stderr, dockerConfig: dockerCfg}
 }
 
 func (m *mirrorSetup) ref(repo string) string {
@@ -324,12 +327,17 @@ func TestMirrorPullThrough(t *testing.T) {
 
 	// Second pull: nothing read from upstream (a tag is revalidated with a
 	// HEAD, which reads no content and costs no Docker Hub quota).
-	blobs, gets := m.up.BlobGets.Load(), m.up.ManifestGets.Load()
+	blobs, gets, heads := m.up.BlobGets.Load(), m.up.ManifestGets.Load(), m.up.ManifestHeads.Load()
 	if _, err := pullAll(ctx, t, m.ref("library/small:latest"), m.s.CACert()); err != nil {
 		t.Fatalf("second pull: %v", err)
 	}
 	if b, g := m.up.BlobGets.Load()-blobs, m.up.ManifestGets.Load()-gets; b != 0 || g != 0 {
 		t.Errorf("second pull read from upstream: %d blob GETs, %d manifest GETs", b, g)
+	}
+	// Right after the first pull, the tag's check is less than 30 s old:
+	// the second pull sends nothing at all upstream.
+	if h := m.up.ManifestHeads.Load() - heads; h != 0 {
+		t.Errorf("second pull, right after the first: %d manifest HEADs upstream, want 0 (the tag was checked less than 30 s ago)", h)
 	}
 	st2 := m.statuses(t, false)
 	t.Logf("after the second pull: %+v", st2)
@@ -395,27 +403,28 @@ func TestMirrorPullThrough(t *testing.T) {
 	if !strings.Contains(m.upOutput, "with the login from") {
 		t.Errorf("up did not say the mirror logs in upstream:\n%s", m.upOutput)
 	}
-}
 
-// TestMirrorAnonymousRefused: without a login for an authenticated
-// upstream the mirror cannot fetch, and says why (it asks for a login)
-// instead of answering that the image does not exist.
-func TestMirrorAnonymousRefused(t *testing.T) {
-	m := startMirrorStack(t, false)
-	m.up.seed(t, "library/small", 1<<20)
-	_, err := pullAll(context.Background(), t, m.ref("library/small:latest"), m.s.CACert())
-	if err == nil {
-		t.Fatal("pulled from an authenticated upstream with no login")
+	// The login goes from the Docker config: `up` again drops the file,
+	// and the cache, now anonymous, says the upstream asks for a login
+	// instead of answering that the image does not exist.
+	if err := os.WriteFile(filepath.Join(m.dockerConfig, "config.json"), []byte(`{"auths": {}}`), 0o600); err != nil {
+		t.Fatal(err)
 	}
+	res := mustCLI(t, m.s.Env, "up", "--no-tui")
+	if !strings.Contains(res.Stdout+res.Stderr, "anonymous") {
+		t.Errorf("up did not say the mirror has no login:\n%s", res)
+	}
+	if _, err := os.Stat(credFile); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("credentials file after the login went: %v", err)
+	}
+	m.up.seed(t, "library/other", 1<<20)
+	_, err = pullAll(ctx, t, m.ref("library/other:latest"), m.s.CACert())
 	st := m.statuses(t, false)
-	t.Logf("pull error: %v; status: %+v", err, st)
+	t.Logf("anonymous pull: %v; status: %+v", err, st)
+	if err == nil || !strings.Contains(err.Error(), "upstream "+m.up.Name) || !strings.Contains(err.Error(), "asks for a login") {
+		t.Errorf("the anonymous pull error %v does not say the upstream asks for a login the cache lacks", err)
+	}
 	if !strings.Contains(st.LastError, "HTTP 401") || !strings.Contains(st.LastError, "docker login "+m.up.Name) {
 		t.Errorf("last error %q does not say the upstream asks for a login", st.LastError)
-	}
-	if !strings.Contains(err.Error(), "upstream "+m.up.Name) || !strings.Contains(err.Error(), "asks for a login") {
-		t.Errorf("the pull error %q does not say the upstream asks for a login the cache lacks", err)
-	}
-	if !strings.Contains(m.upOutput, "anonymous") {
-		t.Errorf("up did not say the mirror has no login:\n%s", m.upOutput)
 	}
 }
