@@ -50,6 +50,7 @@ func (b *EnvBackend) Snapshot(ctx context.Context) State {
 	}
 	if st.Registry != nil {
 		st.Registry.Alerts, st.Registry.AlertThresholds = s.Alerts, b.env().Cfg.Alerts
+		st.Registry.Mirrors = mirrorsState(s.Mirrors)
 	}
 	if fns, err := b.functions(ctx); err == nil {
 		st.Functions = fns

@@ -19,6 +19,7 @@ func TestGolden(t *testing.T) {
 		{name: "healthy", state: healthyState},
 		{name: "engine_down", state: engineDownState},
 		{name: "cert_expiring", state: expiringState},
+		{name: "mirrors", state: mirrorsHealthyState},
 		{name: "push", state: healthyState, setup: func(h *harness) {
 			h.keys("p")
 			h.until("all push events", func(m *Model) bool {

@@ -416,6 +416,9 @@ func (p *registryPane) body(f paneFrame) []string {
 		lines = append(lines, wrapIndent(st.mark(lvlWarn, "live events off: "), why, w, "  ", nil)...)
 	}
 	lines = append(lines, p.metricsBody(st, w)...)
+	if p.st != nil && p.mode == regRepos {
+		lines = append(lines, mirrorsLines(st, p.st.Mirrors, w)...)
+	}
 	lines = append(lines, alertLines(st, p.alerts(), w, f.h)...)
 	switch p.mode {
 	case regImage:

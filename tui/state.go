@@ -96,6 +96,8 @@ type RegistryState struct {
 	Alerts []flows.Alert
 	// AlertThresholds are the thresholds they are held to (esb.yaml).
 	AlertThresholds flows.AlertThresholds
+	// Mirrors is the pull-through caches section (nil: none configured).
+	Mirrors *MirrorsState
 }
 
 // Image is what Inspect reports about one reference.

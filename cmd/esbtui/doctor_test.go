@@ -30,8 +30,8 @@ func TestDoctorLiveLinesOnStderr(t *testing.T) {
 		t.Errorf("stdout is not the report alone:\n%s", out)
 	}
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
-	if len(lines) != 22 {
-		t.Fatalf("%d live lines, want a start and an end for each of 11 links:\n%s", len(lines), errOut)
+	if len(lines) != 26 {
+		t.Fatalf("%d live lines, want a start and an end for each of 13 links:\n%s", len(lines), errOut)
 	}
 	for _, want := range []string{"→ doctor root CA: checking", "✗ doctor root CA: broken: no root CA in ", "(fix: esbtui init)", "= doctor server certificate: skipped: root CA is broken", "✗ doctor container engine: broken: "} {
 		if !strings.Contains(errOut, want) {
@@ -65,7 +65,7 @@ func TestDoctorJSONEventsOnStderr(t *testing.T) {
 		}
 		n++
 	}
-	if n != 22 {
-		t.Errorf("%d events, want 22:\n%s", n, errOut)
+	if n != 26 {
+		t.Errorf("%d events, want 26:\n%s", n, errOut)
 	}
 }

@@ -34,6 +34,7 @@ With no command it opens the dashboard; when stdout is not a terminal, or with
 		newInitCmd(a),
 		newCertCmd(a),
 		newTrustCmd(a),
+		newMirrorCmd(a),
 		// the whole chain
 		newStatusCmd(a),
 		newDoctorCmd(a),

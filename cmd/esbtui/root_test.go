@@ -34,6 +34,7 @@ var commandPaths = []string{
 	"inspect",
 	"logs",
 	"metrics",
+	"mirror", "mirror add", "mirror install", "mirror ls", "mirror rm", "mirror uninstall",
 	"prune",
 	"pull",
 	"push",

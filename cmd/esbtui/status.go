@@ -53,6 +53,10 @@ func printSnapshot(a *app, s flows.Snapshot) {
 	printRegistry(a, s.Registry)
 	printAlerts(a, s.Alerts, a.env.Cfg.Alerts)
 	printMaintenance(a, s.Maintenance)
+	if s.Mirrors != nil {
+		a.printf("\nMirrors (pull-through caches)\n")
+		printMirrors(a, s.Mirrors)
+	}
 }
 
 func printCertReport(a *app, r flows.CertReport) {

@@ -179,8 +179,14 @@ func namedNotApplicable(p *flows.TrustPlan, names []string) error {
 	return errors.Join(errs...)
 }
 
-func printTrustPlan(a *app, p *flows.TrustPlan) {
-	a.printf("Trust %s plan\n", p.Op)
+func printTrustPlan(a *app, p *flows.TrustPlan) { printPlan(a, "Trust", p, trustWord) }
+
+// trustWord is a store's state as trust prints it.
+func trustWord(s flows.TrustState) string { return string(s) }
+
+// printPlan prints a plan per store (trust) or engine (mirror).
+func printPlan(a *app, title string, p *flows.TrustPlan, word func(flows.TrustState) string) {
+	a.printf("%s %s plan\n", title, p.Op)
 	sudo := []string(nil)
 	if p.NeedsRoot() {
 		sudo = p.Sudo
@@ -192,9 +198,9 @@ func printTrustPlan(a *app, p *flows.TrustPlan) {
 		case it.Error != "":
 			a.printf("  ✗ %-10s cannot plan: %s\n", it.Store, it.Error)
 		case it.Plan.Empty():
-			a.printf("  = %-10s nothing to do (%s)\n", it.Store, it.Status.State)
+			a.printf("  = %-10s nothing to do (%s)\n", it.Store, word(it.Status.State))
 		default:
-			a.printf("  → %-10s %s\n", it.Store, it.Status.State)
+			a.printf("  → %-10s %s\n", it.Store, word(it.Status.State))
 			for _, l := range it.Plan.Lines(sudo) {
 				a.printf("      %s\n", l)
 			}
@@ -205,11 +211,13 @@ func printTrustPlan(a *app, p *flows.TrustPlan) {
 	}
 }
 
-func printTrustResults(a *app, rs []flows.TrustResult) {
-	a.printf("Trust results\n")
+func printTrustResults(a *app, rs []flows.TrustResult) { printResults(a, "Trust", rs, trustWord) }
+
+func printResults(a *app, title string, rs []flows.TrustResult, word func(flows.TrustState) string) {
+	a.printf("%s results\n", title)
 	for _, r := range rs {
 		mark := map[string]string{flows.TrustDone: "✓", flows.TrustNothingToDo: "=", flows.TrustFailed: "✗", flows.TrustNotApplicable: "-"}[r.Outcome]
-		a.printf("  %s %-10s %s (now %s)\n", mark, r.Store, r.Outcome, r.After.State)
+		a.printf("  %s %-10s %s (now %s)\n", mark, r.Store, r.Outcome, word(r.After.State))
 		if r.Error != "" {
 			a.printf("      %s\n", r.Error)
 		}

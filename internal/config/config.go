@@ -136,6 +136,18 @@ type Config struct {
 	// and doctor refuse images without a valid signature (esb.yaml
 	// verify: required).
 	VerifyRequired bool
+	// DockerDaemonConfig is the daemon.json `mirror install` edits
+	// (ESB_DOCKER_DAEMON_CONFIG); empty: /etc/docker/daemon.json.
+	DockerDaemonConfig string
+	// DockerdPIDFile is the pid file of the dockerd reloaded after
+	// daemon.json changes (ESB_DOCKERD_PIDFILE); empty: found.
+	DockerdPIDFile string
+	// HubAuthURL and HubRegistryURL replace Docker Hub's endpoints where
+	// the pull quota is read (ESB_HUB_AUTH_URL, ESB_HUB_REGISTRY_URL).
+	HubAuthURL, HubRegistryURL string
+	// DockerConfigDir is the docker CLI's configuration directory
+	// (DOCKER_CONFIG, default ~/.docker).
+	DockerConfigDir string
 }
 
 // Load resolves the configuration from the environment.
@@ -212,6 +224,9 @@ func Load() (Config, error) {
 		c.ComposeFiles = filepath.SplitList(f)
 	}
 	c.TrustRoot = os.Getenv(EnvTrustRoot)
+	if err := loadEngineMirrorEnv(&c); err != nil {
+		return Config{}, err
+	}
 	c.RuntimeCAEnv = runtimeCAEnv()
 	switch m := os.Getenv(EnvPushExport); m {
 	case "", PushExportAuto:

@@ -87,6 +87,7 @@ func (e *Env) Build(ctx context.Context, o BuildOptions, sink progress.Sink) ([]
 		return nil, err
 	}
 	defer eng.Close()
+	e.buildMirrorNote(ctx, eng, progress.Reporter{Op: "build", Sink: sink})
 	var out []BuildResult
 	for _, fn := range fns {
 		if e.Cfg.VerifyRequired {

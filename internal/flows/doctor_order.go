@@ -16,5 +16,7 @@ func doctorChain() []doctorCheck {
 		{name: "registry API /v2/", needs: []string{"TLS to registry (system roots)"}, run: checkV2},
 		{name: "probe push → pull → run", needs: []string{"container engine", "registry API /v2/"}, run: checkProbe},
 		{name: "alerts", many: checkAlerts},
+		{name: "engine uses the mirror", needs: []string{"root CA"}, many: checkEngineUsesMirror},
+		{name: "mirror reaches its upstream", needs: []string{"container engine"}, many: checkMirrorReachesUpstream},
 	}
 }

@@ -22,6 +22,8 @@ func TestDoctorChainOrder(t *testing.T) {
 		"registry API /v2/",
 		"probe push → pull → run",
 		"alerts",
+		"engine uses the mirror",
+		"mirror reaches its upstream",
 	}
 	var got []string
 	for i, c := range doctorChain() {

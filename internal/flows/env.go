@@ -49,6 +49,8 @@ type Env struct {
 	registry registryCache
 	// keystores caches Java keystore listings for this Env's trust checks.
 	keystores *trust.KeystoreCache
+	// hubQuota keeps Docker Hub's pull quota for a minute (HubQuota).
+	hubQuota hubQuotaCache
 }
 
 // New opens an Env for cfg. The log goes to $ESB_HOME/logs/esbtui.log; when

@@ -23,6 +23,9 @@ type Snapshot struct {
 	Alerts []Alert `json:"alerts"`
 	// Maintenance: the registry's own gc and retention schedules.
 	Maintenance *MaintenanceStatus `json:"maintenance,omitempty"`
+	// Mirrors is the pull-through caches (nil: esb.yaml has none); it does
+	// not count towards OK.
+	Mirrors *MirrorsSection `json:"mirrors,omitempty"`
 }
 
 // OK reports whether every gathered section is healthy.
@@ -39,6 +42,7 @@ func (e *Env) Snapshot(ctx context.Context) Snapshot {
 		Stack:       e.stackStatus(ctx),
 		Registry:    e.registryStatus(ctx),
 		Maintenance: e.maintenanceStatus(ctx),
+		Mirrors:     e.Mirrors(ctx),
 	}
 	s.Alerts = EvaluateAlerts(e.Cfg.Alerts, e.alertInputs(ctx, s.Stack, s.Registry))
 	return s

@@ -69,8 +69,8 @@ func TestDoctorOnTheRealStack(t *testing.T) {
 		}
 		events = append(events, e)
 	}
-	if n := len(events); n != 22 || events[n-3].Step != "probe push → pull → run" || events[n-1].Step != "alerts" || events[n-1].Status != progress.Done {
-		t.Errorf("%d live events, want 22: the probe, then the alerts done:\n%s", n, res.Stderr)
+	if n := len(events); n != 26 || events[n-7].Step != "probe push → pull → run" || events[n-5].Step != "alerts" || events[n-5].Status != progress.Done || events[n-1].Step != "mirror reaches its upstream" || events[n-1].Status != progress.Done {
+		t.Errorf("%d live events, want 26: the probe, the alerts done, then the mirror links done:\n%s", n, res.Stderr)
 	}
 	for i := 0; i+1 < len(events); i += 2 {
 		if events[i].Status != progress.Start || events[i+1].Step != events[i].Step || events[i+1].Status == progress.Start {

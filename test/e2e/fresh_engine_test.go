@@ -60,6 +60,13 @@ func startFreshEngine(t *testing.T) *freshEngine {
 // startEmptyEngine starts a fresh engine with no image at all.
 func startEmptyEngine(t *testing.T) *freshEngine {
 	t.Helper()
+	return startEmptyEngineWith(t)
+}
+
+// startEmptyEngineWith starts a fresh engine with extra dockerd flags
+// (--config-file FILE, say).
+func startEmptyEngineWith(t *testing.T, extra ...string) *freshEngine {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "esbfresh-")
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +96,7 @@ func startEmptyEngine(t *testing.T) *freshEngine {
 		"--containerd-namespace", e.NetNS,
 		"--containerd-plugins-namespace", e.NetNS + "-plugins",
 	}
+	e.args = append(e.args, extra...)
 	e.launch(t)
 	return e
 }

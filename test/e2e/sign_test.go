@@ -235,7 +235,7 @@ func signCases(t *testing.T, s *testStack, full bool) {
 	caCert, caKey := loadStackCA(t, s)
 	ctx := context.Background()
 
-	otherCA, otherKey := newTestCA(t)
+	otherCA, otherKey := newForeignRootCA(t)
 	k, c := issueCodeSigning(t, otherCA, otherKey, time.Now().Add(24*time.Hour), "other CA signer")
 	ref := s.Addr() + "/e2e/otherca:v1"
 	randomImage(t, tr, ref)
@@ -356,8 +356,8 @@ func serial(t *testing.T) *big.Int {
 	return n.Add(n, big.NewInt(1))
 }
 
-// newTestCA is a root CA that is not esbtui's.
-func newTestCA(t *testing.T) (*x509.Certificate, crypto.Signer) {
+// newForeignRootCA is a root CA that is not esbtui's.
+func newForeignRootCA(t *testing.T) (*x509.Certificate, crypto.Signer) {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tpl := &x509.Certificate{

@@ -1,0 +1,85 @@
+package enginemirror
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// DaemonRecord is what esbtui did to Docker's daemon.json: the bytes it
+// found (or that there was no file), the bytes it wrote and the entries it
+// added. Uninstall restores Original exactly when the file still holds
+// Written; otherwise it removes only Added.
+type DaemonRecord struct {
+	Path     string      `json:"path"`
+	Existed  bool        `json:"existed"`
+	Mode     os.FileMode `json:"mode,omitempty"`
+	Original []byte      `json:"original,omitempty"`
+	Written  []byte      `json:"written"`
+	Added    []string    `json:"added"`
+	AddedKey bool        `json:"added_key"`
+}
+
+// Record is the file in ESB_HOME that keeps the DaemonRecord (0600: it
+// holds a copy of daemon.json).
+type Record struct{ Path string }
+
+type recordFile struct {
+	Version int           `json:"version"`
+	Docker  *DaemonRecord `json:"docker,omitempty"`
+}
+
+// maxRecord bounds the read: two copies of a daemon.json.
+const maxRecord = 4 << 20
+
+// Read returns the record of daemon.json, nil when there is none.
+func (r Record) Read() (*DaemonRecord, error) {
+	fi, err := os.Lstat(r.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("enginemirror: read %s: %w", r.Path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("enginemirror: %s is not a regular file: move it away", r.Path)
+	}
+	f, err := os.Open(r.Path)
+	if err != nil {
+		return nil, fmt.Errorf("enginemirror: read %s: %w", r.Path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxRecord+1))
+	if err != nil {
+		return nil, fmt.Errorf("enginemirror: read %s: %w", r.Path, err)
+	}
+	if len(data) > maxRecord {
+		return nil, fmt.Errorf("enginemirror: %s is over %d bytes: it is not esbtui's; move it away", r.Path, maxRecord)
+	}
+	var rf recordFile
+	if err := json.Unmarshal(data, &rf); err != nil {
+		return nil, fmt.Errorf("enginemirror: parse %s: %w (move it away: uninstall then removes only esbtui's entries)", r.Path, err)
+	}
+	return rf.Docker, nil
+}
+
+// Write replaces the record (nil removes it).
+func (r Record) Write(d *DaemonRecord) error {
+	if d == nil {
+		if err := os.Remove(r.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("enginemirror: remove %s: %w", r.Path, err)
+		}
+		return nil
+	}
+	data, err := json.MarshalIndent(recordFile{Version: 1, Docker: d}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("enginemirror: encode the record: %w", err)
+	}
+	if err := writeFileAtomic(r.Path, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("enginemirror: write %s: %w", r.Path, err)
+	}
+	return nil
+}
