@@ -91,6 +91,7 @@ func smallVolume(t *testing.T) string {
 // esbtui inside) is measured through its shell's `stat -f`: the storage
 // alert reads its 64 MiB volume.
 func TestAlertsStorageOnTheFixtureImage(t *testing.T) {
+	t.Parallel()
 	s := newStackWith(t, nil, registryImage(t))
 	env := s.With("ESB_COMPOSE_FILE=" + smallVolume(t))
 	mustCLI(t, env, "up", "--no-tui")
@@ -109,6 +110,7 @@ func TestAlertsStorageOnTheFixtureImage(t *testing.T) {
 // not match (400) bring the push success under 99 %: the push alert warns
 // while the pull alert stays ok.
 func TestAlertsOnTheRealStack(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	dir := t.TempDir()
 	override := smallVolume(t)

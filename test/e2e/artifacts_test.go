@@ -131,6 +131,7 @@ func startFixtureRegistry(t testing.TB, s *testStack) string {
 // away; a Helm-chart-shaped artifact shows as a chart in tags, inspect
 // and catalog.
 func TestArtifactsAndReferrersThroughTheStack(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	tr := caTransport(t, s.CACert())

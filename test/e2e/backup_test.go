@@ -116,6 +116,7 @@ func stopMidStream(t *testing.T, s *testStack, b *bgCLI, op string, sig os.Signa
 // and a tampered archive fail cleanly, writing nothing; the passphrase
 // appears in no output, log or audit entry.
 func TestBackupRestore(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	root := helloFunction(t, "hello from a restored registry")

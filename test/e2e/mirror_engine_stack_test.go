@@ -40,6 +40,7 @@ const mirrorPullImageSize = 12 << 20
 // `mirror uninstall` leaves daemon.json byte-identical. It logs the pull
 // times through the cache (miss, hit) for the closing note.
 func TestMirrorInstallThroughEsbtuiCache(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	daemonJSON := filepath.Join(dir, "daemon.json")
 	if err := os.WriteFile(daemonJSON, []byte(stackDaemonJSON), 0o640); err != nil {

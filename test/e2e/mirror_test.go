@@ -296,6 +296,7 @@ func (m *mirrorSetup) statuses(t testing.TB, probe bool) flows.MirrorStatus {
 // pulls (by tag) and an uncached one fails with a message naming the
 // upstream; the upstream password appears in no output, log or inspect.
 func TestMirrorPullThrough(t *testing.T) {
+	t.Parallel()
 	m := startMirrorStack(t, true)
 	ctx := context.Background()
 	m.up.seed(t, "library/small", 3<<20, 1<<20)

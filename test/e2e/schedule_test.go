@@ -19,6 +19,7 @@ import (
 // (@every is robfig/cron's descriptor, allowed in esb.yaml beside the
 // 5-field form; a short one keeps the test quick.)
 func TestRegistrySchedules(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	pf := filepath.Join(t.TempDir(), "esb.yaml")
 	if err := os.WriteFile(pf, []byte("gc: {schedule: \"@every 2s\"}\nretention: {keep: 1, schedule: \"@every 3s\", keep_tags: [\"v*\"]}\n"), 0o600); err != nil {

@@ -85,6 +85,7 @@ func mustFail(t *testing.T, env []string, want []string, args ...string) cliResu
 // certificate and a signature for another digest. The notation CLI
 // verifies esbtui's signature and esbtui verifies one `notation sign` made.
 func TestSignAndVerifyOnTheStack(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	signCases(t, s, true)
@@ -94,6 +95,7 @@ func TestSignAndVerifyOnTheStack(t *testing.T) {
 // like fixture, which has no referrers API: the signature goes through the
 // OCI 1.1 tag-schema fallback (a sha256-<digest> tag) and verifies.
 func TestSignAndVerifyOnPlainRegistry(t *testing.T) {
+	t.Parallel()
 	s := newStackWith(t, nil, registryImage(t))
 	mustCLI(t, s.Env, "up", "--no-tui")
 	signCases(t, s, false)
