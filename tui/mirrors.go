@@ -6,7 +6,6 @@ import (
 	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/internal/termtext"
-	"github.com/esbtui/esbtui/trust"
 )
 
 // MirrorState is one pull-through cache as the Registry pane's Mirrors
@@ -51,7 +50,7 @@ func mirrorsState(s *flows.MirrorsSection) *MirrorsState {
 			Hits: m.Hits, Misses: m.Misses, BytesFromCache: m.BytesFromCache, BytesFromUpstream: m.BytesFromUpstream, Problem: termtext.Clean(p)})
 	}
 	for _, e := range s.Engines {
-		if e.State == trust.Missing || e.State == trust.Stale {
+		if e.State == flows.StoreMissing || e.State == flows.StoreStale {
 			ms.Unconfigured = append(ms.Unconfigured, e.Store)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/esbtui/esbtui/internal/flows"
 	"github.com/esbtui/esbtui/internal/progress"
 	"github.com/esbtui/esbtui/internal/termtext"
-	"github.com/esbtui/esbtui/trust"
 )
 
 // newMirrorCmd builds `esbtui mirror`: esb.yaml's pull-through caches and
@@ -40,11 +39,11 @@ ESB_DOCKERD_PIDFILE name another daemon.json and the dockerd to reload.`,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return a.mirrorList(cmd) },
 	})
 	var engines []string
-	for _, op := range []trust.Op{trust.OpInstall, trust.OpUninstall} {
+	for _, op := range []flows.TrustOp{flows.TrustInstall, flows.TrustUninstall} {
 		var dryRun bool
-		short := map[trust.Op]string{
-			trust.OpInstall:   "Make the engines pull through the mirrors (daemon.json, hosts.toml, registries.conf.d)",
-			trust.OpUninstall: "Undo mirror install exactly (daemon.json gets back its original bytes)",
+		short := map[flows.TrustOp]string{
+			flows.TrustInstall:   "Make the engines pull through the mirrors (daemon.json, hosts.toml, registries.conf.d)",
+			flows.TrustUninstall: "Undo mirror install exactly (daemon.json gets back its original bytes)",
 		}[op]
 		sub := &cobra.Command{
 			Use:   string(op),
@@ -137,7 +136,7 @@ func newMirrorRmCmd(a *app) *cobra.Command {
 func (a *app) mirrorList(cmd *cobra.Command) error {
 	sec := a.env.Mirrors(cmd.Context())
 	if sec == nil {
-		sec = &flows.MirrorsSection{Mirrors: []flows.MirrorStatus{}, Engines: []trust.Status{}}
+		sec = &flows.MirrorsSection{Mirrors: []flows.MirrorStatus{}, Engines: []flows.StoreStatus{}}
 	}
 	return a.output(sec, func() { printMirrors(a, sec) })
 }
@@ -193,21 +192,21 @@ func printMirrors(a *app, sec *flows.MirrorsSection) {
 // trust's words: trusted = configured, missing = not configured).
 func mirrorWord(s flows.TrustState) string {
 	switch s {
-	case trust.Trusted:
+	case flows.StoreTrusted:
 		return "configured"
-	case trust.Missing:
+	case flows.StoreMissing:
 		return "not configured"
 	}
 	return string(s)
 }
 
-func engineMark(s trust.Status) string {
+func engineMark(s flows.StoreStatus) string {
 	switch s.State {
-	case trust.Trusted:
+	case flows.StoreTrusted:
 		return "✓ uses the mirrors"
-	case trust.NotApplicable:
+	case flows.StoreNotApplicable:
 		return "- n/a"
-	case trust.Missing:
+	case flows.StoreMissing:
 		return "✗ not configured (esbtui mirror install)"
 	}
 	return "? " + termtext.Clean(s.Reason)
@@ -231,7 +230,7 @@ type mirrorOutcome struct {
 // mirrorFlow is trustFlow for the engines' mirror configuration: plan,
 // print, consent (--yes headless, a prompt on a terminal), apply exactly
 // that plan, print what each engine did.
-func (a *app) mirrorFlow(cmd *cobra.Command, op trust.Op, engines []string, dryRun bool) (*mirrorOutcome, error) {
+func (a *app) mirrorFlow(cmd *cobra.Command, op flows.TrustOp, engines []string, dryRun bool) (*mirrorOutcome, error) {
 	ctx := cmd.Context()
 	plan, err := a.env.PlanMirrors(ctx, op, engines)
 	if err != nil {

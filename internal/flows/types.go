@@ -34,6 +34,8 @@ type (
 	GCResult      = stack.GCResult
 	TrustOp       = trust.Op
 	TrustState    = trust.State
+	// StoreStatus is one store's (or engine's) state and detail.
+	StoreStatus = trust.Status
 	// AlertThresholds are esb.yaml's alerts thresholds.
 	AlertThresholds = config.Alerts
 	// BadReferenceError is an image reference that does not parse.
