@@ -131,7 +131,7 @@ func startFixtureRegistry(t testing.TB, s *testStack) string {
 // away; a Helm-chart-shaped artifact shows as a chart in tags, inspect
 // and catalog.
 func TestArtifactsAndReferrersThroughTheStack(t *testing.T) {
-	t.Parallel()
+	// Not parallel: helmPush sets DOCKER_CONFIG for Helm's client (t.Setenv).
 	s := newStack(t)
 	mustCLI(t, s.Env, "up", "--no-tui")
 	tr := caTransport(t, s.CACert())
