@@ -216,11 +216,7 @@ func clip(s string, n int) string {
 }
 
 // mirrorOutcome is the JSON document of mirror install/uninstall.
-type mirrorOutcome struct {
-	Plan    *flows.MirrorPlan   `json:"plan"`
-	Applied bool                `json:"applied"`
-	Results []flows.TrustResult `json:"results,omitempty"`
-}
+type mirrorOutcome = planOutcome[*flows.MirrorPlan]
 
 // mirrorFlow is trustFlow for the engines' mirror configuration: plan,
 // print, consent (--yes headless, a prompt on a terminal), apply exactly

@@ -8,6 +8,14 @@ import (
 	"github.com/esbtui/esbtui/internal/flows"
 )
 
+// planOutcome is the JSON document of an install or uninstall: the plan
+// (P), whether it was applied and what each store or engine did.
+type planOutcome[P any] struct {
+	Plan    P                   `json:"plan"`
+	Applied bool                `json:"applied"`
+	Results []flows.TrustResult `json:"results,omitempty"`
+}
+
 // planFlow is what `trust install/uninstall` and `mirror
 // install/uninstall` share once the plan is printed: settle --dry-run and
 // an empty plan, get consent (root or sudo, --yes headless, a prompt on a

@@ -85,12 +85,8 @@ func checkStoreNames(names []string) error {
 	return nil
 }
 
-// trustOutcome is the JSON document of an install or uninstall.
-type trustOutcome struct {
-	Plan    *flows.TrustPlan    `json:"plan"`
-	Applied bool                `json:"applied"`
-	Results []flows.TrustResult `json:"results,omitempty"`
-}
+// trustOutcome is the JSON document of trust install or uninstall.
+type trustOutcome = planOutcome[*flows.TrustPlan]
 
 // trustFlow plans op, prints the plan, gets consent (root or sudo, --yes
 // headless, a prompt on a terminal), applies it and prints what each store
