@@ -255,33 +255,8 @@ func (s *Store) inspectSigning(now time.Time) CertInfo {
 	} else if info.DaysLeft < int(RenewBefore.Hours()/24) {
 		info.Warnings = append(info.Warnings, fmt.Sprintf("expires in %d days: run `esbtui init` or `esbtui cert rotate --signing`", info.DaysLeft))
 	}
-	if keyPEM, err := s.readFile(SigningKeyFile, true); err != nil {
-		info.Problems = append(info.Problems, err.Error())
-	} else if k, err := ParseKeyPEM(keyPEM); err != nil {
-		info.Problems = append(info.Problems, fmt.Sprintf("%s: %v: run `esbtui cert rotate --signing`", info.KeyFile, err))
-	} else if !publicKeysEqual(k.Public(), c.PublicKey) {
-		info.Problems = append(info.Problems, fmt.Sprintf("%s does not match %s: run `esbtui cert rotate --signing`", info.KeyFile, info.File))
-	} else {
-		info.KeyMatch = true
-	}
-	caPEM, err := s.readFile(CACertFile, false)
-	if err != nil {
-		info.ChainError = "no CA to verify against"
-		return info
-	}
-	caCert, err := ParseCertPEM(caPEM)
-	if err != nil {
-		info.ChainError = "CA certificate unreadable"
-		return info
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(caCert)
-	if _, err := c.Verify(x509.VerifyOptions{Roots: pool, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}); err != nil {
-		info.ChainError = err.Error()
-		info.Problems = append(info.Problems, "does not verify against the CA: "+err.Error()+": run `esbtui cert rotate --signing`")
-	} else {
-		info.ChainValid = true
-	}
+	s.checkKey(&info, c, SigningKeyFile, "run `esbtui cert rotate --signing`")
+	s.checkChain(&info, c, now, x509.ExtKeyUsageCodeSigning, "run `esbtui cert rotate --signing`")
 	return info
 }
 

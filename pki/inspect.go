@@ -166,39 +166,10 @@ func (s *Store) inspectServer(now time.Time, ca CertInfo) CertInfo {
 	} else if info.DaysLeft < int(RenewBefore.Hours()/24) {
 		info.Warnings = append(info.Warnings, fmt.Sprintf("expires in %d days: run `esbtui init` or `esbtui cert rotate`", info.DaysLeft))
 	}
-	keyPEM, err := s.readFile(ServerKeyFile, true)
-	switch {
-	case err != nil:
-		info.Problems = append(info.Problems, err.Error())
-	default:
-		k, err := ParseKeyPEM(keyPEM)
-		switch {
-		case err != nil:
-			info.Problems = append(info.Problems, fmt.Sprintf("%s: %v: run `esbtui cert rotate`", info.KeyFile, err))
-		case !publicKeysEqual(k.Public(), c.PublicKey):
-			info.Problems = append(info.Problems, fmt.Sprintf("%s does not match %s: run `esbtui cert rotate`", info.KeyFile, info.File))
-		default:
-			info.KeyMatch = true
-		}
-	}
-	caPEM, err := s.readFile(CACertFile, false)
-	if err != nil {
-		info.ChainError = "no CA to verify against"
+	s.checkKey(&info, c, ServerKeyFile, "run `esbtui cert rotate`")
+	caCert := s.checkChain(&info, c, now, x509.ExtKeyUsageServerAuth, "run `esbtui cert rotate`")
+	if caCert == nil {
 		return info
-	}
-	caCert, err := ParseCertPEM(caPEM)
-	if err != nil {
-		info.ChainError = "CA certificate unreadable"
-		return info
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(caCert)
-	_, err = c.Verify(x509.VerifyOptions{Roots: pool, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
-	if err != nil {
-		info.ChainError = err.Error()
-		info.Problems = append(info.Problems, "does not verify against the CA: "+err.Error()+": run `esbtui cert rotate`")
-	} else {
-		info.ChainValid = true
 	}
 	info.Uncovered = notCovered(caCert, Names{DNS: c.DNSNames, IPs: c.IPAddresses})
 	if len(info.Uncovered) > 0 && info.ChainValid {
@@ -208,6 +179,50 @@ func (s *Store) inspectServer(now time.Time, ca CertInfo) CertInfo {
 		info.Problems = append(info.Problems, "missing default names "+strings.Join(missing, ", ")+": run `esbtui init`")
 	}
 	return info
+}
+
+// checkKey records in info whether keyFile holds c's key; fix is what to
+// run when it does not.
+func (s *Store) checkKey(info *CertInfo, c *x509.Certificate, keyFile, fix string) {
+	keyPEM, err := s.readFile(keyFile, true)
+	if err != nil {
+		info.Problems = append(info.Problems, err.Error())
+		return
+	}
+	k, err := ParseKeyPEM(keyPEM)
+	switch {
+	case err != nil:
+		info.Problems = append(info.Problems, fmt.Sprintf("%s: %v: %s", info.KeyFile, err, fix))
+	case !publicKeysEqual(k.Public(), c.PublicKey):
+		info.Problems = append(info.Problems, fmt.Sprintf("%s does not match %s: %s", info.KeyFile, info.File, fix))
+	default:
+		info.KeyMatch = true
+	}
+}
+
+// checkChain records in info whether c verifies against the CA for usage
+// (fix: what to run when it does not) and returns the CA certificate, nil
+// when there is none to read.
+func (s *Store) checkChain(info *CertInfo, c *x509.Certificate, now time.Time, usage x509.ExtKeyUsage, fix string) *x509.Certificate {
+	caPEM, err := s.readFile(CACertFile, false)
+	if err != nil {
+		info.ChainError = "no CA to verify against"
+		return nil
+	}
+	caCert, err := ParseCertPEM(caPEM)
+	if err != nil {
+		info.ChainError = "CA certificate unreadable"
+		return nil
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
+	if _, err := c.Verify(x509.VerifyOptions{Roots: pool, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
+		info.ChainError = err.Error()
+		info.Problems = append(info.Problems, "does not verify against the CA: "+err.Error()+": "+fix)
+	} else {
+		info.ChainValid = true
+	}
+	return caCert
 }
 
 func mustNames(in []string) Names {

@@ -112,13 +112,9 @@ func GarbageCollect(ctx context.Context, e *engine.Engine, project string, o GCO
 	if o.HealthTimeout <= 0 {
 		o.HealthTimeout = 2 * time.Minute
 	}
-	reg, err := registryContainer(ctx, e, project)
+	reg, in, err := inspectRegistry(ctx, e, project)
 	if err != nil {
 		return nil, err
-	}
-	in, err := e.Client().ContainerInspect(ctx, reg.ID, client.ContainerInspectOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("stack: inspect the registry container %s: %w", reg.Container, err)
 	}
 	cfg := in.Container.Config
 	if cfg == nil || in.Container.State == nil || !in.Container.State.Running {
@@ -200,6 +196,19 @@ func registryContainer(ctx context.Context, e *engine.Engine, project string) (e
 		}
 	}
 	return engine.Service{}, &NoRegistryError{Project: project}
+}
+
+// inspectRegistry finds the project's registry container and inspects it.
+func inspectRegistry(ctx context.Context, e *engine.Engine, project string) (engine.Service, client.ContainerInspectResult, error) {
+	reg, err := registryContainer(ctx, e, project)
+	if err != nil {
+		return reg, client.ContainerInspectResult{}, err
+	}
+	in, err := e.Client().ContainerInspect(ctx, reg.ID, client.ContainerInspectOptions{})
+	if err != nil {
+		return reg, in, fmt.Errorf("stack: inspect the registry container %s: %w", reg.Container, err)
+	}
+	return reg, in, nil
 }
 
 // RestartRegistry restarts the project's registry container and waits until

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/moby/moby/client"
-
 	"github.com/esbtui/esbtui/stack/engine"
 )
 
@@ -59,13 +57,9 @@ const maxRunsRead = 200
 // the container. What the container answers is validated: job names
 // known, counts not negative, text bounded.
 func RegistryMaintenance(ctx context.Context, e *engine.Engine, project string) (*Maintenance, error) {
-	reg, err := registryContainer(ctx, e, project)
+	reg, in, err := inspectRegistry(ctx, e, project)
 	if err != nil {
 		return nil, err
-	}
-	in, err := e.Client().ContainerInspect(ctx, reg.ID, client.ContainerInspectOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("stack: inspect the registry container %s: %w", reg.Container, err)
 	}
 	cfg := in.Container.Config
 	if cfg == nil || !isSelfImageEntrypoint(cfg.Entrypoint) {

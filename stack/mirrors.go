@@ -2,7 +2,6 @@ package stack
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -148,34 +147,5 @@ func escapeDollar(s string) string {
 // WriteMirrorsCompose writes the mirrors compose file into dir (atomically,
 // only when it changed) and returns its path.
 func WriteMirrorsCompose(dir string, data []byte) (string, error) {
-	path := filepath.Join(dir, MirrorsComposeFile)
-	if cur, err := os.ReadFile(path); err == nil && string(cur) == string(data) {
-		return path, nil
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("stack: create %s: %w", dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, ".mirrors-*.yaml")
-	if err != nil {
-		return "", fmt.Errorf("stack: write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("stack: write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("stack: write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("stack: write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return "", fmt.Errorf("stack: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("stack: write %s: %w", path, err)
-	}
-	return path, nil
+	return writeComposeFile(dir, MirrorsComposeFile, ".mirrors-*.yaml", data)
 }

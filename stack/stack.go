@@ -35,19 +35,26 @@ const RegistryService = "registry"
 // WriteDefault writes the embedded default compose file into dir (created
 // 0700) atomically, so users can read what runs, and returns its path.
 func WriteDefault(dir string) (string, error) {
+	return writeComposeFile(dir, DefaultComposeFile, ".compose-*.yaml", defaultCompose)
+}
+
+// writeComposeFile writes data to dir/name (dir created 0700, the file
+// 0644) through a temp file named like pattern (fsync, rename), only when
+// it changed, and returns its path.
+func writeComposeFile(dir, name, pattern string, data []byte) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("stack: create %s: %w", dir, err)
 	}
-	path := filepath.Join(dir, DefaultComposeFile)
-	if cur, err := os.ReadFile(path); err == nil && string(cur) == string(defaultCompose) {
+	path := filepath.Join(dir, name)
+	if cur, err := os.ReadFile(path); err == nil && string(cur) == string(data) {
 		return path, nil
 	}
-	tmp, err := os.CreateTemp(dir, ".compose-*.yaml")
+	tmp, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return "", fmt.Errorf("stack: write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(defaultCompose); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return "", fmt.Errorf("stack: write %s: %w", path, err)
 	}

@@ -49,13 +49,9 @@ type RegistryFSOptions struct {
 // else in the container: esbtui's image answers `registryd df`, another
 // image its shell's `stat -f` (or `df -P`). The registry keeps serving.
 func RegistryFilesystem(ctx context.Context, e *engine.Engine, project string, o RegistryFSOptions) (*RegistryStorage, error) {
-	reg, err := registryContainer(ctx, e, project)
+	reg, in, err := inspectRegistry(ctx, e, project)
 	if err != nil {
 		return nil, err
-	}
-	in, err := e.Client().ContainerInspect(ctx, reg.ID, client.ContainerInspectOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("stack: inspect the registry container %s: %w", reg.Container, err)
 	}
 	cfg := in.Container.Config
 	if cfg == nil || in.Container.State == nil || !in.Container.State.Running {

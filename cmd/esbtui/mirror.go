@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -51,12 +51,7 @@ ESB_DOCKERD_PIDFILE name another daemon.json and the dockerd to reload.`,
 			Args:  usageArgs(cobra.NoArgs),
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				out, err := a.mirrorFlow(cmd, op, engines, dryRun)
-				if out != nil {
-					if jerr := a.output(out, nil); jerr != nil {
-						return jerr
-					}
-				}
-				return err
+				return outputOutcome(a, out, err)
 			},
 		}
 		sub.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (files and commands) and change nothing")
@@ -221,11 +216,7 @@ func clip(s string, n int) string {
 }
 
 // mirrorOutcome is the JSON document of mirror install/uninstall.
-type mirrorOutcome struct {
-	Plan    *flows.MirrorPlan   `json:"plan"`
-	Applied bool                `json:"applied"`
-	Results []flows.TrustResult `json:"results,omitempty"`
-}
+type mirrorOutcome = planOutcome[*flows.MirrorPlan]
 
 // mirrorFlow is trustFlow for the engines' mirror configuration: plan,
 // print, consent (--yes headless, a prompt on a terminal), apply exactly
@@ -244,45 +235,10 @@ func (a *app) mirrorFlow(cmd *cobra.Command, op flows.TrustOp, engines []string,
 			a.printf("  (Docker's daemon configuration: %s)\n", plan.DaemonConfig)
 		}
 	}
-	naNamed := namedNotApplicable(tp, engines)
-	switch {
-	case dryRun:
-		if tp.Failed() {
-			return out, &exitError{code: exitFailed}
-		}
-		return out, nil
-	case tp.Empty():
-		if tp.Failed() || naNamed != nil {
-			return out, &exitError{code: exitFailed, err: errors.Join(planErrors(tp), naNamed)}
-		}
-		return out, nil
-	}
-	if !a.yes {
-		how := "as root"
-		if tp.NeedsRoot() {
-			how = "through sudo"
-		}
-		if a.headless() {
-			return out, &exitError{code: exitFailed, err: fmt.Errorf("mirror %s: the plan above changes engine configuration (%s); re-run with --yes to apply it, or --dry-run to only print it", op, how)}
-		}
-		ok, err := a.ask(a.stdout, fmt.Sprintf("Apply this plan (%s)?", how))
-		if err != nil {
-			return out, &exitError{code: exitFailed, err: fmt.Errorf("mirror %s: %w; nothing changed", op, err)}
-		}
-		if !ok {
-			return out, &exitError{code: exitFailed, err: fmt.Errorf("mirror %s: cancelled, nothing changed", op)}
-		}
-	}
-	results, err := a.env.ExecuteMirrors(ctx, plan, a.sink())
-	out.Applied, out.Results = true, results
-	if !a.jsonOut {
-		printResults(a, "Mirror", results, mirrorWord)
-	}
-	if err != nil {
-		return out, &exitError{code: exitFailed, err: err}
-	}
-	if naNamed != nil {
-		return out, &exitError{code: exitFailed, err: naNamed}
-	}
-	return out, nil
+	flow := planFlow{verb: "mirror", title: "Mirror", changes: "engine configuration", word: mirrorWord,
+		execute: func(ctx context.Context) ([]flows.TrustResult, error) {
+			return a.env.ExecuteMirrors(ctx, plan, a.sink())
+		}}
+	out.Applied, out.Results, err = flow.run(ctx, a, tp, engines, dryRun)
+	return out, err
 }

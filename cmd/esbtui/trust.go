@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -67,13 +67,7 @@ ESB_TRUST_ROOT=DIR prefixes every store path (a sandbox for tests and CI).`,
 					return err
 				}
 				out, err := a.trustFlow(cmd, op, stores, dryRun)
-				if out != nil {
-					// the plan and results were printed as text as they came
-					if jerr := a.output(out, nil); jerr != nil {
-						return jerr
-					}
-				}
-				return err
+				return outputOutcome(a, out, err)
 			},
 		}
 		sub.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (files and commands) and change nothing")
@@ -91,12 +85,8 @@ func checkStoreNames(names []string) error {
 	return nil
 }
 
-// trustOutcome is the JSON document of an install or uninstall.
-type trustOutcome struct {
-	Plan    *flows.TrustPlan    `json:"plan"`
-	Applied bool                `json:"applied"`
-	Results []flows.TrustResult `json:"results,omitempty"`
-}
+// trustOutcome is the JSON document of trust install or uninstall.
+type trustOutcome = planOutcome[*flows.TrustPlan]
 
 // trustFlow plans op, prints the plan, gets consent (root or sudo, --yes
 // headless, a prompt on a terminal), applies it and prints what each store
@@ -111,72 +101,10 @@ func (a *app) trustFlow(cmd *cobra.Command, op flows.TrustOp, stores []string, d
 	if !a.jsonOut {
 		printTrustPlan(a, plan)
 	}
-	naNamed := namedNotApplicable(plan, stores)
-	switch {
-	case dryRun:
-		if plan.Failed() {
-			return out, &exitError{code: exitFailed}
-		}
-		return out, nil
-	case plan.Empty():
-		if plan.Failed() || naNamed != nil {
-			return out, &exitError{code: exitFailed, err: errors.Join(planErrors(plan), naNamed)}
-		}
-		return out, nil
-	}
-	if !a.yes {
-		how := "as root"
-		if plan.NeedsRoot() {
-			how = "through sudo"
-		}
-		if a.headless() {
-			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: the plan above changes trust stores (%s); re-run with --yes to apply it, or --dry-run to only print it", op, how)}
-		}
-		ok, err := a.ask(a.stdout, fmt.Sprintf("Apply this plan (%s)?", how))
-		if err != nil {
-			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: %w; nothing changed", op, err)}
-		}
-		if !ok {
-			return out, &exitError{code: exitFailed, err: fmt.Errorf("trust %s: cancelled, nothing changed", op)}
-		}
-	}
-	results, err := a.env.ExecuteTrust(ctx, plan, a.sink())
-	out.Applied, out.Results = true, results
-	if !a.jsonOut {
-		printTrustResults(a, results)
-	}
-	if err != nil {
-		return out, &exitError{code: exitFailed, err: err}
-	}
-	if naNamed != nil {
-		return out, &exitError{code: exitFailed, err: naNamed}
-	}
-	return out, nil
-}
-
-func planErrors(p *flows.TrustPlan) error {
-	var errs []error
-	for _, it := range p.Items {
-		if it.Error != "" {
-			errs = append(errs, errors.New(it.Error))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// namedNotApplicable: a store asked for by name that does not exist here is
-// an error, not a silent skip.
-func namedNotApplicable(p *flows.TrustPlan, names []string) error {
-	if len(names) == 0 {
-		return nil
-	}
-	var errs []error
-	for _, it := range p.Items {
-		if it.Skip != "" {
-			errs = append(errs, fmt.Errorf("trust: %s: not applicable: %s", it.Store, it.Skip))
-		}
-	}
-	return errors.Join(errs...)
+	flow := planFlow{verb: "trust", title: "Trust", changes: "trust stores", word: trustWord,
+		execute: func(ctx context.Context) ([]flows.TrustResult, error) { return a.env.ExecuteTrust(ctx, plan, a.sink()) }}
+	out.Applied, out.Results, err = flow.run(ctx, a, plan, stores, dryRun)
+	return out, err
 }
 
 func printTrustPlan(a *app, p *flows.TrustPlan) { printPlan(a, "Trust", p, trustWord) }
@@ -210,8 +138,6 @@ func printPlan(a *app, title string, p *flows.TrustPlan, word func(flows.TrustSt
 		}
 	}
 }
-
-func printTrustResults(a *app, rs []flows.TrustResult) { printResults(a, "Trust", rs, trustWord) }
 
 func printResults(a *app, title string, rs []flows.TrustResult, word func(flows.TrustState) string) {
 	a.printf("%s results\n", title)

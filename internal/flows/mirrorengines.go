@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -123,32 +122,14 @@ func (e *Env) ExecuteMirrors(ctx context.Context, mp *MirrorPlan, sink progress.
 		return nil, fmt.Errorf("mirror: no plan to execute: make one with PlanMirrors and show it first")
 	}
 	op := mp.Op
-	rep := progress.Reporter{Op: "mirror " + string(op), Sink: sink}
-	var results []TrustResult
-	te := &TrustError{Op: op}
+	run := newPlanRun(e, "mirror", op, mp.cfg.Trust.Root, sink)
 	for _, it := range mp.Items {
-		r := TrustResult{Store: it.Store}
-		switch {
-		case it.Skip != "":
-			r.Outcome, r.After = TrustNotApplicable, it.Status
-			rep.Emit(progress.Event{Step: it.Store, Status: progress.Skipped, Message: "not applicable: " + it.Skip})
-			results = append(results, r)
-			continue
-		case it.Error != "":
-			r.Outcome, r.Error, r.After = TrustFailed, it.Error, it.Status
-			te.Failed, te.Errs = append(te.Failed, it.Store), append(te.Errs, errors.New(it.Error))
-			rep.Emit(progress.Event{Step: it.Store, Status: progress.Failed, Message: "cannot plan", Err: it.Error})
-			results = append(results, r)
-			continue
-		case it.Plan.Empty():
-			r.Outcome, r.After = TrustNothingToDo, it.Status
-			rep.Emit(progress.Event{Step: it.Store, Status: progress.Skipped, Message: "nothing to do (" + string(r.After.State) + ")"})
-			results = append(results, r)
+		if run.settledWithoutRunning(it) {
 			continue
 		}
 		p := *it.Plan
 		docker := it.Store == "docker" && mp.docker != nil
-		rep.Emit(progress.Event{Step: it.Store, Status: progress.Start, Message: fmt.Sprintf("%d step(s)", len(p.Steps))})
+		run.start(it.Store, len(p.Steps))
 		var err error
 		if docker && op == trust.OpInstall && mp.dockerRec != nil {
 			err = mp.cfg.Record.Write(mp.dockerRec)
@@ -162,29 +143,10 @@ func (e *Env) ExecuteMirrors(ctx context.Context, mp *MirrorPlan, sink progress.
 		if err == nil && docker && len(p.Commands()) > 0 {
 			err = e.verifyEngineMirrors(ctx, op, mp.docker.MirrorURLs())
 		}
-		r.After = it.store.Check(ctx)
-		fields := map[string]any{"engine": it.Store, "files": p.Files(), "commands": p.Commands()}
-		if root := mp.cfg.Trust.Root; root != "" {
-			fields["root"] = root
-		}
-		if err != nil {
-			r.Outcome, r.Error = TrustFailed, err.Error()
-			te.Failed, te.Errs = append(te.Failed, it.Store), append(te.Errs, err)
-			fields["error"] = err.Error()
-			e.record("mirror."+string(op)+".failed", fields)
-			rep.Emit(progress.Event{Step: it.Store, Status: progress.Failed, Message: string(r.After.State), Err: err.Error()})
-		} else {
-			r.Outcome = TrustDone
-			te.Succeeded = append(te.Succeeded, it.Store)
-			e.record(map[trust.Op]string{trust.OpInstall: "mirror.installed", trust.OpUninstall: "mirror.removed"}[op], fields)
-			rep.Emit(progress.Event{Step: it.Store, Status: progress.Done, Message: string(r.After.State)})
-		}
-		results = append(results, r)
+		r := TrustResult{Store: it.Store, After: it.store.Check(ctx)}
+		run.ran(r, err, map[string]any{"engine": it.Store, "files": p.Files(), "commands": p.Commands()})
 	}
-	if len(te.Failed) > 0 {
-		return results, te
-	}
-	return results, nil
+	return run.outcome()
 }
 
 // verifyEngineMirrors polls the engine until its registry mirrors include

@@ -351,65 +351,25 @@ func (e *Env) ExecuteTrust(ctx context.Context, tp *TrustPlan, sink progress.Sin
 			return nil, fmt.Errorf("trust %s: nothing changed: %w", op, err)
 		}
 	}
-	rep := progress.Reporter{Op: "trust " + string(op), Sink: sink}
-	var results []TrustResult
-	te := &TrustError{Op: op}
+	run := newPlanRun(e, "trust", op, tp.cfg.Root, sink)
 	for _, it := range tp.Items {
-		r := TrustResult{Store: it.Store}
-		switch {
-		case it.Skip != "":
-			r.Outcome, r.After = TrustNotApplicable, it.Status
-			rep.Emit(progress.Event{Step: it.Store, Status: progress.Skipped, Message: "not applicable: " + it.Skip})
-			results = append(results, r)
-			continue
-		case it.Error != "":
-			err := errors.New(it.Error)
-			r.Outcome, r.Error, r.After = TrustFailed, it.Error, it.Status
-			te.Failed, te.Errs = append(te.Failed, it.Store), append(te.Errs, err)
-			rep.Emit(progress.Event{Step: it.Store, Status: progress.Failed, Message: "cannot plan", Err: it.Error})
-			results = append(results, r)
-			continue
-		case it.Plan.Empty():
-			r.Outcome, r.After = TrustNothingToDo, it.Status
-			rep.Emit(progress.Event{Step: it.Store, Status: progress.Skipped, Message: "nothing to do (" + string(r.After.State) + ")"})
-			results = append(results, r)
+		if run.settledWithoutRunning(it) {
 			continue
 		}
 		p := *it.Plan
-		rep.Emit(progress.Event{Step: it.Store, Status: progress.Start, Message: fmt.Sprintf("%d step(s)", len(p.Steps))})
+		run.start(it.Store, len(p.Steps))
 		err := trust.Execute(ctx, tp.cfg, p)
-		r.After = it.store.Check(ctx)
+		r := TrustResult{Store: it.Store, After: it.store.Check(ctx)}
 		var changed *trust.PlanChangedError
 		if errors.As(err, &changed) && changed.AlreadyDone() {
 			r.Outcome = TrustNothingToDo
-			rep.Emit(progress.Event{Step: it.Store, Status: progress.Skipped, Message: "nothing to do: already done by an earlier step (" + string(r.After.State) + ")"})
-			results = append(results, r)
+			run.rep.Emit(progress.Event{Step: it.Store, Status: progress.Skipped, Message: "nothing to do: already done by an earlier step (" + string(r.After.State) + ")"})
+			run.results = append(run.results, r)
 			continue
 		}
-		fields := map[string]any{"store": it.Store, "ca_sha256": trust.Fingerprint(ca.Cert), "files": p.Files(), "commands": p.Commands()}
-		if root := tp.cfg.Root; root != "" {
-			fields["root"] = root
-		}
-		if err != nil {
-			r.Outcome, r.Error = TrustFailed, err.Error()
-			te.Failed = append(te.Failed, it.Store)
-			te.Errs = append(te.Errs, err)
-			fields["error"] = err.Error()
-			e.record("trust."+string(op)+".failed", fields)
-			rep.Emit(progress.Event{Step: it.Store, Status: progress.Failed, Message: string(r.After.State), Err: err.Error()})
-		} else {
-			r.Outcome = TrustDone
-			te.Succeeded = append(te.Succeeded, it.Store)
-			action := map[trust.Op]string{trust.OpInstall: "trust.installed", trust.OpUninstall: "trust.removed"}[op]
-			e.record(action, fields)
-			rep.Emit(progress.Event{Step: it.Store, Status: progress.Done, Message: string(r.After.State)})
-		}
-		results = append(results, r)
+		run.ran(r, err, map[string]any{"store": it.Store, "ca_sha256": trust.Fingerprint(ca.Cert), "files": p.Files(), "commands": p.Commands()})
 	}
-	if len(te.Failed) > 0 {
-		return results, te
-	}
-	return results, nil
+	return run.outcome()
 }
 
 // wslNotes says which side is trusted under WSL (mkcert #357, #527).
