@@ -35,12 +35,9 @@ type CA struct {
 // caCommonName names the machine and user, like mkcert does, so a user can
 // tell in a trust store whose CA this is.
 func caCommonName() string {
-	u := os.Getenv("USER")
+	u := "unknown"
 	if cu, err := user.Current(); err == nil && cu.Username != "" {
 		u = cu.Username
-	}
-	if u == "" {
-		u = "unknown"
 	}
 	h, err := os.Hostname()
 	if err != nil || h == "" {

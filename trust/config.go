@@ -43,6 +43,9 @@ type Config struct {
 	// JavaKeystore overrides the cacerts file of the default JDK (used as
 	// given, not under Root).
 	JavaKeystore string
+	// JavaHome is $JAVA_HOME, read by the caller (where the default JDK's
+	// cacerts is looked for first).
+	JavaHome string
 }
 
 func (c *Config) goos() string {

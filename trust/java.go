@@ -91,7 +91,7 @@ func newJavaStore(cfg *Config, ca CA) *javaStore {
 		return s
 	}
 	var candidates []string
-	if jh := os.Getenv("JAVA_HOME"); jh != "" {
+	if jh := cfg.JavaHome; jh != "" {
 		candidates = append(candidates, filepath.Join(jh, "lib", "security", "cacerts"), filepath.Join(jh, "jre", "lib", "security", "cacerts"))
 	}
 	if real, err := filepath.EvalSymlinks(s.keytool); err == nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -34,7 +32,7 @@ unless --shell names it.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if shell == "" {
-				shell = filepath.Base(os.Getenv("SHELL"))
+				shell = a.env.Cfg.Host.Shell
 				if !slices.Contains(envShells, shell) {
 					shell = "sh"
 				}
@@ -42,7 +40,7 @@ unless --shell names it.`,
 			if !slices.Contains(envShells, shell) {
 				return &usageError{fmt.Errorf("--shell %q: give one of %s", shell, strings.Join(envShells, ", "))}
 			}
-			vars, _, err := a.env.HostRuntimeEnv(os.Getenv("JAVA_TOOL_OPTIONS"))
+			vars, _, err := a.env.HostRuntimeEnv(a.env.Cfg.RuntimeCAEnv["JAVA_TOOL_OPTIONS"])
 			if err != nil {
 				return err
 			}

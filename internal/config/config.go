@@ -148,6 +148,22 @@ type Config struct {
 	// DockerConfigDir is the docker CLI's configuration directory
 	// (DOCKER_CONFIG, default ~/.docker).
 	DockerConfigDir string
+	// Host is what the user's environment says about this machine's
+	// tools, read once here.
+	Host HostEnv
+}
+
+// HostEnv is the part of the user's environment esbtui reads about the
+// host's tools: who runs it, their shell, where TLS clients and Java look.
+type HostEnv struct {
+	// User is $USER (the audit log's "who" beside the OS account).
+	User string
+	// Shell is the base name of $SHELL (what `esbtui env` prints for).
+	Shell string
+	// SSLCertDir is $SSL_CERT_DIR (SSL_CERT_FILE is in RuntimeCAEnv).
+	SSLCertDir string
+	// JavaHome is $JAVA_HOME (where the default JDK's cacerts is).
+	JavaHome string
 }
 
 // Load resolves the configuration from the environment.
@@ -228,6 +244,12 @@ func Load() (Config, error) {
 		return Config{}, err
 	}
 	c.RuntimeCAEnv = runtimeCAEnv()
+	c.Host = HostEnv{
+		User:       os.Getenv("USER"),
+		Shell:      filepath.Base(os.Getenv("SHELL")),
+		SSLCertDir: os.Getenv("SSL_CERT_DIR"),
+		JavaHome:   os.Getenv("JAVA_HOME"),
+	}
 	switch m := os.Getenv(EnvPushExport); m {
 	case "", PushExportAuto:
 		c.PushExport = PushExportAuto

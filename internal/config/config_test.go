@@ -38,9 +38,16 @@ func TestLoadResolvesFlowVariablesOnce(t *testing.T) {
 	t.Setenv(EnvTrustRoot, root)
 	t.Setenv(EnvPushExport, "save")
 	t.Setenv(EnvHostGateway, "172.17.0.1")
+	t.Setenv("USER", "ada")
+	t.Setenv("SHELL", "/usr/bin/fish")
+	t.Setenv("SSL_CERT_DIR", "/etc/x/certs")
+	t.Setenv("JAVA_HOME", "/opt/jdk")
 	c, err := Load()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := (HostEnv{User: "ada", Shell: "fish", SSLCertDir: "/etc/x/certs", JavaHome: "/opt/jdk"}); c.Host != want {
+		t.Fatalf("host environment %+v, want %+v", c.Host, want)
 	}
 	if c.TrustRoot != root || c.PushExport != PushExportSave || c.HostGateway.String() != "172.17.0.1" {
 		t.Fatalf("got trust root %q, push export %q, gateway %v", c.TrustRoot, c.PushExport, c.HostGateway)

@@ -28,6 +28,8 @@ type AuditEntry struct {
 // Audit appends entries to a JSON-lines file (0600).
 type Audit struct {
 	Path string
+	// User is recorded in every entry (config's Host.User, $USER).
+	User string
 	mu   sync.Mutex
 }
 
@@ -38,7 +40,7 @@ func (a *Audit) Append(action string, fields map[string]any) error {
 	if err := os.MkdirAll(filepath.Dir(a.Path), 0o700); err != nil {
 		return fmt.Errorf("audit: create %s: %w", filepath.Dir(a.Path), err)
 	}
-	line, err := json.Marshal(AuditEntry{Time: time.Now().UTC(), Action: action, User: os.Getenv("USER"), Fields: fields})
+	line, err := json.Marshal(AuditEntry{Time: time.Now().UTC(), Action: action, User: a.User, Fields: fields})
 	if err != nil {
 		return fmt.Errorf("audit: encode %s: %w", action, err)
 	}

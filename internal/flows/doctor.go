@@ -302,5 +302,5 @@ func checkV2(ctx context.Context, e *Env, d *doctorRun) Check {
 // the process (golang/go#24540) and would miss a trust install made since.
 // Under ESB_TRUST_ROOT it reads the sandbox's bundle, never the machine's.
 func (e *Env) systemRoots() (*x509.CertPool, error) {
-	return freshSystemPool(e.Cfg.TrustRoot)
+	return freshSystemPool(e.Cfg.TrustRoot, e.Cfg.RuntimeCAEnv["SSL_CERT_FILE"], e.Cfg.Host.SSLCertDir)
 }

@@ -27,7 +27,7 @@ import (
 // /v2/ check, which would come next, never sends it a request.
 func TestDoctorTLSChecksTheRegistryHost(t *testing.T) {
 	e := newTestEnv(t)
-	bundleWith(t, e.Certs.Path(pki.CACertFile))
+	bundleWith(t, e, e.Certs.Path(pki.CACertFile))
 	ca, err := e.Certs.LoadCA()
 	if err != nil {
 		t.Fatal(err)

@@ -53,8 +53,9 @@ func serveRegistryAPI(t *testing.T, certDir string) string {
 }
 
 // bundleWith writes a system bundle holding the given PEM files, the way
-// update-ca-certificates concatenates them, and points SSL_CERT_FILE at it.
-func bundleWith(t *testing.T, pems ...string) {
+// update-ca-certificates concatenates them, and points SSL_CERT_FILE at it
+// (the process's, for in-process clients, and e's configuration).
+func bundleWith(t *testing.T, e *Env, pems ...string) {
 	t.Helper()
 	var all []byte
 	for _, p := range pems {
@@ -66,7 +67,17 @@ func bundleWith(t *testing.T, pems ...string) {
 	}
 	f := filepath.Join(t.TempDir(), "ca-certificates.crt")
 	os.WriteFile(f, all, 0o644)
+	useSystemBundle(t, e, f)
+}
+
+// useSystemBundle points SSL_CERT_FILE at f, in the process and in e's
+// configuration (read once in config.Load in a real run).
+func useSystemBundle(t *testing.T, e *Env, f string) {
 	t.Setenv("SSL_CERT_FILE", f)
+	if e.Cfg.RuntimeCAEnv == nil {
+		e.Cfg.RuntimeCAEnv = map[string]string{}
+	}
+	e.Cfg.RuntimeCAEnv["SSL_CERT_FILE"] = f
 }
 
 func statusOf(r DoctorReport, name string) Check {
@@ -86,7 +97,7 @@ func TestDoctorHealthyTLSChain(t *testing.T) {
 	if _, err := e.ApplyTrust(context.Background(), trust.OpInstall, []string{"system"}, progress.Discard); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("SSL_CERT_FILE", filepath.Join(os.Getenv(EnvTrustRoot), "etc/ssl/certs/ca-certificates.crt"))
+	useSystemBundle(t, e, filepath.Join(os.Getenv(EnvTrustRoot), "etc/ssl/certs/ca-certificates.crt"))
 	r := e.Doctor(context.Background(), progress.Discard)
 	for _, n := range []string{"root CA", "server certificate", "trust: system", "TLS to registry (system roots)", "registry API /v2/"} {
 		if c := statusOf(r, n); c.Status != CheckOK {
@@ -100,7 +111,7 @@ func TestDoctorCANotInSystemStore(t *testing.T) {
 	e.Cfg.Registry = serveRegistryAPI(t, e.Cfg.CertDir)
 	other := t.TempDir()
 	pki.NewStore(other).Ensure(context.Background(), pki.Options{}, nil)
-	bundleWith(t, filepath.Join(other, pki.CACertFile)) // a bundle without our CA
+	bundleWith(t, e, filepath.Join(other, pki.CACertFile)) // a bundle without our CA
 	r := e.Doctor(context.Background(), progress.Discard)
 	f, ok := r.FirstFailure()
 	if !ok || f.Name != "trust: system" || f.Fix != "esbtui trust install --store system" {
@@ -118,7 +129,7 @@ func TestDoctorForeignCertificate(t *testing.T) {
 	e := newTestEnv(t)
 	other := newTestEnv(t)
 	e.Cfg.Registry = serveRegistryAPI(t, other.Cfg.CertDir) // serves another CA's cert
-	bundleWith(t, e.Certs.Path(pki.CACertFile))
+	bundleWith(t, e, e.Certs.Path(pki.CACertFile))
 	if c := statusOf(e.Doctor(context.Background(), progress.Discard), "TLS to registry (system roots)"); c.Status != CheckFail || !strings.Contains(c.Why, "not issued by our CA") {
 		t.Fatalf("TLS check %+v", c)
 	}
@@ -186,7 +197,7 @@ func TestDoctorReportsEachLinkAsItGoes(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no-engine.sock"))
 	t.Setenv("DOCKER_CONTEXT", "")
 	e.Cfg.Registry = serveRegistryAPI(t, e.Cfg.CertDir)
-	bundleWith(t, e.Certs.Path(pki.CACertFile))
+	bundleWith(t, e, e.Certs.Path(pki.CACertFile))
 	var c progress.Collector
 	r := e.Doctor(context.Background(), &c)
 	links := []string{"root CA", "server certificate", "trust", "container engine", "engine certs.d", "stack services", "containers trust the CA", "TLS to registry (system roots)", "registry API /v2/", "probe push → pull → run", "alerts", "engine uses the mirror", "mirror reaches its upstream"}
@@ -270,7 +281,7 @@ func TestDoctorTLSReadsTheSandboxBundle(t *testing.T) {
 	}
 	// The machine's own bundle does not trust this fresh CA: the pass
 	// above came from the sandbox.
-	pool, err := freshSystemPool("")
+	pool, err := freshSystemPool("", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func New(cfg config.Config) *Env {
 	e := &Env{
 		Cfg:   cfg,
 		Certs: certs,
-		Audit: &Audit{Path: cfg.AuditLog()},
+		Audit: &Audit{Path: cfg.AuditLog(), User: cfg.Host.User},
 		Now:   time.Now,
 		Sudo:  []string{"sudo", "--"},
 

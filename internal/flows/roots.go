@@ -31,8 +31,7 @@ var bundleDirs = []string{"/etc/ssl/certs", "/etc/pki/tls/certs"}
 // outside it: "the system" is the sandbox, where `esbtui trust install`
 // wrote. Elsewhere than Linux, without a root, it falls back to the platform
 // verifier's pool.
-func freshSystemPool(root string) (*x509.CertPool, error) {
-	fileEnv, dirEnv := os.Getenv("SSL_CERT_FILE"), os.Getenv("SSL_CERT_DIR")
+func freshSystemPool(root, fileEnv, dirEnv string) (*x509.CertPool, error) {
 	if runtime.GOOS != "linux" && root == "" && fileEnv == "" && dirEnv == "" {
 		return x509.SystemCertPool()
 	}

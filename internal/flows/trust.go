@@ -144,6 +144,7 @@ func (e *Env) TrustConfig() (*trust.Config, error) {
 		Sudo:       e.sudo(),
 		Installed:  installed,
 		Keystores:  e.keystores,
+		JavaHome:   e.Cfg.Host.JavaHome,
 	}, nil
 }
 
