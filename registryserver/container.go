@@ -77,7 +77,7 @@ func RunInContainerWith(ctx context.Context, args []string, stdout, stderr io.Wr
 		// The hook is process-wide: RunInContainer is the container's
 		// entrypoint and runs once.
 		// A mirror (pull-through cache) puts its middleware in front.
-		mirror := func(next http.Handler) http.Handler { return next }
+		mirror := func(_ *configuration.Configuration, next http.Handler) http.Handler { return next }
 		if dir := os.Getenv(MirrorDirEnv); dir != "" {
 			mw, err := setUpMirror(ctx, dir)
 			if err != nil {
@@ -86,7 +86,7 @@ func RunInContainerWith(ctx context.Context, args []string, stdout, stderr io.Wr
 			mirror = mw
 		}
 		registry.RegisterHandler(func(cfg *configuration.Configuration, next http.Handler) http.Handler {
-			return mirror(withMaintainer(ctx, cfg, NewOCIHandler(next), o.Schedules, logrus.StandardLogger()))
+			return mirror(cfg, withMaintainer(ctx, cfg, NewOCIHandler(next), o.Schedules, logrus.StandardLogger()))
 		})
 	}
 	root := registry.RootCmd

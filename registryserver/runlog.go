@@ -37,12 +37,21 @@ const MaxRunLogTail = 200
 // filesystem storage root (the volume); a registry without one keeps the
 // log in /tmp (lost with the container).
 func runLogDir(cfg *configuration.Configuration) string {
-	if cfg.Storage.Type() == "filesystem" {
-		if root, _ := cfg.Storage.Parameters()["rootdirectory"].(string); root != "" {
-			return filepath.Join(root, "esbtui")
-		}
+	if root := filesystemRoot(cfg); root != "" {
+		return filepath.Join(root, "esbtui")
 	}
 	return filepath.Join(os.TempDir(), "esbtui")
+}
+
+// filesystemRoot is the filesystem storage's root directory in the
+// registry's configuration (its file and REGISTRY_* variables, as
+// distribution parsed them); "" for another storage driver.
+func filesystemRoot(cfg *configuration.Configuration) string {
+	if cfg.Storage.Type() != "filesystem" {
+		return ""
+	}
+	root, _ := cfg.Storage.Parameters()["rootdirectory"].(string)
+	return root
 }
 
 func newRunLog(dir string) *RunLog { return &RunLog{path: filepath.Join(dir, "runs.jsonl")} }
