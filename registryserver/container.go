@@ -8,14 +8,14 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry"
-	"github.com/esbtui/esbtui/internal/redact"
 	"github.com/sirupsen/logrus"
+
+	"github.com/esbtui/esbtui/internal/redact"
 
 	// What the stack's registry configuration uses: htpasswd auth
 	// (`up --auth`) and filesystem storage.
@@ -36,9 +36,11 @@ func RunInContainer(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 // ContainerOptions is what esbtui's image gets beyond distribution's
-// configuration: the maintenance schedules (maintenancecmd.go).
+// configuration: the maintenance schedules (maintenancecmd.go) and, for
+// a mirror, the directory of its settings (MirrorDirEnv; "" for none).
 type ContainerOptions struct {
 	Schedules Schedules
+	MirrorDir string
 }
 
 // RunInContainerWith is RunInContainer with options; it also answers
@@ -77,16 +79,16 @@ func RunInContainerWith(ctx context.Context, args []string, stdout, stderr io.Wr
 		// The hook is process-wide: RunInContainer is the container's
 		// entrypoint and runs once.
 		// A mirror (pull-through cache) puts its middleware in front.
-		mirror := func(next http.Handler) http.Handler { return next }
-		if dir := os.Getenv(MirrorDirEnv); dir != "" {
-			mw, err := setUpMirror(ctx, dir)
+		mirror := func(_ *configuration.Configuration, next http.Handler) http.Handler { return next }
+		if o.MirrorDir != "" {
+			mw, err := setUpMirror(ctx, o.MirrorDir)
 			if err != nil {
 				return err
 			}
 			mirror = mw
 		}
 		registry.RegisterHandler(func(cfg *configuration.Configuration, next http.Handler) http.Handler {
-			return mirror(withMaintainer(ctx, cfg, NewOCIHandler(next), o.Schedules, logrus.StandardLogger()))
+			return mirror(cfg, withMaintainer(ctx, cfg, NewOCIHandler(next), o.Schedules, logrus.StandardLogger()))
 		})
 	}
 	root := registry.RootCmd

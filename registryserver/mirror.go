@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/esbtui/esbtui/internal/config"
 	"github.com/esbtui/esbtui/internal/safefile"
 )
 
@@ -24,7 +25,7 @@ import (
 //	ca.pem            the CAs the upstream's certificate must chain to
 //	credentials.json  the upstream login (0600; only when there is one)
 const (
-	MirrorDirEnv         = "ESB_MIRROR_DIR"
+	MirrorDirEnv         = config.EnvMirrorDir
 	MirrorSettingsFile   = "mirror.json"
 	MirrorCAFile         = "ca.pem"
 	MirrorCredentialFile = "credentials.json"

@@ -9,12 +9,12 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/distribution/distribution/v3/registry/proxy"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/esbtui/esbtui/internal/safefile"
+	"github.com/esbtui/esbtui/internal/wire"
 )
 
 // MirrorStatsPath is where a mirror serves its counters (JSON); the
@@ -22,23 +22,8 @@ import (
 const MirrorStatsPath = "/esbtui/mirror/stats"
 
 // MirrorStats is the stats document (registryclient.MirrorStats reads the
-// same JSON).
-type MirrorStats struct {
-	RemoteURL         string    `json:"remote_url"`
-	Hits              uint64    `json:"hits"`
-	Misses            uint64    `json:"misses"`
-	BytesFromCache    uint64    `json:"bytes_from_cache"`
-	BytesFromUpstream uint64    `json:"bytes_from_upstream"`
-	UpstreamRequests  uint64    `json:"upstream_requests"`
-	CachedBytes       int64     `json:"cached_bytes"`
-	MaxSize           int64     `json:"max_size"`
-	Evicted           uint64    `json:"evicted"`
-	TTLSeconds        int64     `json:"ttl_seconds"`
-	LastError         string    `json:"last_error,omitempty"`
-	LastErrorAt       time.Time `json:"last_error_at,omitzero"`
-	UpstreamReachable *bool     `json:"upstream_reachable,omitempty"`
-	UpstreamCheckedAt time.Time `json:"upstream_checked_at,omitzero"`
-}
+// same record).
+type MirrorStats = wire.MirrorStats
 
 // mirrorHandler goes in front of distribution's proxy: it serves the stats,
 // records which blobs clients read (the LRU order eviction follows), and

@@ -8,28 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/distribution/distribution/v3/configuration"
 
 	"github.com/esbtui/esbtui/internal/safefile"
+	"github.com/esbtui/esbtui/internal/wire"
 )
 
-// Run is one maintenance run of the registry (a line of its run log).
-type Run struct {
-	// Job is "gc" or "retention"; Trigger "schedule" or what asked for it.
-	Job            string    `json:"job"`
-	Trigger        string    `json:"trigger"`
-	Started        time.Time `json:"started"`
-	Finished       time.Time `json:"finished"`
-	BytesReclaimed int64     `json:"bytes_reclaimed"`
-	Manifests      int       `json:"manifests_deleted"`
-	Blobs          int       `json:"blobs_deleted"`
-	TagsDeleted    []string  `json:"tags_deleted,omitempty"`
-	ReadsServed    int64     `json:"reads_served"`
-	WritesHeld     int64     `json:"writes_held"`
-	Error          string    `json:"error,omitempty"`
-}
+// Run is one maintenance run of the registry (a line of its run log;
+// stack.MaintenanceRun reads the same record).
+type Run = wire.MaintenanceRun
 
 // RunLog is the registry's record of its maintenance runs: a JSON-lines
 // file in the registry's volume (it outlives the container), rotated once
@@ -49,12 +37,21 @@ const MaxRunLogTail = 200
 // filesystem storage root (the volume); a registry without one keeps the
 // log in /tmp (lost with the container).
 func runLogDir(cfg *configuration.Configuration) string {
-	if cfg.Storage.Type() == "filesystem" {
-		if root, _ := cfg.Storage.Parameters()["rootdirectory"].(string); root != "" {
-			return filepath.Join(root, "esbtui")
-		}
+	if root := filesystemRoot(cfg); root != "" {
+		return filepath.Join(root, "esbtui")
 	}
 	return filepath.Join(os.TempDir(), "esbtui")
+}
+
+// filesystemRoot is the filesystem storage's root directory in the
+// registry's configuration (its file and REGISTRY_* variables, as
+// distribution parsed them); "" for another storage driver.
+func filesystemRoot(cfg *configuration.Configuration) string {
+	if cfg.Storage.Type() != "filesystem" {
+		return ""
+	}
+	root, _ := cfg.Storage.Parameters()["rootdirectory"].(string)
+	return root
 }
 
 func newRunLog(dir string) *RunLog { return &RunLog{path: filepath.Join(dir, "runs.jsonl")} }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"github.com/sirupsen/logrus"
+
+	"github.com/esbtui/esbtui/internal/wire"
 )
 
 // Schedules are the maintenance jobs the registry runs by itself (esb.yaml
@@ -27,11 +29,7 @@ func ParseSchedule(spec string) (cron.Schedule, error) {
 }
 
 // ScheduledJob is a job's spec and its next run.
-type ScheduledJob struct {
-	Job  string    `json:"job"`
-	Spec string    `json:"spec"`
-	Next time.Time `json:"next"`
-}
+type ScheduledJob = wire.ScheduledJob
 
 type scheduler struct {
 	c    *cron.Cron

@@ -5,34 +5,18 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"time"
 
+	"github.com/esbtui/esbtui/internal/wire"
 	"github.com/esbtui/esbtui/stack/engine"
 )
 
 // ScheduledJob is a maintenance job esbtui's registry runs by itself and
 // when it runs next.
-type ScheduledJob struct {
-	Job  string    `json:"job"`
-	Spec string    `json:"spec"`
-	Next time.Time `json:"next"`
-}
+type ScheduledJob = wire.ScheduledJob
 
 // MaintenanceRun is one garbage collection or retention run the registry
 // recorded (its run log in the registry volume).
-type MaintenanceRun struct {
-	Job            string    `json:"job"`
-	Trigger        string    `json:"trigger"`
-	Started        time.Time `json:"started"`
-	Finished       time.Time `json:"finished"`
-	BytesReclaimed int64     `json:"bytes_reclaimed"`
-	Manifests      int       `json:"manifests_deleted"`
-	Blobs          int       `json:"blobs_deleted"`
-	TagsDeleted    []string  `json:"tags_deleted,omitempty"`
-	ReadsServed    int64     `json:"reads_served"`
-	WritesHeld     int64     `json:"writes_held"`
-	Error          string    `json:"error,omitempty"`
-}
+type MaintenanceRun = wire.MaintenanceRun
 
 // Maintenance is what the registry reports about its own upkeep.
 type Maintenance struct {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/esbtui/esbtui/internal/config"
 )
 
 // MirrorsComposeFile is the compose file esbtui writes next to the default
@@ -105,7 +107,7 @@ func MirrorsCompose(ms []MirrorService, healthcheck []string) ([]byte, error) {
 				"REGISTRY_HTTP_TLS_MINIMUMTLS":    "tls1.2",
 				"REGISTRY_HTTP_TLS_CIPHERSUITES":  mirrorTLSCiphers,
 				"OTEL_TRACES_EXPORTER":            "none",
-				"ESB_MIRROR_DIR":                  MirrorFilesTarget,
+				config.EnvMirrorDir:               MirrorFilesTarget,
 				"REGISTRY_LOG_ACCESSLOG_DISABLED": "true",
 			},
 			ExtraHosts: []string{"host.docker.internal:${ESB_HOST_GATEWAY:-host-gateway}"},

@@ -25,14 +25,16 @@ func newRegistryServerCmd(a *app) *cobra.Command {
 				return &usageError{errors.New(flows.RegistryServerCommand + ": name a subcommand: serve, garbage-collect, healthcheck, du, gc-online or maintenance")}
 			}
 			var sched config.Schedules
+			mirrorDir := ""
 			if args[0] == "serve" {
+				mirrorDir = config.RegistrydMirrorDir()
 				s, err := config.LoadRegistryd()
 				if err != nil {
 					return err
 				}
 				sched = s
 			}
-			return flows.RunRegistryInContainer(cmd.Context(), args, a.stdout, a.stderr, sched)
+			return flows.RunRegistryInContainer(cmd.Context(), args, a.stdout, a.stderr, sched, mirrorDir)
 		},
 	}
 }

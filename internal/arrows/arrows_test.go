@@ -11,7 +11,7 @@ const module = "github.com/esbtui/esbtui/"
 
 // layers: what each kind of package may import from this module.
 var (
-	bottom = []string{"internal/config", "internal/progress", "internal/termtext", "internal/safefile", "internal/redact"}
+	bottom = []string{"internal/config", "internal/progress", "internal/termtext", "internal/safefile", "internal/redact", "internal/wire"}
 	faces  = []string{"cmd/esbtui", "tui"}
 	domain = []string{"pki", "trust", "stack", "stack/engine", "stack/selfimage", "registryclient", "registryserver", "notary", "enginemirror", "hubquota"}
 	// domainEdges are the only imports between domain packages.

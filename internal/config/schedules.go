@@ -96,6 +96,17 @@ func (s Schedules) EnvValue() string {
 	return string(b)
 }
 
+// EnvMirrorDir names, inside a mirror's registry container, the directory
+// of its settings files (registryserver's mirror.json, ca.pem,
+// credentials.json); `esbtui up` sets it, only `registryd serve` reads it
+// (RegistrydMirrorDir).
+const EnvMirrorDir = "ESB_MIRROR_DIR"
+
+// RegistrydMirrorDir is EnvMirrorDir inside the registry container: ""
+// for a registry that is no mirror. The directory's files are validated
+// where they are read (registryserver).
+func RegistrydMirrorDir() string { return os.Getenv(EnvMirrorDir) }
+
 // maxSchedulesEnv bounds EnvRegistrySchedules.
 const maxSchedulesEnv = 16 << 10
 

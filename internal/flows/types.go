@@ -96,9 +96,10 @@ const RegistryServerCommand = selfimage.RegistryServerCommand
 
 // RunRegistryInContainer is that command: the registry (serve,
 // garbage-collect), its healthcheck and du, inside the registry image.
-// The schedules are what `esbtui up` handed the container (config.LoadRegistryd).
-func RunRegistryInContainer(ctx context.Context, args []string, stdout, stderr io.Writer, s config.Schedules) error {
+// The schedules are what `esbtui up` handed the container (config.LoadRegistryd);
+// mirrorDir the mirror's settings directory (config.RegistrydMirrorDir; "" for none).
+func RunRegistryInContainer(ctx context.Context, args []string, stdout, stderr io.Writer, s config.Schedules, mirrorDir string) error {
 	return registryserver.RunInContainerWith(ctx, args, stdout, stderr, registryserver.ContainerOptions{Schedules: registryserver.Schedules{
 		GC: s.GC, Retention: s.Retention, Policy: registryserver.RetentionPolicy{Keep: s.Keep, KeepTags: s.KeepTags},
-	}})
+	}, MirrorDir: mirrorDir})
 }
