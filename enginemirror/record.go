@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
+
+	"github.com/esbtui/esbtui/trust"
 )
 
 // DaemonRecord is what esbtui did to Docker's daemon.json: the bytes it
@@ -37,27 +38,9 @@ const maxRecord = 4 << 20
 
 // Read returns the record of daemon.json, nil when there is none.
 func (r Record) Read() (*DaemonRecord, error) {
-	fi, err := os.Lstat(r.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("enginemirror: read %s: %w", r.Path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("enginemirror: %s is not a regular file: move it away", r.Path)
-	}
-	f, err := os.Open(r.Path)
-	if err != nil {
-		return nil, fmt.Errorf("enginemirror: read %s: %w", r.Path, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxRecord+1))
-	if err != nil {
-		return nil, fmt.Errorf("enginemirror: read %s: %w", r.Path, err)
-	}
-	if len(data) > maxRecord {
-		return nil, fmt.Errorf("enginemirror: %s is over %d bytes: it is not esbtui's; move it away", r.Path, maxRecord)
+	data, err := trust.ReadRecordFile(r.Path, "enginemirror", "", maxRecord)
+	if data == nil || err != nil {
+		return nil, err
 	}
 	var rf recordFile
 	if err := json.Unmarshal(data, &rf); err != nil {
