@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/esbtui/esbtui/internal/safefile"
 	"github.com/esbtui/esbtui/trust"
 )
 
@@ -61,7 +62,7 @@ func (r Record) Write(d *DaemonRecord) error {
 	if err != nil {
 		return fmt.Errorf("enginemirror: encode the record: %w", err)
 	}
-	if err := writeFileAtomic(r.Path, append(data, '\n'), 0o600); err != nil {
+	if err := safefile.WriteAtomic(r.Path, append(data, '\n'), 0o600, 0o700); err != nil {
 		return fmt.Errorf("enginemirror: write %s: %w", r.Path, err)
 	}
 	return nil
