@@ -47,6 +47,12 @@ func (r Record) Read() (*DaemonRecord, error) {
 	if err := json.Unmarshal(data, &rf); err != nil {
 		return nil, fmt.Errorf("enginemirror: parse %s: %w (move it away: uninstall then removes only esbtui's entries)", r.Path, err)
 	}
+	if rf.Docker != nil {
+		// The record is in ESB_HOME, writable without root, and Mode
+		// becomes the mode of root's daemon.json on uninstall: only
+		// permission bits, never writable by group or others.
+		rf.Docker.Mode = rf.Docker.Mode.Perm() &^ 0o022
+	}
 	return rf.Docker, nil
 }
 
