@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/esbtui/esbtui/trust"
 )
 
 // TestRecordModeCannotLoosenDaemonJSON: a record edited to carry a
@@ -22,5 +24,40 @@ func TestRecordModeCannotLoosenDaemonJSON(t *testing.T) {
 	}
 	if rec.Mode != 0o755 {
 		t.Fatalf("mode read from the record: %v, want -rwxr-xr-x (permission bits, no group/other write)", rec.Mode)
+	}
+}
+
+// TestForgedRecordIsNotRestored: a record whose "original" is not what
+// removing esbtui's entries gives (someone wrote it into ESB_HOME) does
+// not become root's daemon.json, and one claiming there was no file does
+// not make uninstall delete the user's daemon.json; only esbtui's entries
+// are removed.
+func TestForgedRecordIsNotRestored(t *testing.T) {
+	for name, forge := range map[string]func(*DaemonRecord){
+		"original replaced": func(r *DaemonRecord) {
+			r.Original = []byte("{\n  \"hosts\": [\"tcp://0.0.0.0:2375\"]\n}\n")
+		},
+		"no file claimed": func(r *DaemonRecord) { r.Existed, r.Original = false, nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg, dj := sandbox(t, "{\n  \"debug\": true\n}\n")
+			apply(t, cfg, trust.OpInstall)
+			rec, err := cfg.Record.Read()
+			if err != nil || rec == nil {
+				t.Fatalf("record after install: %v, %v", rec, err)
+			}
+			forge(rec)
+			if err := cfg.Record.Write(rec); err != nil {
+				t.Fatal(err)
+			}
+			apply(t, cfg, trust.OpUninstall)
+			got, err := os.ReadFile(dj)
+			if err != nil {
+				t.Fatalf("daemon.json after uninstall: %v", err)
+			}
+			if want := "{\n  \"debug\": true\n}\n"; string(got) != want {
+				t.Errorf("daemon.json = %q, want %q", got, want)
+			}
+		})
 	}
 }
