@@ -3,6 +3,7 @@ package enginemirror
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -157,7 +158,7 @@ func (s *DockerStore) PlanDocker(ctx context.Context, op trust.Op) (trust.Plan, 
 		switch {
 		case rec == nil:
 			p.Notes = append(p.Notes, "no record of esbtui changing "+path+": it is left as it is")
-		case existed && bytes.Equal(cur, rec.Written):
+		case existed && bytes.Equal(cur, rec.Written) && recordUndoesItself(rec):
 			if rec.Existed {
 				final, finalMode = rec.Original, rec.Mode
 				p.Notes = append(p.Notes, path+" gets back the exact bytes it had before `esbtui mirror install`")
@@ -173,7 +174,11 @@ func (s *DockerStore) PlanDocker(ctx context.Context, op trust.Op) (trust.Plan, 
 			if !bytes.Equal(out, cur) {
 				final, changed = out, true
 			}
-			p.Notes = append(p.Notes, path+" was edited after `esbtui mirror install`: only the entries esbtui added are removed, the rest is kept as it is")
+			if bytes.Equal(cur, rec.Written) {
+				p.Notes = append(p.Notes, "the record's copy of "+path+" before `esbtui mirror install` is not what removing esbtui's entries gives (the record was changed): only the entries esbtui added are removed, the rest is kept as it is")
+			} else {
+				p.Notes = append(p.Notes, path+" was edited after `esbtui mirror install`: only the entries esbtui added are removed, the rest is kept as it is")
+			}
 		}
 		if changed {
 			// dockerd's reload changes registry-mirrors only when the file
@@ -266,4 +271,21 @@ func (s *DockerStore) MirrorURLs() []string {
 		out = append(out, m.URL())
 	}
 	return out
+}
+
+// recordUndoesItself: the record's Original (or, when there was no file,
+// its absence) is exactly what removing the recorded entries from Written
+// gives. The record lives in ESB_HOME, writable without root, and
+// uninstall writes Original into root's daemon.json (or removes the file):
+// a record whose Original is anything else is not restored from.
+func recordUndoesItself(rec *DaemonRecord) bool {
+	out, err := RemoveMirrors(rec.Written, rec.Added, rec.AddedKey)
+	if err != nil {
+		return false
+	}
+	if rec.Existed {
+		return bytes.Equal(out, rec.Original)
+	}
+	var doc map[string]json.RawMessage
+	return len(bytes.TrimSpace(out)) == 0 || (json.Unmarshal(out, &doc) == nil && len(doc) == 0)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -82,19 +83,10 @@ func namespaced(ms []Mirror) ([]Mirror, []string, error) {
 		if err := checkPort(m); err != nil {
 			return nil, nil, err
 		}
-		if containsStr(nss, ns) {
+		if slices.Contains(nss, ns) {
 			continue
 		}
 		out, nss = append(out, m), append(nss, ns)
 	}
 	return out, nss, nil
-}
-
-func containsStr(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
+
+	"github.com/esbtui/esbtui/internal/safefile"
+	"github.com/esbtui/esbtui/trust"
 )
 
 // DaemonRecord is what esbtui did to Docker's daemon.json: the bytes it
@@ -37,31 +39,19 @@ const maxRecord = 4 << 20
 
 // Read returns the record of daemon.json, nil when there is none.
 func (r Record) Read() (*DaemonRecord, error) {
-	fi, err := os.Lstat(r.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("enginemirror: read %s: %w", r.Path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("enginemirror: %s is not a regular file: move it away", r.Path)
-	}
-	f, err := os.Open(r.Path)
-	if err != nil {
-		return nil, fmt.Errorf("enginemirror: read %s: %w", r.Path, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxRecord+1))
-	if err != nil {
-		return nil, fmt.Errorf("enginemirror: read %s: %w", r.Path, err)
-	}
-	if len(data) > maxRecord {
-		return nil, fmt.Errorf("enginemirror: %s is over %d bytes: it is not esbtui's; move it away", r.Path, maxRecord)
+	data, err := trust.ReadRecordFile(r.Path, "enginemirror", "", maxRecord)
+	if data == nil || err != nil {
+		return nil, err
 	}
 	var rf recordFile
 	if err := json.Unmarshal(data, &rf); err != nil {
 		return nil, fmt.Errorf("enginemirror: parse %s: %w (move it away: uninstall then removes only esbtui's entries)", r.Path, err)
+	}
+	if rf.Docker != nil {
+		// The record is in ESB_HOME, writable without root, and Mode
+		// becomes the mode of root's daemon.json on uninstall: only
+		// permission bits, never writable by group or others.
+		rf.Docker.Mode = rf.Docker.Mode.Perm() &^ 0o022
 	}
 	return rf.Docker, nil
 }
@@ -78,7 +68,7 @@ func (r Record) Write(d *DaemonRecord) error {
 	if err != nil {
 		return fmt.Errorf("enginemirror: encode the record: %w", err)
 	}
-	if err := writeFileAtomic(r.Path, append(data, '\n'), 0o600); err != nil {
+	if err := safefile.WriteAtomic(r.Path, append(data, '\n'), 0o600, 0o700); err != nil {
 		return fmt.Errorf("enginemirror: write %s: %w", r.Path, err)
 	}
 	return nil

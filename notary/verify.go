@@ -148,7 +148,7 @@ func reasons(err error) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, line := range strings.Split(err.Error(), "\n") {
-		line = clean(strings.TrimSpace(line))
+		line = clipReason(clean(strings.TrimSpace(line)))
 		if line == "" || line == "signature verification failed" || seen[line] {
 			continue
 		}
@@ -156,9 +156,20 @@ func reasons(err error) []string {
 		out = append(out, line+explain(line))
 	}
 	if len(out) == 0 {
-		out = []string{clean(err.Error())}
+		out = []string{clipReason(clean(err.Error()))}
 	}
 	return out
+}
+
+// maxReason bounds one reason: notation's text quotes what the signature
+// carries (certificate names), which the registry's content chooses.
+const maxReason = 500
+
+func clipReason(s string) string {
+	if len(s) <= maxReason {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxReason], "") + "…"
 }
 
 // hints say in esbtui's words what notation's terse reasons mean.

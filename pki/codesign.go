@@ -108,41 +108,50 @@ type SigningResult struct {
 // when it is good. An unreadable or mismatched key is an error: the key is
 // an identity and is not replaced behind the user's back.
 func (s *Store) signingReissueReason(ca *CA, now time.Time) (string, error) {
+	reason, _, err := s.readSigning(ca, now)
+	return reason, err
+}
+
+// readSigning reads and checks the signing pair: the reissue reason (see
+// signingReissueReason) and, when the pair is there and matches, the
+// Signer (its chain ending at ca).
+func (s *Store) readSigning(ca *CA, now time.Time) (string, *Signer, error) {
 	certPEM, cerr := s.readFile(SigningCertFile, false)
 	keyPEM, kerr := s.readFile(SigningKeyFile, true)
 	switch {
 	case errors.Is(cerr, fs.ErrNotExist) && errors.Is(kerr, fs.ErrNotExist):
-		return "missing", nil
+		return "missing", nil, nil
 	case kerr != nil && !errors.Is(kerr, fs.ErrNotExist):
-		return "", kerr
+		return "", nil, kerr
 	case cerr != nil && !errors.Is(cerr, fs.ErrNotExist):
-		return "", cerr
+		return "", nil, cerr
 	case errors.Is(kerr, fs.ErrNotExist):
-		return "", &MissingError{Path: s.Path(SigningKeyFile), Fix: "its certificate " + SigningCertFile + " is there: restore the key from a backup, or run `esbtui cert rotate --signing` for a new signing identity"}
+		return "", nil, &MissingError{Path: s.Path(SigningKeyFile), Fix: "its certificate " + SigningCertFile + " is there: restore the key from a backup, or run `esbtui cert rotate --signing` for a new signing identity"}
 	case errors.Is(cerr, fs.ErrNotExist):
-		return "", &MissingError{Path: s.Path(SigningCertFile), Fix: "its key " + SigningKeyFile + " is there: restore the certificate from a backup, or run `esbtui cert rotate --signing` for a new signing identity"}
+		return "", nil, &MissingError{Path: s.Path(SigningCertFile), Fix: "its key " + SigningKeyFile + " is there: restore the certificate from a backup, or run `esbtui cert rotate --signing` for a new signing identity"}
 	}
 	cert, err := ParseCertPEM(certPEM)
 	if err != nil {
-		return "", &CorruptError{Path: s.Path(SigningCertFile), Why: err.Error(), Fix: "run `esbtui cert rotate --signing` for a new signing identity"}
+		return "", nil, &CorruptError{Path: s.Path(SigningCertFile), Why: err.Error(), Fix: "run `esbtui cert rotate --signing` for a new signing identity"}
 	}
 	key, err := ParseKeyPEM(keyPEM)
 	if err != nil {
-		return "", &CorruptError{Path: s.Path(SigningKeyFile), Why: err.Error(), Fix: "run `esbtui cert rotate --signing` for a new signing identity"}
+		return "", nil, &CorruptError{Path: s.Path(SigningKeyFile), Why: err.Error(), Fix: "run `esbtui cert rotate --signing` for a new signing identity"}
 	}
 	if !publicKeysEqual(key.Public(), cert.PublicKey) {
-		return "", &CorruptError{Path: s.Path(SigningKeyFile), Why: "does not match " + s.Path(SigningCertFile), Fix: "restore the matching pair, or run `esbtui cert rotate --signing`"}
+		return "", nil, &CorruptError{Path: s.Path(SigningKeyFile), Why: "does not match " + s.Path(SigningCertFile), Fix: "restore the matching pair, or run `esbtui cert rotate --signing`"}
 	}
+	signer := &Signer{Key: key, Chain: []*x509.Certificate{cert, ca.Cert}}
 	if err := cert.CheckSignatureFrom(ca.Cert); err != nil {
-		return "not signed by the current CA", nil
+		return "not signed by the current CA", signer, nil
 	}
 	if left := cert.NotAfter.Sub(now); left <= 0 || (left < RenewBefore && cert.NotAfter.Before(ca.Cert.NotAfter)) {
 		if left <= 0 {
-			return "expired on " + cert.NotAfter.Format("2006-01-02"), nil
+			return "expired on " + cert.NotAfter.Format("2006-01-02"), signer, nil
 		}
-		return fmt.Sprintf("expires in %d days (renewing within %d days of expiry)", int(left.Hours()/24), int(RenewBefore.Hours()/24)), nil
+		return fmt.Sprintf("expires in %d days (renewing within %d days of expiry)", int(left.Hours()/24), int(RenewBefore.Hours()/24)), signer, nil
 	}
-	return "", nil
+	return "", signer, nil
 }
 
 // EnsureSigning issues the code-signing certificate when it is missing,
@@ -214,28 +223,14 @@ func (s *Store) LoadSigner(now time.Time) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if reason, err := s.signingReissueReason(ca, now); err != nil {
+	reason, signer, err := s.readSigning(ca, now)
+	if err != nil {
 		return nil, err
-	} else if reason != "" && !strings.HasPrefix(reason, "expires in") {
+	}
+	if reason != "" && !strings.HasPrefix(reason, "expires in") {
 		return nil, &MissingError{Path: s.Path(SigningCertFile), Fix: "the code-signing certificate is " + reason + ": run `esbtui init` (or `esbtui sign`, which issues it)"}
 	}
-	certPEM, err := s.readFile(SigningCertFile, false)
-	if err != nil {
-		return nil, err
-	}
-	keyPEM, err := s.readFile(SigningKeyFile, true)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := ParseCertPEM(certPEM)
-	if err != nil {
-		return nil, err
-	}
-	key, err := ParseKeyPEM(keyPEM)
-	if err != nil {
-		return nil, err
-	}
-	return &Signer{Key: key, Chain: []*x509.Certificate{cert, ca.Cert}}, nil
+	return signer, nil
 }
 
 // inspectSigning reports on the code-signing certificate. A store without

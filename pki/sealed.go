@@ -181,6 +181,9 @@ func parseSealed(doc sealedDoc) (*SealedCA, error) {
 	if !publicKeysEqual(ca.PublicKey, caKey.Public()) {
 		return nil, fmt.Errorf("%s does not match %s", CAKeyFile, CACertFile)
 	}
+	if !ca.IsCA {
+		return nil, fmt.Errorf("%s is not a CA certificate", CACertFile)
+	}
 	sc.CA = ca
 	_, hasCert := sc.files[ServerCertFile]
 	_, hasKey := sc.files[ServerKeyFile]
@@ -202,6 +205,17 @@ func parseSealed(doc sealedDoc) (*SealedCA, error) {
 		if err := leaf.CheckSignatureFrom(ca); err != nil {
 			return nil, fmt.Errorf("%s was not issued by the bundle's CA: %w", ServerCertFile, err)
 		}
+		if chain, ok := sc.files[ServerChainFile]; ok {
+			certs, err := ParseCertsPEM(chain)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", ServerChainFile, err)
+			}
+			if !certs[0].Equal(leaf) {
+				return nil, fmt.Errorf("%s does not start with %s", ServerChainFile, ServerCertFile)
+			}
+		}
+	} else if _, ok := sc.files[ServerChainFile]; ok {
+		return nil, fmt.Errorf("%s comes only with %s and %s", ServerChainFile, ServerCertFile, ServerKeyFile)
 	}
 	return sc, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/esbtui/esbtui/internal/progress"
+	"github.com/opencontainers/go-digest"
 )
 
 // errOnlineUnavailable: the registry cannot collect online (a cache is
@@ -79,6 +80,7 @@ func parseControlReply(out string) (*controlReply, error) {
 		}
 		var r controlReply
 		if json.Unmarshal([]byte(line), &r) == nil {
+			r.sanitize()
 			return &r, nil
 		}
 	}
@@ -101,4 +103,29 @@ type controlReply struct {
 	Runs        []MaintenanceRun `json:"runs"`
 	Error       string           `json:"error"`
 	Unavailable bool             `json:"unavailable"`
+}
+
+// maxReplyError bounds the error text a control reply carries.
+const maxReplyError = 2000
+
+// sanitize keeps of a reply what esbtui can trust: digests that are
+// digests (the offline path reads them with the same strictness) and
+// bounded error text.
+func (r *controlReply) sanitize() {
+	r.Error = boundText(r.Error, maxReplyError)
+	if r.GC != nil {
+		r.GC.Manifests = validDigests(r.GC.Manifests)
+		r.GC.Blobs = validDigests(r.GC.Blobs)
+	}
+}
+
+// validDigests drops what is not a well-formed digest.
+func validDigests(ds []string) []string {
+	out := make([]string, 0, len(ds))
+	for _, d := range ds {
+		if digest.Digest(d).Validate() == nil {
+			out = append(out, d)
+		}
+	}
+	return out
 }

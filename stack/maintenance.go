@@ -3,7 +3,6 @@ package stack
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 
 	"github.com/esbtui/esbtui/internal/wire"
@@ -88,9 +87,8 @@ func RegistryMaintenance(ctx context.Context, e *engine.Engine, project string) 
 	return m, nil
 }
 
-var jobName = regexp.MustCompile(`^(gc|retention)$`)
-
-func validJob(s string) bool { return jobName.MatchString(s) }
+// validJob: the jobs the registry runs by itself.
+func validJob(s string) bool { return s == "gc" || s == "retention" }
 
 // boundText cuts s to n bytes (the terminal face strips control
 // sequences; this only bounds).

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+
+	"github.com/esbtui/esbtui/internal/safefile"
 )
 
 const stderrTail = 2048
@@ -158,40 +160,10 @@ func (c *Config) doSudo(ctx context.Context, s Step) error {
 	return c.do(ctx, s)
 }
 
-// writeFileAtomic writes data to path through a temp file in the same
-// directory (fsync, rename), creating the directory 0755 when needed.
+// writeFileAtomic writes data to path atomically, creating the directory
+// 0755 when needed (trust stores are read by everyone).
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".esbtui-*.tmp")
-	if err != nil {
-		return err
-	}
-	fail := func(e error) error {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return e
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return fail(err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
+	return safefile.WriteAtomic(path, data, mode, 0o755)
 }
 
 func dirEmpty(dir string) bool {

@@ -26,29 +26,47 @@ type recordFile struct {
 	CAs     []string `json:"ca_sha256"`
 }
 
-// Read returns the recorded fingerprints; a missing file is an empty record.
-func (r InstalledRecord) Read() ([]string, error) {
-	fi, err := os.Lstat(r.Path)
+// ReadRecordFile reads a record esbtui keeps in ESB_HOME without trusting
+// what is at its path: a missing file is nil data and no error; anything
+// but a regular file (a symbolic link included), or a file over limit
+// bytes, is an error telling the user to move it away. pkg and label name
+// the file in errors ("trust", "the record of installed CAs"; label may be
+// empty). The caller parses the bytes.
+func ReadRecordFile(path, pkg, label string, limit int) ([]byte, error) {
+	name := path
+	if label != "" {
+		name = label + " " + path
+	}
+	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("trust: read the record of installed CAs %s: %w", r.Path, err)
+		return nil, fmt.Errorf("%s: read %s: %w", pkg, name, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("trust: the record of installed CAs %s is not a regular file (%s): move it away", r.Path, fi.Mode().Type())
+		return nil, fmt.Errorf("%s: %s is not a regular file (%s): move it away", pkg, name, fi.Mode().Type())
 	}
-	f, err := os.Open(r.Path)
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("trust: read the record of installed CAs %s: %w", r.Path, err)
+		return nil, fmt.Errorf("%s: read %s: %w", pkg, name, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
-		return nil, fmt.Errorf("trust: read the record of installed CAs %s: %w", r.Path, err)
+		return nil, fmt.Errorf("%s: read %s: %w", pkg, name, err)
 	}
-	if len(data) > maxRecordSize {
-		return nil, fmt.Errorf("trust: the record of installed CAs %s is over %d bytes: it is not esbtui's; move it away", r.Path, maxRecordSize)
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s: %s is over %d bytes: it is not esbtui's; move it away", pkg, name, limit)
+	}
+	return data, nil
+}
+
+// Read returns the recorded fingerprints; a missing file is an empty record.
+func (r InstalledRecord) Read() ([]string, error) {
+	data, err := ReadRecordFile(r.Path, "trust", "the record of installed CAs", maxRecordSize)
+	if data == nil || err != nil {
+		return nil, err
 	}
 	var rf recordFile
 	if err := json.Unmarshal(data, &rf); err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -48,8 +49,30 @@ func (e *Engine) Du(ctx context.Context, id string, duCmd []string, paths ...str
 	return total, nil
 }
 
+// maxExecOutput bounds what Exec keeps of a command's output: far above
+// what garbage-collect prints for a large registry, but a container that
+// streams without end fails the exec instead of filling memory.
+const maxExecOutput = 256 << 20
+
+// ErrOutputTooLarge is an exec whose output went over its bound.
+var ErrOutputTooLarge = errors.New("the command's output is over the size esbtui reads")
+
+// cappedBuffer is a bytes.Buffer that refuses writes past max bytes.
+type cappedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > b.max {
+		return 0, fmt.Errorf("%w (%d bytes)", ErrOutputTooLarge, b.max)
+	}
+	return b.Buffer.Write(p)
+}
+
 // Exec runs cmd in a running container (like `docker exec`) and returns its
-// combined output and exit code.
+// combined output (at most maxExecOutput bytes, else ErrOutputTooLarge)
+// and exit code.
 func (e *Engine) Exec(ctx context.Context, id string, cmd []string) (string, int, error) {
 	cr, err := e.api.ExecCreate(ctx, id, client.ExecCreateOptions{Cmd: cmd, AttachStdout: true, AttachStderr: true})
 	if err != nil {
@@ -59,10 +82,10 @@ func (e *Engine) Exec(ctx context.Context, id string, cmd []string) (string, int
 	if err != nil {
 		return "", -1, fmt.Errorf("stack: exec %s in %s: attach: %w", cmd[0], shortID(id), err)
 	}
-	var out bytes.Buffer
+	out := &cappedBuffer{max: maxExecOutput}
 	copied := make(chan error, 1)
 	go func() {
-		_, err := stdcopy.StdCopy(&out, &out, att.Reader)
+		_, err := stdcopy.StdCopy(out, out, att.Reader)
 		copied <- err
 	}()
 	select {
