@@ -152,12 +152,8 @@ func printMirrors(a *app, sec *flows.MirrorsSection) {
 		if m.UpstreamChecked {
 			reach = map[bool]string{true: "yes", false: "NO"}[m.UpstreamReachable]
 		}
-		last := m.LastError
-		if last == "" {
-			last = m.Error
-		}
 		a.printf("%-22s %-16s %-8s %6d %6d %10s %10s %-9s %s\n", clip(termtext.Clean(m.Upstream), 22), m.Address, state, m.Hits, m.Misses,
-			progress.Bytes(int64(m.BytesFromCache)), progress.Bytes(int64(m.BytesFromUpstream)), reach, clip(termtext.Clean(last), 60))
+			progress.Bytes(int64(m.BytesFromCache)), progress.Bytes(int64(m.BytesFromUpstream)), reach, clip(termtext.Clean(m.Problem()), 60))
 	}
 	if len(engines) > 0 {
 		a.printf("Engines:")
