@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -71,8 +70,8 @@ func newMirrorAddCmd(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.Upstream = args[0]
 			if ttl != "" {
-				d, err := time.ParseDuration(ttl)
-				if err != nil || d < 0 {
+				d, err := config.ParseTTL(ttl)
+				if err != nil {
 					return &usageError{fmt.Errorf("--ttl %q: give a duration such as 168h or 30m (0s: never expire)", ttl)}
 				}
 				m.TTL, m.TTLSet = d, true

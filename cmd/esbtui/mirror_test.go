@@ -97,3 +97,22 @@ func TestMirrorAddInstallRmInSandbox(t *testing.T) {
 		t.Errorf("esb.yaml after rm:\n%s", data)
 	}
 }
+
+// --ttl is read as esb.yaml's ttl is: a negative or unreadable duration is a
+// usage error and esb.yaml is not written.
+func TestMirrorAddRefusesABadTTL(t *testing.T) {
+	home, dir := t.TempDir(), t.TempDir()
+	project := filepath.Join(dir, "esb.yaml")
+	orig := "registry: localhost:5000\n"
+	os.WriteFile(project, []byte(orig), 0o644)
+	t.Setenv("ESB_PROJECT_FILE", project)
+	for _, ttl := range []string{"-1h", "forever"} {
+		code, out, errOut := runCLI(t, home, "mirror", "add", "docker.io", "--ttl", ttl, "--no-tui")
+		if code != 2 || !strings.Contains(errOut, "--ttl") {
+			t.Errorf("mirror add --ttl %s: exit %d, want 2 and an error naming --ttl\n%s\n%s", ttl, code, out, errOut)
+		}
+	}
+	if data, _ := os.ReadFile(project); string(data) != orig {
+		t.Errorf("esb.yaml changed after a refused --ttl:\n%s", data)
+	}
+}
