@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -152,7 +153,7 @@ func printMirrors(a *app, sec *flows.MirrorsSection) {
 			reach = map[bool]string{true: "yes", false: "NO"}[m.UpstreamReachable]
 		}
 		a.printf("%-22s %-16s %-8s %6d %6d %10s %10s %-9s %s\n", clip(termtext.Clean(m.Upstream), 22), m.Address, state, m.Hits, m.Misses,
-			progress.Bytes(int64(m.BytesFromCache)), progress.Bytes(int64(m.BytesFromUpstream)), reach, clip(termtext.Clean(m.Problem()), 60))
+			counterBytes(m.BytesFromCache), counterBytes(m.BytesFromUpstream), reach, clip(termtext.Clean(m.Problem()), 60))
 	}
 	if len(engines) > 0 {
 		a.printf("Engines:")
@@ -201,6 +202,10 @@ func engineMark(s flows.StoreStatus) string {
 	}
 	return "? " + termtext.Clean(s.Reason)
 }
+
+// counterBytes prints a byte counter the mirror reported (outside input: a
+// count past int64 prints as the largest size, never as a negative one).
+func counterBytes(n uint64) string { return progress.Bytes(int64(min(n, math.MaxInt64))) }
 
 func clip(s string, n int) string {
 	r := []rune(s)

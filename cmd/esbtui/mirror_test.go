@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
 // TestMirrorAddInstallRmInSandbox: mirror add edits esb.yaml keeping its
@@ -114,5 +117,17 @@ func TestMirrorAddRefusesABadTTL(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(project); string(data) != orig {
 		t.Errorf("esb.yaml changed after a refused --ttl:\n%s", data)
+	}
+}
+
+// A mirror's counters are its own report (outside input): a count past
+// int64 prints as a size, never a negative one.
+func TestPrintMirrorsHugeCounters(t *testing.T) {
+	var out bytes.Buffer
+	a := newApp(strings.NewReader(""), &out, &out)
+	printMirrors(a, &flows.MirrorsSection{Mirrors: []flows.MirrorStatus{{Upstream: "docker.io", Address: "127.0.0.1:5001", Running: true,
+		BytesFromCache: 1 << 63, BytesFromUpstream: ^uint64(0)}}})
+	if got := out.String(); strings.Contains(got, "-8.0 EiB") || strings.Count(got, " 8.0 EiB") != 2 {
+		t.Errorf("a huge counter printed as a negative size:\n%s", got)
 	}
 }
