@@ -75,9 +75,8 @@ func alertSym(st *styles, a flows.Alert) string {
 func alertLines(st *styles, alerts []flows.Alert, w, h int) []string {
 	var lines, rest []string
 	for _, a := range alerts {
-		firing := a.Level == flows.AlertWarn || a.Level == flows.AlertFail
 		switch {
-		case firing:
+		case a.Firing():
 			line := alertSym(st, a) + " " + a.Name + " " + a.Short
 			if a.Fix != "" {
 				line += st.dim.Render(" — " + a.Fix)
@@ -98,12 +97,7 @@ func alertLines(st *styles, alerts []flows.Alert, w, h int) []string {
 // alertBadge is the header's word on the alerts that fire: "✗ storage
 // 96.0 % of 64.0 MiB", "! 2 alerts"; empty when none does.
 func (m *Model) alertBadge() string {
-	var firing []flows.Alert
-	for _, a := range m.reg.alerts() {
-		if a.Level == flows.AlertWarn || a.Level == flows.AlertFail {
-			firing = append(firing, a)
-		}
-	}
+	firing := firingAlerts(m.reg.alerts())
 	switch len(firing) {
 	case 0:
 		return ""
@@ -118,10 +112,19 @@ func (m *Model) alertBadge() string {
 // ("storage 88.0 % of 64.0 MiB, push success 83.3 % of 30").
 func firingNames(alerts []flows.Alert) string {
 	var parts []string
-	for _, a := range alerts {
-		if a.Level == flows.AlertWarn || a.Level == flows.AlertFail {
-			parts = append(parts, a.Name+" "+a.Short)
-		}
+	for _, a := range firingAlerts(alerts) {
+		parts = append(parts, a.Name+" "+a.Short)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// firingAlerts are the alerts at warn or fail, in order.
+func firingAlerts(alerts []flows.Alert) []flows.Alert {
+	var firing []flows.Alert
+	for _, a := range alerts {
+		if a.Firing() {
+			firing = append(firing, a)
+		}
+	}
+	return firing
 }

@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/esbtui/esbtui/internal/flows"
+	"github.com/esbtui/esbtui/internal/termtext"
 )
 
 // warnDays is when the dashboard starts warning about a certificate.
@@ -18,7 +19,33 @@ type certPane struct {
 	rev    int
 }
 
-func (p *certPane) set(r flows.CertReport) { p.rep, p.loaded = r, true; p.rev++ }
+// set takes a new report. Its certificates are files in the certificate
+// directory (outside input): their text is cleaned once, here.
+func (p *certPane) set(r flows.CertReport) {
+	r.CA, r.Server, r.Signing = cleanCertInfo(r.CA), cleanCertInfo(r.Server), cleanCertInfo(r.Signing)
+	p.rep, p.loaded = r, true
+	p.rev++
+}
+
+// cleanCertInfo is c with the text that comes from the certificate (and the
+// messages quoting it) stripped of control sequences.
+func cleanCertInfo(c flows.CertInfo) flows.CertInfo {
+	c.Subject, c.ChainError = termtext.Clean(c.Subject), termtext.Clean(c.ChainError)
+	c.SANs, c.Constraints = cleanAll(c.SANs), cleanAll(c.Constraints)
+	c.Problems, c.Warnings = cleanAll(c.Problems), cleanAll(c.Warnings)
+	return c
+}
+
+func cleanAll(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = termtext.Clean(s)
+	}
+	return out
+}
 
 func (p *certPane) title() string { return "Certificates" }
 

@@ -35,3 +35,25 @@ func TestCertPaneListsSigningCertificate(t *testing.T) {
 		}
 	}
 }
+
+// Certificates in the certificate directory are outside input: their names,
+// the CA's constraints and the problems quoting them reach the pane without
+// escape sequences.
+func TestCertPaneCleansTheCertificatesText(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+	rep := flows.CertReport{Dir: "/home/dev/.esb/certs",
+		CA: flows.CertInfo{Role: "ca", Present: true, KeyMatch: true, ChainValid: true, DaysLeft: 3600, NotAfter: t0.AddDate(10, 0, 0),
+			Constraints: []string{"localhost\x1b]0;pwned\x07"}},
+		Server: flows.CertInfo{Role: "server", Present: true, KeyMatch: true, ChainValid: true, DaysLeft: 190, NotAfter: t0.AddDate(0, 6, 0),
+			SANs: []string{"evil\x1b[2J"}, Problems: []string{"bad name \x1b]0;pwned\x07"}, Warnings: []string{"warn \x1b[2J"}},
+	}
+	p := &certPane{}
+	p.set(rep)
+	body := strings.Join(p.body(paneFrame{st: newStyles(true), w: 100, h: 20, now: t0}), "\n")
+	if !strings.Contains(ansi.Strip(body), "evil") {
+		t.Fatalf("the pane lacks the server's names:\n%s", ansi.Strip(body))
+	}
+	if strings.Contains(body, "\x1b]0;") || strings.Contains(body, "\x1b[2J") || strings.ContainsRune(body, 0x07) {
+		t.Errorf("a control sequence from a certificate reached the pane:\n%q", body)
+	}
+}

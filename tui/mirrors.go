@@ -39,10 +39,7 @@ func mirrorsState(s *flows.MirrorsSection) *MirrorsState {
 	}
 	ms := &MirrorsState{}
 	for _, m := range s.Mirrors {
-		p := m.LastError
-		if p == "" {
-			p = m.Error
-		}
+		p := m.Problem()
 		if m.UpstreamChecked && !m.UpstreamReachable && p == "" {
 			p = "upstream unreachable"
 		}

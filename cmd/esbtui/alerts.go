@@ -20,7 +20,7 @@ func printAlerts(a *app, alerts []flows.Alert, th config.Alerts) {
 			what = "unknown: " + what
 		}
 		a.printf("  %s %-13s %s\n", alertMark(al.Level), al.Name, what)
-		if al.Fix != "" && al.Level != flows.AlertOK && al.Level != flows.AlertUnknown {
+		if al.Fix != "" && al.Firing() {
 			a.printf("    %-13s fix: %s\n", "", al.Fix)
 		}
 	}

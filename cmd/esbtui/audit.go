@@ -60,9 +60,11 @@ func printAudit(a *app, entries []flows.AuditEntry) {
 		}
 		src := ""
 		if e.Source != "" {
-			src = "[" + e.Source + "] "
+			src = "[" + termtext.Clean(e.Source) + "] "
 		}
-		a.printf("%s  %s%-22s %s\n", e.Time.Local().Format("2006-01-02 15:04:05"), src, e.Action, termtext.Clean(strings.Join(kv, " ")))
+		// The log is a file in ESB_HOME and the registry's runs come from its
+		// container: every part of the line is cleaned, not only the fields.
+		a.printf("%s  %s%-22s %s\n", e.Time.Local().Format("2006-01-02 15:04:05"), src, termtext.Clean(e.Action), termtext.Clean(strings.Join(kv, " ")))
 	}
 }
 

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -71,8 +71,8 @@ func newMirrorAddCmd(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.Upstream = args[0]
 			if ttl != "" {
-				d, err := time.ParseDuration(ttl)
-				if err != nil || d < 0 {
+				d, err := config.ParseTTL(ttl)
+				if err != nil {
 					return &usageError{fmt.Errorf("--ttl %q: give a duration such as 168h or 30m (0s: never expire)", ttl)}
 				}
 				m.TTL, m.TTLSet = d, true
@@ -152,12 +152,8 @@ func printMirrors(a *app, sec *flows.MirrorsSection) {
 		if m.UpstreamChecked {
 			reach = map[bool]string{true: "yes", false: "NO"}[m.UpstreamReachable]
 		}
-		last := m.LastError
-		if last == "" {
-			last = m.Error
-		}
 		a.printf("%-22s %-16s %-8s %6d %6d %10s %10s %-9s %s\n", clip(termtext.Clean(m.Upstream), 22), m.Address, state, m.Hits, m.Misses,
-			progress.Bytes(int64(m.BytesFromCache)), progress.Bytes(int64(m.BytesFromUpstream)), reach, clip(termtext.Clean(last), 60))
+			counterBytes(m.BytesFromCache), counterBytes(m.BytesFromUpstream), reach, clip(termtext.Clean(m.Problem()), 60))
 	}
 	if len(engines) > 0 {
 		a.printf("Engines:")
@@ -206,6 +202,10 @@ func engineMark(s flows.StoreStatus) string {
 	}
 	return "? " + termtext.Clean(s.Reason)
 }
+
+// counterBytes prints a byte counter the mirror reported (outside input: a
+// count past int64 prints as the largest size, never as a negative one).
+func counterBytes(n uint64) string { return progress.Bytes(int64(min(n, math.MaxInt64))) }
 
 func clip(s string, n int) string {
 	r := []rune(s)

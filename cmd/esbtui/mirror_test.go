@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/esbtui/esbtui/internal/flows"
 )
 
 // TestMirrorAddInstallRmInSandbox: mirror add edits esb.yaml keeping its
@@ -95,5 +98,36 @@ func TestMirrorAddInstallRmInSandbox(t *testing.T) {
 	data, _ = os.ReadFile(project)
 	if strings.Contains(string(data), "mirrors") || !strings.Contains(string(data), "# my project") || !strings.Contains(string(data), "# where we push") {
 		t.Errorf("esb.yaml after rm:\n%s", data)
+	}
+}
+
+// --ttl is read as esb.yaml's ttl is: a negative or unreadable duration is a
+// usage error and esb.yaml is not written.
+func TestMirrorAddRefusesABadTTL(t *testing.T) {
+	home, dir := t.TempDir(), t.TempDir()
+	project := filepath.Join(dir, "esb.yaml")
+	orig := "registry: localhost:5000\n"
+	os.WriteFile(project, []byte(orig), 0o644)
+	t.Setenv("ESB_PROJECT_FILE", project)
+	for _, ttl := range []string{"-1h", "forever"} {
+		code, out, errOut := runCLI(t, home, "mirror", "add", "docker.io", "--ttl", ttl, "--no-tui")
+		if code != 2 || !strings.Contains(errOut, "--ttl") {
+			t.Errorf("mirror add --ttl %s: exit %d, want 2 and an error naming --ttl\n%s\n%s", ttl, code, out, errOut)
+		}
+	}
+	if data, _ := os.ReadFile(project); string(data) != orig {
+		t.Errorf("esb.yaml changed after a refused --ttl:\n%s", data)
+	}
+}
+
+// A mirror's counters are its own report (outside input): a count past
+// int64 prints as a size, never a negative one.
+func TestPrintMirrorsHugeCounters(t *testing.T) {
+	var out bytes.Buffer
+	a := newApp(strings.NewReader(""), &out, &out)
+	printMirrors(a, &flows.MirrorsSection{Mirrors: []flows.MirrorStatus{{Upstream: "docker.io", Address: "127.0.0.1:5001", Running: true,
+		BytesFromCache: 1 << 63, BytesFromUpstream: ^uint64(0)}}})
+	if got := out.String(); strings.Contains(got, "-8.0 EiB") || strings.Count(got, " 8.0 EiB") != 2 {
+		t.Errorf("a huge counter printed as a negative size:\n%s", got)
 	}
 }

@@ -37,7 +37,7 @@ type planFlow struct {
 // run carries out the flow for plan (asked for names, all when empty). It
 // reports whether the plan was applied and what each item did.
 func (f planFlow) run(ctx context.Context, a *app, plan *flows.TrustPlan, names []string, dryRun bool) (applied bool, results []flows.TrustResult, err error) {
-	naNamed := namedNotApplicable(plan, names)
+	naNamed := namedNotApplicable(f.verb, plan, names)
 	switch {
 	case dryRun:
 		if plan.Failed() {
@@ -89,16 +89,16 @@ func planErrors(p *flows.TrustPlan) error {
 	return errors.Join(errs...)
 }
 
-// namedNotApplicable: a store asked for by name that does not exist here is
-// an error, not a silent skip.
-func namedNotApplicable(p *flows.TrustPlan, names []string) error {
+// namedNotApplicable: a store or engine asked for by name that does not
+// exist here is an error of verb ("trust", "mirror"), not a silent skip.
+func namedNotApplicable(verb string, p *flows.TrustPlan, names []string) error {
 	if len(names) == 0 {
 		return nil
 	}
 	var errs []error
 	for _, it := range p.Items {
 		if it.Skip != "" {
-			errs = append(errs, fmt.Errorf("trust: %s: not applicable: %s", it.Store, it.Skip))
+			errs = append(errs, fmt.Errorf("%s: %s: not applicable: %s", verb, it.Store, it.Skip))
 		}
 	}
 	return errors.Join(errs...)

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/esbtui/esbtui/internal/flows"
+	"github.com/esbtui/esbtui/internal/termtext"
 )
 
 // newStatusCmd builds `esbtui status`.
@@ -82,29 +83,29 @@ func printCert(a *app, c flows.CertInfo) {
 	} else {
 		a.printf("  %s %-8s %s, %d days left (until %s)\n", mark, name, c.KeyType, c.DaysLeft, c.NotAfter.Format("2006-01-02"))
 		a.printf("      file      %s\n", c.File)
-		a.printf("      subject   %s\n", c.Subject)
+		a.printf("      subject   %s\n", termtext.Clean(c.Subject))
 		if len(c.SANs) > 0 {
-			a.printf("      names     %s\n", strings.Join(c.SANs, ", "))
+			a.printf("      names     %s\n", termtext.Clean(strings.Join(c.SANs, ", ")))
 		}
 		if len(c.Constraints) > 0 {
-			a.printf("      permits   %s\n", strings.Join(c.Constraints, ", "))
+			a.printf("      permits   %s\n", termtext.Clean(strings.Join(c.Constraints, ", ")))
 		}
 		a.printf("      sha256    %s\n", c.Fingerprint)
 		a.printf("      key       %s\n", tick(c.KeyMatch, "matches "+c.KeyFile, "does not match"))
 		chain := "self-signed"
 		switch c.Role {
 		case "server":
-			chain = tick(c.ChainValid, "verifies against the CA (constraints cover every name)", "fails: "+c.ChainError)
+			chain = tick(c.ChainValid, "verifies against the CA (constraints cover every name)", "fails: "+termtext.Clean(c.ChainError))
 		case "signing":
-			chain = tick(c.ChainValid, "verifies against the CA for code signing", "fails: "+c.ChainError)
+			chain = tick(c.ChainValid, "verifies against the CA for code signing", "fails: "+termtext.Clean(c.ChainError))
 		}
 		a.printf("      chain     %s\n", chain)
 	}
 	for _, p := range c.Problems {
-		a.printf("      ✗ %s\n", p)
+		a.printf("      ✗ %s\n", termtext.Clean(p))
 	}
 	for _, w := range c.Warnings {
-		a.printf("      ! %s\n", w)
+		a.printf("      ! %s\n", termtext.Clean(w))
 	}
 }
 

@@ -78,3 +78,19 @@ func TestWatchJSONOneObjectPerUpdate(t *testing.T) {
 		}
 	}
 }
+
+// A certificate in the certificate directory is outside input: a subject,
+// name or chain error carrying escape sequences is printed without them.
+func TestPrintCertCleansTheCertificatesText(t *testing.T) {
+	var out bytes.Buffer
+	a := newApp(strings.NewReader(""), &out, &out)
+	printCert(a, flows.CertInfo{Role: "server", Present: true, File: "server.crt", Subject: "CN=evil\x1b]0;pwned\x07",
+		SANs: []string{"localhost\x1b[2J"}, ChainError: "x509: \x1b[31mbad", Problems: []string{"p\x1b[1m"}, Warnings: []string{"w\x1b[1m"}})
+	got := out.String()
+	if !strings.Contains(got, "CN=evil") || !strings.Contains(got, "localhost") {
+		t.Fatalf("the certificate's text is not printed:\n%q", got)
+	}
+	if strings.ContainsAny(got, "\x1b\x07") {
+		t.Errorf("a control sequence from the certificate reached the terminal:\n%q", got)
+	}
+}

@@ -86,8 +86,8 @@ func (m *Mirror) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*m = Mirror{Upstream: y.Upstream, URL: y.URL, Port: y.Port, CA: y.CA}
 	if y.TTL != "" {
-		d, err := time.ParseDuration(y.TTL)
-		if err != nil || d < 0 {
+		d, err := ParseTTL(y.TTL)
+		if err != nil {
 			return &mirrorError{line: n.Line, msg: fmt.Sprintf("mirrors: ttl %q is not a duration of 0s or more (e.g. 168h, 30m; 0s: never expire)", trunc(y.TTL))}
 		}
 		m.TTL, m.TTLSet = d, true
@@ -349,6 +349,19 @@ func FindMirror(ms []Mirror, upstream string) (Mirror, bool) {
 		}
 	}
 	return Mirror{}, false
+}
+
+// ParseTTL reads a mirror's ttl: a duration of 0s or more (0s: never
+// expire), as esb.yaml and `mirror add --ttl` give it.
+func ParseTTL(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("ttl %s is negative", d)
+	}
+	return d, nil
 }
 
 // ParseSize reads a byte size: a whole number with an optional unit B, KB,

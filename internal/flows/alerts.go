@@ -54,6 +54,10 @@ type Alert struct {
 	Fix    string `json:"fix,omitempty"`
 }
 
+// Firing reports whether the alert calls for action: its level is warn or
+// fail (ok and unknown do not fire).
+func (a Alert) Firing() bool { return a.Level == AlertWarn || a.Level == AlertFail }
+
 // StorageFilesystem is the filesystem that holds the registry's data: in
 // the stack's registry container (the registry-data volume) or the
 // in-process registry's directory (esbtui serve).

@@ -142,3 +142,13 @@ registry_http_requests_total{code="404",handler="manifest",method="get"} 300
 		t.Error("WorstAlert")
 	}
 }
+
+// Firing is what every face uses to decide which alerts to show with a fix
+// and count in the header: warn and fail fire, ok and unknown do not.
+func TestAlertFiringIsWarnOrFail(t *testing.T) {
+	for level, want := range map[AlertLevel]bool{AlertOK: false, AlertUnknown: false, AlertWarn: true, AlertFail: true} {
+		if got := (Alert{Level: level}).Firing(); got != want {
+			t.Errorf("Alert{Level: %q}.Firing() = %v, want %v", level, got, want)
+		}
+	}
+}

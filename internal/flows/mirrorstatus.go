@@ -51,6 +51,15 @@ type MirrorStatus struct {
 	Error string `json:"error,omitempty"`
 }
 
+// Problem is what the faces show as the mirror's trouble: its last
+// upstream failure, else why its status could not be read ("" when none).
+func (m MirrorStatus) Problem() string {
+	if m.LastError != "" {
+		return m.LastError
+	}
+	return m.Error
+}
+
 // MirrorStatuses reports every mirror of esb.yaml, in its order. A mirror
 // that is not running is reported (Running false, Error saying why), not
 // an error: the error is for failures of the whole report.
